@@ -1,0 +1,67 @@
+// Command ezplatform is EZ Platform's single binary: the server (serve), the
+// one-command local stack (dev) and the schema tool (migrate).
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "time/tzdata" // schedules name IANA zones; don't depend on the host's zoneinfo
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `ezplatform: datasources, schedules and file discovery.
+
+Usage:
+  ezplatform serve [--http ADDR] [--migrate]
+        Run one replica. Needs EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS and EZ_DATA_ROOTS.
+  ezplatform dev [--data-dir DIR] [--http ADDR] [--stack-only]
+        Start a private PostgreSQL and an embedded etcd under DIR (default ./.ezplatform),
+        migrate, and run one replica on 127.0.0.1:8080.
+  ezplatform migrate up | down N | version | force V
+        Manage the database schema of EZ_DATABASE_URL.
+  ezplatform version
+
+Environment:
+  EZ_DATABASE_URL     PostgreSQL URL
+  EZ_ETCD_ENDPOINTS   etcd endpoints, comma-separated
+  EZ_HTTP_ADDR        listen address (default 127.0.0.1:8080)
+  EZ_REPLICA_ID       replica name (default host-pid)
+  EZ_DATA_ROOTS       ':'-separated directories datasources may watch
+Flags take precedence over the environment.
+`
+
+// run is main without the process: testable, with its own arguments,
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		_, _ = io.WriteString(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "dev":
+		return runDev(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(args[1:], getenv, stdout, stderr)
+	case "version", "--version":
+		_, _ = io.WriteString(stdout, "ezplatform "+version()+"\n")
+		return 0
+	case "help", "-h", "--help":
+		_, _ = io.WriteString(stdout, usage)
+		return 0
+	default:
+		_, _ = io.WriteString(stderr, "ezplatform: unknown command "+quote(args[0])+"\n\n"+usage)
+		return 2
+	}
+}

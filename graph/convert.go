@@ -1,0 +1,51 @@
+package graph
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/ezplatform/ezplatform/graph/model"
+	"github.com/ezplatform/ezplatform/store"
+)
+
+func toModelDataSource(ds *store.DataSource) *model.DataSource {
+	return &model.DataSource{
+		ID:           ds.ID.String(),
+		Name:         ds.Name,
+		Description:  ds.Description,
+		SupplierName: ds.SupplierName,
+		Category:     ds.Category,
+		Path:         ds.Path,
+		FilePattern:  ds.FilePattern,
+		Schedule:     toModelSchedule(&ds.Schedule),
+		Enabled:      ds.Enabled,
+		CreatedAt:    ds.CreatedAt,
+		UpdatedAt:    ds.UpdatedAt,
+		Version:      ds.Version,
+	}
+}
+
+func toModelSchedule(s *store.Schedule) *model.Schedule {
+	out := &model.Schedule{
+		Anchor:        s.Anchor,
+		Timezone:      s.Timezone,
+		MisfirePolicy: model.MisfirePolicy(s.MisfirePolicy),
+		OverlapPolicy: model.OverlapPolicy(s.OverlapPolicy),
+		Paused:        s.Paused,
+	}
+	if s.Cron != "" {
+		out.Cron = ptr(s.Cron)
+	} else {
+		out.Interval = ptr(s.Interval.String())
+	}
+	return out
+}
+
+// parseID reads a datasource id. A malformed id cannot name a datasource, so
+// it is NOT_FOUND, like an id that names none.
+func parseID(field, id string) (uuid.UUID, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return uuid.Nil, newFieldError(CodeNotFound, field, "no datasource with id %q", truncate(id, 64))
+	}
+	return u, nil
+}

@@ -1,0 +1,105 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits protect a replica from expensive or hostile requests (I7).
+type Limits struct {
+	// MaxBodyBytes caps a POST body.
+	MaxBodyBytes int64
+	// MaxComplexity caps gqlgen's complexity score of an operation; a
+	// connection counts its page size times its selection.
+	MaxComplexity int
+	// MaxDepth caps the nesting of selections, introspection excepted.
+	MaxDepth int
+}
+
+// DefaultLimits suit the API's own clients with a wide margin.
+var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12}
+
+// NewHandler returns the /graphql HTTP handler.
+func NewHandler(r *Resolver, limits Limits) http.Handler {
+	if r.Logger == nil {
+		r.Logger = slog.Default()
+	}
+	cfg := Config{Resolvers: r}
+	cfg.Complexity.Query.DataSources = func(child int, first *int, _ *string, _ *string, _ *bool) int {
+		size := 20
+		if first != nil {
+			size = max(*first, 1)
+		}
+		return 1 + size*child
+	}
+	cfg.Complexity.Schedule.Upcoming = func(child int, n *int) int {
+		return 1 + max(deref(n), 0)
+	}
+
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(httpTransport{maxBodyBytes: limits.MaxBodyBytes})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
+	srv.Use(depthLimit{max: limits.MaxDepth})
+	srv.SetErrorPresenter(errorPresenter(r.Logger))
+	srv.SetRecoverFunc(recoverFunc(r.Logger))
+	return srv
+}
+
+// depthLimit refuses operations nested deeper than max. Introspection is
+// exempt: GraphiQL's own introspection query is deep, and its cost is bounded
+// by the schema, not by the data.
+type depthLimit struct{ max int }
+
+var (
+	_ graphql.HandlerExtension        = depthLimit{}
+	_ graphql.OperationContextMutator = depthLimit{}
+)
+
+func (depthLimit) ExtensionName() string                          { return "DepthLimit" }
+func (depthLimit) Validate(graphql.ExecutableSchema) error        { return nil }
+func (d depthLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	if depth := selectionDepth(rc.Operation.SelectionSet, 0); depth > d.max {
+		return &gqlerror.Error{
+			Message:    "the operation is nested " + itoa(depth) + " levels deep; the limit is " + itoa(d.max),
+			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
+		}
+	}
+	return nil
+}
+
+// selectionDepth returns the deepest field nesting of set. Fragment spreads
+// are followed; validation has already refused fragment cycles.
+func selectionDepth(set ast.SelectionSet, depth int) int {
+	deepest := depth
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				continue
+			}
+			d = selectionDepth(s.SelectionSet, depth+1)
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, depth)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = selectionDepth(s.Definition.SelectionSet, depth)
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}

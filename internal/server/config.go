@@ -1,0 +1,83 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ezplatform/ezplatform/discovery"
+)
+
+// Config is everything a replica needs. Fields come from the environment
+// (EZ_*) and flags; flags take precedence.
+type Config struct {
+	DatabaseURL   string
+	EtcdEndpoints []string
+	HTTPAddr      string
+	ReplicaID     string
+	DataRoots     discovery.Roots
+	// Migrate applies pending migrations at start instead of refusing to run
+	// on a schema that is behind.
+	Migrate bool
+	// ShutdownTimeout bounds how long in-flight requests may finish on stop.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// DefaultHTTPAddr is where a replica listens unless told otherwise.
+const DefaultHTTPAddr = "127.0.0.1:8080"
+
+// ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
+// EZ_REPLICA_ID and EZ_DATA_ROOTS. Missing required values are reported
+// together, so that one attempt shows everything to fix.
+func ConfigFromEnv(getenv func(string) string) (*Config, error) {
+	cfg := &Config{
+		DatabaseURL:     strings.TrimSpace(getenv("EZ_DATABASE_URL")),
+		EtcdEndpoints:   splitList(getenv("EZ_ETCD_ENDPOINTS"), ","),
+		HTTPAddr:        strings.TrimSpace(getenv("EZ_HTTP_ADDR")),
+		ReplicaID:       strings.TrimSpace(getenv("EZ_REPLICA_ID")),
+		ShutdownTimeout: 10 * time.Second,
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = DefaultHTTPAddr
+	}
+	if cfg.ReplicaID == "" {
+		cfg.ReplicaID = defaultReplicaID()
+	}
+	var errs []error
+	if cfg.DatabaseURL == "" {
+		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))
+	}
+	if len(cfg.EtcdEndpoints) == 0 {
+		errs = append(errs, errors.New("EZ_ETCD_ENDPOINTS is not set (comma-separated, e.g. http://127.0.0.1:2379)"))
+	}
+	if roots := strings.TrimSpace(getenv("EZ_DATA_ROOTS")); roots == "" {
+		errs = append(errs, errors.New("EZ_DATA_ROOTS is not set (':'-separated directories that datasources may watch)"))
+	} else if r, err := discovery.ParseRoots(roots); err != nil {
+		errs = append(errs, fmt.Errorf("EZ_DATA_ROOTS: %w", err))
+	} else {
+		cfg.DataRoots = r
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, sep) {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func defaultReplicaID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "replica"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}

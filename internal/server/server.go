@@ -1,0 +1,220 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/store"
+	"github.com/ezplatform/ezplatform/web"
+)
+
+// Ready describes a replica that has started serving.
+type Ready struct {
+	// BaseURL is http://host:port of the listener.
+	BaseURL   string
+	ReplicaID string
+}
+
+// Run serves one replica until ctx ends, then shuts down gracefully. It
+// returns an error when the replica cannot start: the address is taken, the
+// database is unreachable, or its schema is not this binary's (unless
+// cfg.Migrate). onReady, if not nil, is called once everything is up.
+func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another replica already using it? pick one with --http)", cfg.HTTPAddr, err)
+	}
+
+	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics()}
+	httpServer := &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := httpServer.Shutdown(shutdownCtx); err != nil {
+			logger.Warn("http shutdown did not finish cleanly", "error", err)
+		}
+		s.close()
+	}()
+
+	if err := s.start(ctx); err != nil {
+		return err
+	}
+	if onReady != nil {
+		onReady(Ready{BaseURL: "http://" + ln.Addr().String(), ReplicaID: cfg.ReplicaID})
+	}
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "replica", cfg.ReplicaID)
+		return nil
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// replica holds the live dependencies of one running server.
+type replica struct {
+	cfg     *Config
+	logger  *slog.Logger
+	metrics *metrics
+
+	store   *store.Store
+	etcd    *clientv3.Client
+	graphql atomic.Pointer[http.Handler]
+}
+
+// start checks the schema, connects, and installs the GraphQL handler.
+func (s *replica) start(ctx context.Context) error {
+	if err := checkSchema(s.cfg.DatabaseURL, s.cfg.Migrate, s.logger); err != nil {
+		return err
+	}
+	pool, err := store.Open(ctx, s.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	s.store = store.New(pool)
+
+	s.etcd, err = clientv3.New(clientv3.Config{
+		Endpoints:   s.cfg.EtcdEndpoints,
+		DialTimeout: 5 * time.Second,
+		Logger:      nopZap(),
+	})
+	if err != nil {
+		return fmt.Errorf("etcd client for %v: %w", s.cfg.EtcdEndpoints, err)
+	}
+	if err := s.pingEtcd(ctx); err != nil {
+		// Not fatal: /readyz reports it, and the client reconnects by itself.
+		s.logger.Warn("etcd is not reachable yet", "endpoints", s.cfg.EtcdEndpoints, "error", err)
+	}
+
+	h := graph.NewHandler(&graph.Resolver{
+		Store:  s.store,
+		Roots:  s.cfg.DataRoots,
+		Logger: s.logger,
+		Now:    time.Now,
+	}, graph.DefaultLimits)
+	s.graphql.Store(&h)
+	return nil
+}
+
+func (s *replica) close() {
+	if s.etcd != nil {
+		_ = s.etcd.Close()
+	}
+	if s.store != nil {
+		s.store.Pool().Close()
+	}
+}
+
+func (s *replica) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", s.metrics.instrument("/graphql", http.HandlerFunc(s.serveGraphQL)))
+	mux.Handle("/playground", s.metrics.instrument("/playground", playground.Handler("EZ Platform", "/graphql")))
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	}))
+	mux.Handle("GET /readyz", http.HandlerFunc(s.serveReady))
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("/", s.metrics.instrument("/", web.Handler()))
+	return mux
+}
+
+func (s *replica) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	h := s.graphql.Load()
+	if h == nil {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"errors":[{"message":"the replica is starting; retry shortly","extensions":{"code":"UNAVAILABLE"}}]}`))
+		return
+	}
+	(*h).ServeHTTP(w, r)
+}
+
+// serveReady answers 200 when the database and etcd answer, and 503 with the
+// failing checks otherwise.
+func (s *replica) serveReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"database": "ok", "etcd": "ok", "graphql": "ok"}
+	ready := true
+	fail := func(name string, err error) {
+		checks[name], ready = err.Error(), false
+	}
+	if s.graphql.Load() == nil {
+		fail("graphql", errors.New("starting"))
+	}
+	if s.store == nil {
+		fail("database", errors.New("connecting"))
+	} else if err := s.store.Ping(ctx); err != nil {
+		fail("database", err)
+	}
+	if s.etcd == nil {
+		fail("etcd", errors.New("connecting"))
+	} else if err := s.pingEtcd(ctx); err != nil {
+		fail("etcd", err)
+	}
+	status := http.StatusOK
+	body := map[string]any{"status": "ready", "replica": s.cfg.ReplicaID, "checks": checks}
+	if !ready {
+		status = http.StatusServiceUnavailable
+		body["status"] = "unavailable"
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (s *replica) pingEtcd(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	// A linearizable read proves that a quorum answers, not just a socket.
+	_, err := s.etcd.Get(ctx, "ezplatform/health")
+	return err
+}
+
+// checkSchema refuses a schema that is not this binary's, unless migrate
+// is set, in which case it applies what is pending first.
+func checkSchema(databaseURL string, migrate bool, logger *slog.Logger) error {
+	m, err := store.NewMigrator(databaseURL)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if migrate {
+		before, _, err := m.Version()
+		if err != nil {
+			return err
+		}
+		if err := m.Up(); err != nil {
+			return err
+		}
+		if after, _, err := m.Version(); err == nil && after != before {
+			logger.Info("migrated the database schema", "from", before, "to", after)
+		}
+	}
+	return m.Check()
+}
