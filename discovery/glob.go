@@ -31,6 +31,7 @@ type Pattern struct {
 type segment struct {
 	globstar bool    // "**": zero or more whole path segments
 	toks     []token // the segment's pattern when not a globstar
+	minLen   int     // bytes a name needs at least to match toks
 }
 
 type tokenKind uint8
@@ -104,15 +105,16 @@ func (p *Pattern) String() string { return p.src }
 // that are empty, start or end with '/', or contain "//", "." or ".."
 // segments never match.
 //
-// The cost is at most proportional to len(relPath) times the size of the
-// pattern; there is no backtracking that could blow up.
+// Nothing is retried more than once per character, so the cost grows with
+// len(relPath) times the length of the pattern (of each of its '{}'
+// expansions), never exponentially.
 func (p *Pattern) Match(relPath string) bool {
 	segs, ok := splitClean(relPath)
 	if !ok {
 		return false
 	}
 	for _, alt := range p.alts {
-		if states := run(alt, segs); states != nil && states[len(alt)] {
+		if states := run(alt, segs); len(states) > 0 && states[len(states)-1] == len(alt) {
 			return true
 		}
 	}
@@ -136,9 +138,9 @@ func (p *Pattern) CanMatchUnder(relDir string) bool {
 		return false
 	}
 	for _, alt := range p.alts {
-		// A state before the last segment means more segments can follow:
-		// a file below relDir may match.
-		if states := run(alt, segs); states != nil && slices.Contains(states[:len(alt)], true) {
+		// A live state short of the end of alt means more segments can
+		// follow: a file below relDir may match.
+		if states := run(alt, segs); len(states) > 0 && states[0] < len(alt) {
 			return true
 		}
 	}
@@ -160,47 +162,58 @@ func splitClean(rel string) ([]string, bool) {
 }
 
 // run feeds path segments to the automaton whose states are positions in
-// alt: states[i] is true when the segments consumed so far can be followed by
-// a path matching alt[i:]. It returns nil when no state is left.
+// alt: state i is live when the segments consumed so far can be followed by a
+// path matching alt[i:]. It returns the live states in increasing order, or
+// nil when none is left.
 //
 // Tracking every position at once, instead of trying them one after the
-// other, is what keeps "**" from backtracking: the work is
-// len(segs)*len(alt) segment matches at most.
-func run(alt []segment, segs []string) []bool {
-	cur := make([]bool, len(alt)+1)
-	next := make([]bool, len(alt)+1)
-	cur[0] = true
-	closeGlobstars(alt, cur)
+// other, is what keeps "**" from backtracking; see also closeGlobstars.
+func run(alt []segment, segs []string) []int {
+	cur := closeGlobstars(alt, []int{0}, nil)
+	var next []int
 	for _, s := range segs {
-		clear(next)
-		alive := false
-		for i, on := range cur[:len(alt)] {
+		next = next[:0]
+		for _, i := range cur {
 			switch {
-			case !on:
+			case i == len(alt):
 			case alt[i].globstar:
-				next[i] = true // "**" takes this segment and may take more
-				alive = true
-			case matchSegment(alt[i].toks, s):
-				next[i+1] = true
-				alive = true
+				next = append(next, i) // "**" takes this segment and may take more
+			case len(s) >= alt[i].minLen && matchSegment(alt[i].toks, s):
+				next = append(next, i+1)
 			}
 		}
-		if !alive {
+		if len(next) == 0 {
 			return nil
 		}
-		closeGlobstars(alt, next)
-		cur, next = next, cur
+		cur = closeGlobstars(alt, next, cur[:0])
 	}
 	return cur
 }
 
-// closeGlobstars adds the states reached by letting "**" match no segment.
-func closeGlobstars(alt []segment, states []bool) {
-	for i, seg := range alt {
-		if states[i] && seg.globstar {
-			states[i+1] = true
+// closeGlobstars appends to dst the states in (sorted) states, without
+// duplicates, plus those reached by letting a "**" match no segment. It then
+// drops the states before the last "**": whatever they can still match, that
+// "**" can too, by taking the segments they would take. This is the
+// segment-level twin of the single backtrack point in matchSegment, and keeps
+// the number of live states small however many "**" there are.
+func closeGlobstars(alt []segment, states, dst []int) []int {
+	last := -1
+	add := func(i int) {
+		if len(dst) == 0 || dst[len(dst)-1] < i {
+			dst = append(dst, i)
 		}
 	}
+	for _, i := range states {
+		add(i)
+		if i < len(alt) && alt[i].globstar {
+			last = len(dst) - 1
+			add(i + 1) // never a "**": segments() merges "**/**"
+		}
+	}
+	if last > 0 {
+		dst = append(dst[:0], dst[last:]...)
+	}
+	return dst
 }
 
 // matchSegment matches one path segment against a segment pattern.
@@ -564,7 +577,16 @@ func (p *parser) segment(nodes []node) (segment, error) {
 			toks = append(toks, token{kind: tokClass, cls: n.cls})
 		}
 	}
-	return segment{toks: toks}, nil
+	minLen := 0
+	for _, t := range toks {
+		switch t.kind {
+		case tokLiteral:
+			minLen += len(t.lit)
+		case tokAny, tokClass:
+			minLen++
+		}
+	}
+	return segment{toks: toks, minLen: minLen}, nil
 }
 
 func firstInvalidUTF8(s string) int {

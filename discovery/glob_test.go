@@ -296,6 +296,7 @@ func TestPatternHostileInput(t *testing.T) {
 	// Six nested pairs of braces expand to 64 alternatives, each nearly the
 	// whole pattern long.
 	braces := strings.Repeat("{a,b}", 6)
+	names := strings.TrimSuffix(strings.Repeat(strings.Repeat("a", 255)+"/", 16), "/")
 	tests := []struct {
 		pattern string
 		path    string
@@ -306,6 +307,10 @@ func TestPatternHostileInput(t *testing.T) {
 		{braces + strings.Repeat("*a", 480) + "*b", long},
 		{braces + strings.Repeat("/**/a", 190), deep},
 		{braces + "/" + strings.Repeat("?", 900) + "b", long},
+		// The slowest shape found: every alternative retries a long block
+		// after the '*' at every position of every 255-byte name.
+		{"**/*" + strings.Repeat("?", 128) + "b" + braces, names},
+		{"**/*" + strings.Repeat("?a", 64) + "*" + strings.Repeat("?a", 64) + "b" + braces, names},
 	}
 	for _, tt := range tests {
 		p := mustCompile(t, tt.pattern)

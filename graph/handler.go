@@ -34,14 +34,16 @@ func NewHandler(r *Resolver, limits Limits) http.Handler {
 	}
 	cfg := Config{Resolvers: r}
 	cfg.Complexity.Query.DataSources = func(child int, first *int, _ *string, _ *string, _ *bool) int {
+		// Out-of-range sizes are refused by the resolver with a clear
+		// message; clamp here so that they reach it.
 		size := 20
 		if first != nil {
-			size = max(*first, 1)
+			size = min(max(*first, 1), maxPageSize)
 		}
 		return 1 + size*child
 	}
 	cfg.Complexity.Schedule.Upcoming = func(child int, n *int) int {
-		return 1 + max(deref(n), 0)
+		return 1 + min(max(deref(n), 0), 100)
 	}
 
 	srv := handler.New(NewExecutableSchema(cfg))

@@ -84,6 +84,9 @@ func (v *validator) path(field, p string) string {
 		switch {
 		case errors.Is(err, discovery.ErrOutsideRoots):
 			v.fail(field, "path %q is outside the data roots (%s); symlinks are followed before this check", p, v.rootsText())
+		case errors.Is(err, discovery.ErrPathNotFound) && !v.lexicallyInside(filepath.Clean(p)):
+			// Don't tell whether paths outside the roots exist.
+			v.fail(field, "path %q is outside the data roots (%s)", p, v.rootsText())
 		case errors.Is(err, discovery.ErrPathNotFound):
 			v.fail(field, "path %q does not exist; create the directory first", p)
 		case errors.Is(err, discovery.ErrNotDirectory):
@@ -94,6 +97,15 @@ func (v *validator) path(field, p string) string {
 		return p
 	}
 	return filepath.Clean(p)
+}
+
+func (v *validator) lexicallyInside(p string) bool {
+	for _, root := range v.roots.List() {
+		if rel, err := filepath.Rel(root, p); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *validator) rootsText() string {

@@ -248,7 +248,7 @@ func (p *parser) parseYear(tok string, e *Expression) error {
 	if tok == "*" {
 		return nil // any year, without Quartz's 2099 horizon
 	}
-	set, err := p.parseList(tok, &yearSpec, false)
+	set, err := p.parseList(strings.ToUpper(tok), &yearSpec, false)
 	if err != nil {
 		return err
 	}
@@ -368,6 +368,9 @@ func (p *parser) parseElement(part string, spec *fieldSpec, wrap bool, set *valu
 
 // value parses one number or three-letter name; tok is upper case.
 func (p *parser) value(tok string, spec *fieldSpec) (int, error) {
+	if tok == "" {
+		return 0, p.errorf(spec.name, "missing value")
+	}
 	if isDigits(tok) {
 		n, ok := atoi(tok)
 		if !ok || n < spec.min || n > spec.max {
