@@ -45,8 +45,10 @@
 // unclosed '[' or '{', an unmatched '}', an empty "[]" or "{}", a reversed
 // range ("[z-a]") or a trailing '\', if its braces nest more than 8 deep, or
 // if it expands to more than 64 alternatives: "{a,b}/{c,d,e}" expands to 6.
-// Compiling and matching never backtrack, so their cost stays proportional
-// to the sizes of the pattern and the path whatever the input.
+// These limits, and a matcher that never retries more than one '*' or "**"
+// at a time, keep the cost of compiling and matching within the product of
+// the pattern and path lengths, whatever the input: there is no exponential
+// backtracking.
 //
 // # Data roots
 //

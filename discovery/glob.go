@@ -478,20 +478,21 @@ func (p *parser) classChar() (rune, error) {
 
 // expand returns the plain node lists seq stands for, one per combination of
 // '{}' branches. The parser has checked there are at most maxAlternatives.
-func expand(seq []node) [][]node {
-	out := [][]node{nil}
-	for _, n := range seq {
+func expand(seq []node) [][]*node {
+	out := [][]*node{nil}
+	for k := range seq {
+		n := &seq[k]
 		if n.kind != nodeAlt {
 			for i := range out {
 				out[i] = append(out[i], n)
 			}
 			continue
 		}
-		var branches [][]node
+		var branches [][]*node
 		for _, alt := range n.alts {
 			branches = append(branches, expand(alt)...)
 		}
-		next := make([][]node, 0, len(out)*len(branches))
+		next := make([][]*node, 0, len(out)*len(branches))
 		for _, prefix := range out {
 			for _, b := range branches {
 				next = append(next, slices.Concat(prefix, b)) // fresh copy: no shared tails
@@ -503,7 +504,7 @@ func expand(seq []node) [][]node {
 }
 
 // segments cuts a plain node list at '/' and compiles each segment.
-func (p *parser) segments(plain []node) ([]segment, error) {
+func (p *parser) segments(plain []*node) ([]segment, error) {
 	if len(plain) == 0 {
 		return nil, p.fail(0, "pattern, or one of its '{}' alternatives, is empty")
 	}
@@ -537,7 +538,7 @@ func (p *parser) segments(plain []node) ([]segment, error) {
 	return segs, nil
 }
 
-func (p *parser) segment(nodes []node) (segment, error) {
+func (p *parser) segment(nodes []*node) (segment, error) {
 	allStars, allLiteral := true, true
 	var text []byte
 	for _, n := range nodes {

@@ -100,17 +100,19 @@ func (r Roots) List() []string {
 //
 // The answer only holds when it is given: whoever can write below a root can
 // later swap a directory for a symlink. The discovery job therefore calls
-// Resolve again at run time and works on the returned path.
+// Resolve again at run time and works on the returned path. Nothing below
+// that directory is checked: a walker must not follow symlinks it meets, or
+// must check where they lead.
 func (r Roots) Resolve(path string) (string, error) {
 	e := errorf{subject: quote(path), suffix: " (data roots: " + r.describe() + ")"}
 	resolved, err := resolve(path, e)
 	if err != nil {
 		return "", err
 	}
-	// Containment is checked before the file type, so that nothing is told
-	// about files outside the roots beyond their being outside.
+	// Containment is checked before the file type, so that an existing path
+	// outside the roots gets that answer, whatever it is.
 	if !r.contains(resolved) {
-		if resolved == filepath.Clean(path) {
+		if resolved == path {
 			return "", e.err(ErrOutsideRoots, nil, "")
 		}
 		return "", e.err(ErrOutsideRoots, nil, " resolves to %s", quote(resolved))
@@ -179,7 +181,7 @@ func checkDir(path, resolved string, e errorf) error {
 	if fi.IsDir() {
 		return nil
 	}
-	if resolved == filepath.Clean(path) {
+	if resolved == path {
 		return e.err(ErrNotDirectory, nil, " is a %s", fileKind(fi.Mode()))
 	}
 	return e.err(ErrNotDirectory, nil, " resolves to %s, which is a %s", quote(resolved), fileKind(fi.Mode()))
@@ -202,16 +204,19 @@ func resolveError(path string, err error, e errorf) error {
 	case errors.Is(err, syscall.ENOTDIR):
 		return e.err(ErrPathNotFound, err, ": part of the path is a file, not a directory")
 	case errors.Is(err, fs.ErrPermission):
-		if at == "" {
-			at = quote(path)
+		// Looking a name up needs search permission on the directory that
+		// holds it; the directories before it were searched already.
+		dir := filepath.Dir(path)
+		if pe != nil {
+			dir = filepath.Dir(pe.Path)
 		}
-		return e.err(ErrPathUnresolvable, err, ": permission denied looking up %s (the service needs search (x) permission on every directory along the path)", at)
+		return e.err(ErrPathUnresolvable, err, ": permission denied: cannot search directory %s; the service needs search (x) permission on every directory along the path", quote(dir))
 	case errors.Is(err, syscall.ENAMETOOLONG):
 		return e.err(ErrInvalidPath, err, ": a file name in the path is too long")
 	case errors.Is(err, syscall.ELOOP) || !errors.As(err, &errno):
 		// EvalSymlinks gives up after 255 symlinks with a plain error; it is
 		// the only error it returns that carries no errno.
-		return e.err(ErrPathUnresolvable, err, ": too many levels of symbolic links (is there a symlink loop?)")
+		return e.err(ErrPathUnresolvable, err, ": too many levels of symbolic links, probably a symlink loop")
 	default:
 		return e.err(ErrPathUnresolvable, err, ": %v", err)
 	}

@@ -19,7 +19,7 @@ const MinPostgresMajor = 15
 
 // FindPostgresBinDir finds a directory holding the PostgreSQL server binaries
 // initdb and postgres, of major version MinPostgresMajor or newer. It looks,
-// in this order, at PATH, at `pg_config --bindir`, at the newest
+// in this order, at PATH (following symlinks), at `pg_config --bindir`, at the newest
 // /usr/lib/postgresql/*/bin (Debian, Ubuntu), at /usr/pgsql-*/bin (PGDG RPMs)
 // and at /usr/local/pgsql/bin (source builds). It runs `postgres --version`
 // for each candidate, which takes a few milliseconds.
@@ -52,10 +52,32 @@ func FindPostgresBinDir() (string, error) {
 	return "", errors.New(msg + ". Install them (Debian/Ubuntu: `apt-get install postgresql`; Fedora/RHEL: `dnf install postgresql-server`; macOS: `brew install postgresql@17`) or put their bin directory on PATH")
 }
 
+// checkBinDir checks a bin directory given by the user.
+func checkBinDir(dir string) error {
+	for _, name := range []string{"initdb", "postgres"} {
+		if !isExecutable(filepath.Join(dir, name)) {
+			return fmt.Errorf("PostgreSQL bin directory %s has no executable %s; point it at the directory with the server binaries (`pg_config --bindir`), or leave it empty to search", dir, name)
+		}
+	}
+	major, version, err := postgresVersion(dir)
+	if err != nil {
+		return fmt.Errorf("PostgreSQL bin directory %s: %w", dir, err)
+	}
+	if major < MinPostgresMajor {
+		return fmt.Errorf("PostgreSQL bin directory %s holds PostgreSQL %s; the dev stack needs %d or newer", dir, version, MinPostgresMajor)
+	}
+	return nil
+}
+
 // postgresBinDirCandidates lists directories to try, best first.
 func postgresBinDirCandidates() []string {
 	var dirs []string
 	if p, err := exec.LookPath("postgres"); err == nil {
+		// Resolved, because PATH often holds symlinks into the real bin
+		// directory (/usr/local/bin/postgres -> /usr/lib/postgresql/15/bin).
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
 		dirs = append(dirs, filepath.Dir(p))
 	}
 	if p, err := exec.LookPath("pg_config"); err == nil {

@@ -19,10 +19,15 @@ func TestFindPostgresBinDir(t *testing.T) {
 	require.GreaterOrEqual(t, major, MinPostgresMajor)
 
 	// On this project's dev and CI machines the server is Debian's
-	// postgresql-15 package, which is not on PATH.
-	if _, err := exec.LookPath("postgres"); err != nil {
-		if _, err := os.Stat("/usr/lib/postgresql/15/bin/postgres"); err == nil {
-			require.Equal(t, "/usr/lib/postgresql/15/bin", dir)
+	// postgresql-15 package; PATH may hold symlinks to it.
+	const debian15 = "/usr/lib/postgresql/15/bin"
+	if _, err := os.Stat(filepath.Join(debian15, "postgres")); err == nil {
+		onPath, err := exec.LookPath("postgres")
+		if err == nil {
+			onPath, err = filepath.EvalSymlinks(onPath)
+		}
+		if err != nil || filepath.Dir(onPath) == debian15 {
+			require.Equal(t, debian15, dir)
 		}
 	}
 }

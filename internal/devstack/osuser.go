@@ -74,7 +74,7 @@ func checkSearchable(dir string, u osUser) error {
 		}
 		if perm&bit == 0 {
 			return fmt.Errorf("PostgreSQL refuses to run as root, so it runs as user %q (uid %d), but that user cannot enter %s (mode %v, owner uid %d); allow it with `chmod o+x %s` or use a data directory outside it (for example not under /root or a 0700 temporary directory)",
-				u.name, u.uid, d, perm, st.Uid, d)
+				u.name, u.uid, d, fi.Mode(), st.Uid, d)
 		}
 		if d == filepath.Dir(d) {
 			return nil

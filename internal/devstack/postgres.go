@@ -83,9 +83,10 @@ type postgresState struct {
 
 // StartPostgres starts the cluster in opts.DataDir, creating it with initdb
 // on first use, and returns once the server accepts connections. It blocks
-// for the whole startup: initdb (a few seconds, first start only), recovery
-// from a crashed earlier run, and waiting for the server, at most about a
-// minute; cancelling ctx aborts the startup and stops the server. The
+// for the whole startup: initdb (a few seconds, first start only), cleanup
+// after a crashed earlier run, and waiting for the server to accept
+// connections (up to a minute, longer while it reports crash recovery in
+// progress). Cancelling ctx aborts the startup and stops the server. The
 // server is a child process that outlives ctx: stop it with Stop. If this
 // process dies without Stop, the server shuts down by itself on Linux
 // (SIGINT via Pdeathsig) and otherwise is stopped by the next start.
@@ -106,6 +107,8 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		if binDir, err = FindPostgresBinDir(); err != nil {
 			return nil, err
 		}
+	} else if err := checkBinDir(binDir); err != nil {
+		return nil, err
 	}
 	runAs, err := postgresOSUser()
 	if err != nil {
@@ -147,12 +150,6 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err != nil {
 		return nil, err
 	}
-	if port != st.Port {
-		st.Port = port
-		if err := writePostgresState(dataDir, st, runAs); err != nil {
-			return nil, err
-		}
-	}
 
 	p := &Postgres{
 		dataDir:  dataDir,
@@ -190,7 +187,13 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		close(p.done)
 	}()
 
-	if err := p.waitReady(ctx, logOffset); err != nil {
+	err = p.waitReady(ctx, logOffset)
+	if err == nil && port != st.Port {
+		// Recorded only now, so that a failed start does not stick.
+		st.Port = port
+		err = writePostgresState(dataDir, st, runAs)
+	}
+	if err != nil {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = p.Stop(stopCtx)
@@ -222,7 +225,8 @@ func (p *Postgres) LogPath() string { return p.logPath }
 // Stop shuts the server down with a fast shutdown (SIGINT: open transactions
 // are rolled back, data is kept) and blocks until it has exited. If ctx ends
 // first, Stop kills the server (the next start then runs crash recovery) and
-// returns an error. It returns an error, too, if the server had already died.
+// returns an error. It also returns an error if the server had already
+// exited with a failure.
 // Calling Stop again returns the first result.
 func (p *Postgres) Stop(ctx context.Context) error {
 	p.stopOnce.Do(func() { p.stopErr = p.stop(ctx) })
@@ -254,10 +258,10 @@ func (p *Postgres) stop(ctx context.Context) error {
 }
 
 // waitReady polls until the server accepts a connection, the server exits,
-// ctx ends, or postgresStartTimeout passes.
+// ctx ends, or postgresStartTimeout passes without the server saying that it
+// is starting up (crash recovery of a big cluster may take longer).
 func (p *Postgres) waitReady(ctx context.Context, logOffset int64) error {
-	ctx, cancel := context.WithTimeout(ctx, postgresStartTimeout)
-	defer cancel()
+	deadline := time.Now().Add(postgresStartTimeout)
 	delay := 10 * time.Millisecond
 	for {
 		err := p.ping(ctx)
@@ -265,16 +269,23 @@ func (p *Postgres) waitReady(ctx context.Context, logOffset int64) error {
 			return nil
 		}
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000") {
-			// Waiting will not help with authentication failures.
-			return fmt.Errorf("PostgreSQL in %s rejects the recorded credentials in %s: %w", p.dataDir, filepath.Join(p.dataDir, stateFileName), err)
+		if errors.As(err, &pgErr) {
+			switch pgErr.Code {
+			case "28P01", "28000": // invalid_password, invalid_authorization_specification
+				return fmt.Errorf("PostgreSQL in %s rejects the password recorded in %s: %w", p.dataDir, filepath.Join(p.dataDir, stateFileName), err)
+			case "57P03": // cannot_connect_now: starting up or recovering, i.e. progressing
+				deadline = time.Now().Add(postgresStartTimeout)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("PostgreSQL did not accept connections on 127.0.0.1:%d within %v (last attempt: %v); last lines of %s:\n%s",
+				p.port, postgresStartTimeout, err, p.logPath, p.logTail(logOffset))
 		}
 		select {
 		case <-p.done:
 			return fmt.Errorf("PostgreSQL exited during startup (%v); last lines of %s:\n%s", p.waitErr, p.logPath, p.logTail(logOffset))
 		case <-ctx.Done():
-			return fmt.Errorf("PostgreSQL did not accept connections on 127.0.0.1:%d (%w; last attempt: %v); last lines of %s:\n%s",
-				p.port, ctx.Err(), err, p.logPath, p.logTail(logOffset))
+			return fmt.Errorf("waiting for PostgreSQL to start: %w", ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 500*time.Millisecond)

@@ -58,40 +58,98 @@ func (e *Expression) Next(t time.Time) time.Time {
 	// and the matching can be done on civil seconds.
 	from := t.Unix() + 1 // fire times are whole seconds; Unix() rounds down
 	for {
-		at := time.Unix(from, 0).In(loc)
-		if at.Year() > limit {
+		if time.Unix(from, 0).In(loc).Year() > limit {
 			return time.Time{}
 		}
-		_, off := at.Zone()
-		start, end := at.ZoneBounds()
-		civFrom, civEnd := from+int64(off), int64(math.MaxInt64)
-		if !end.IsZero() {
-			civEnd = end.Unix() + int64(off)
+		p := periodAt(loc, from)
+		civFrom, civEnd := from+p.offset, int64(math.MaxInt64)
+		if p.end != math.MaxInt64 {
+			civEnd = p.end + p.offset
 		}
-		if !start.IsZero() && e.wallClock {
-			_, prevOff := start.Add(-time.Second).Zone()
+		if e.wallClock {
 			switch {
-			case prevOff > off:
+			case p.prevOffset > p.offset:
 				// Clocks went back: civil times up to the previous offset's
 				// end were already shown once. Fire only at the first.
-				civFrom = max(civFrom, start.Unix()+int64(prevOff))
-			case prevOff < off && from == start.Unix():
+				civFrom = max(civFrom, p.start+p.prevOffset)
+			case p.prevOffset < p.offset && from == p.start:
 				// Clocks went forward: times in the skipped range fire
 				// once, at the first instant after it.
-				gapFrom, gapEnd := start.Unix()+int64(prevOff), start.Unix()+int64(off)
-				if _, ok := e.nextCivil(gapFrom, gapEnd, limit); ok {
-					return e.checked(t, start)
+				if _, ok := e.nextCivil(p.start+p.prevOffset, p.start+p.offset, limit); ok {
+					return e.checked(t, time.Unix(p.start, 0).In(loc))
 				}
 			}
 		}
-		if c, ok := e.nextCivil(civFrom, civEnd, limit); ok {
-			return e.checked(t, time.Unix(c-int64(off), 0).In(loc))
+		c, ok := e.nextCivil(civFrom, math.MaxInt64, limit)
+		switch {
+		case !ok:
+			return time.Time{} // nothing matches up to the year limit
+		case c < civEnd:
+			return e.checked(t, time.Unix(c-p.offset, 0).In(loc))
+		case p.end == math.MaxInt64:
+			return time.Time{} // unreachable: an unbounded period has no civEnd
 		}
-		if end.IsZero() || end.Unix() <= from {
-			return time.Time{}
-		}
-		from = end.Unix()
+		// The next match lies beyond this period. Skip the periods before
+		// it: its instant, and the end of any gap it falls in, is at most
+		// a day away from c in either direction whatever the offset.
+		from = max(p.end, c-2*secondsPerDay)
 	}
+}
+
+// period is a span of time during which a location's UTC offset is fixed.
+type period struct {
+	start, end int64 // Unix seconds, [start, end); MinInt64/MaxInt64 when unbounded
+	offset     int64 // seconds east of UTC
+	prevOffset int64 // the offset just before start; equal to offset when unbounded
+}
+
+// periodAt returns the period containing the instant sec.
+func periodAt(loc *time.Location, sec int64) period {
+	at := time.Unix(sec, 0).In(loc)
+	_, off := at.Zone()
+	p := period{start: math.MinInt64, end: math.MaxInt64, offset: int64(off), prevOffset: int64(off)}
+	start, end := at.ZoneBounds()
+	if !start.IsZero() && start.Unix() <= sec {
+		p.start = start.Unix()
+		p.prevOffset = offsetAt(loc, p.start-1)
+	}
+	switch {
+	case end.IsZero():
+	case end.Unix() > sec:
+		p.end = end.Unix()
+	default:
+		// ZoneBounds can report an end at or before sec: for years past
+		// the tz database's table, Go 1.26 ends periods a year after the
+		// start of the year, one day short in leap years. Find the end by
+		// bisection within the next day instead.
+		p.end = end.Unix()
+	}
+	return p
+}
+
+const secondsPerDay = 24 * 60 * 60
+
+func offsetAt(loc *time.Location, sec int64) int64 {
+	_, off := time.Unix(sec, 0).In(loc).Zone()
+	return int64(off)
+}
+
+// offsetChange returns the first second in (lo, hi] whose offset differs
+// from off, which must be the offset at lo, or hi if there is none at hi.
+// It assumes at most one change in between, which holds for real zones.
+func offsetChange(loc *time.Location, lo, hi int64, off int64) int64 {
+	if offsetAt(loc, hi) == off {
+		return hi
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if offsetAt(loc, mid) == off {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 // checked guards the contract that results move forward even for times at

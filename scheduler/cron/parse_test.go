@@ -45,7 +45,7 @@ func TestParseRefuses(t *testing.T) {
 		{"@reboot", "", "not supported"},
 		{"@often", "", "unknown descriptor"},
 		{"@daily 5", "", "takes no fields"},
-		{"0 0 @daily * *", fieldHour, "unexpected character '@'"},
+		{"0 @daily * * *", fieldHour, "unexpected character '@'"},
 		// Expressions that can never fire.
 		{"0 0 0 30 2 ?", "", "never fires"},
 		{"30 2 31 2 ?", "", "never fires"},
@@ -115,7 +115,7 @@ func TestParseRefuses(t *testing.T) {
 		{"0 ? 12 * * ?", fieldMinute, "? is only allowed"},
 		{"0 0 ? * * ?", fieldHour, "? is only allowed"},
 		{"0 0 12 * ? ?", fieldMonth, "? is only allowed"},
-		{"0 ? * * *", fieldMinute, "? is only allowed"},
+		{"? 0 * * *", fieldMinute, "? is only allowed"},
 		// Both day fields restricted (Quartz).
 		{"0 0 12 15 * MON", fieldDayOfWeek, "both a day-of-week AND a day-of-month"},
 		{"0 0 12 L * 6L", fieldDayOfWeek, "both a day-of-week AND a day-of-month"},
@@ -207,7 +207,7 @@ func TestParseDSTClass(t *testing.T) {
 		"*/5 * * * *":      false,
 		"0 * * * *":        false,
 		"@hourly":          false,
-		"0 10-40/15 8 * *": false,
+		"10-40/15 8 * * *": false,
 	} {
 		require.Equal(t, wallClock, mustParse(t, expr).wallClock, expr)
 	}
