@@ -14,8 +14,8 @@ import (
 // maxPathLen is Linux's PATH_MAX; longer paths cannot be opened anyway.
 const maxPathLen = 4096
 
-// Errors returned by NewRoots, ParseRoots and Roots.Resolve wrap one of these
-// sentinels; test for them with errors.Is. When an operating-system error is
+// Errors returned by Roots.Resolve, and by NewRoots and ParseRoots about a
+// root, wrap one of these sentinels; test for them with errors.Is. When an operating-system error is
 // behind the failure, it is wrapped too, so errors.Is(err, fs.ErrPermission)
 // also works.
 var (
@@ -23,8 +23,8 @@ var (
 	ErrPathNotFound    = errors.New("discovery: path does not exist")
 	ErrNotDirectory    = errors.New("discovery: path is not a directory")
 	ErrOutsideRoots    = errors.New("discovery: path is outside the data roots")
-	// ErrInvalidPath is for paths no file system accepts: a NUL byte, or
-	// more than 4096 bytes.
+	// ErrInvalidPath is for paths no file system accepts: a NUL byte, more
+	// than 4096 bytes, or a file name longer than the file system allows.
 	ErrInvalidPath = errors.New("discovery: invalid path")
 	// ErrPathUnresolvable is for paths that may exist but cannot be
 	// followed: permission denied, symlink loops, I/O errors.

@@ -7,9 +7,10 @@
 // data directory (by default ./.ezplatform):
 //
 //	.ezplatform/
-//	  postgres/       PostgreSQL cluster (initdb'ed on first start, mode 0700)
-//	  postgres.log    PostgreSQL's own log (stdout/stderr of initdb and postgres)
-//	  etcd/           etcd member data, etcd.log and the recorded ports
+//	  postgres/       PostgreSQL cluster (initdb'ed on first start, mode 0700),
+//	                  with ezplatform.json: generated password and last port
+//	  postgres.log    PostgreSQL's own log (output of initdb and postgres)
+//	  etcd/           etcd member data, etcd.log and ports.json
 //	  inbox/          default data root of ezplatform serve
 //	  stack.env       EZ_DATABASE_URL=... and EZ_ETCD_ENDPOINTS=... (mode 0600)
 //

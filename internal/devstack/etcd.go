@@ -127,6 +127,10 @@ func StartEtcd(ctx context.Context, dir string) (*Etcd, error) {
 	cfg.InitialClusterToken = etcdName
 	cfg.Logger = "zap"
 	cfg.LogLevel = "warn"
+	// Leases and election keys churn forever; without compaction a
+	// long-lived dev stack would reach etcd's space quota.
+	cfg.AutoCompactionMode = "periodic"
+	cfg.AutoCompactionRetention = "1h"
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
 
 	e, err := embed.StartEtcd(cfg)

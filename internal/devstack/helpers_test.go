@@ -13,6 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+func TestMain(m *testing.M) {
+	// TestPostgresKilledWithBusyBackend waits this long; the default suits
+	// big clusters.
+	leftoverExitTimeout = 2 * time.Second
+	os.Exit(m.Run())
+}
+
 // tempDir returns an empty directory that, like its parents, any user can
 // enter: as root, PostgreSQL runs as another user that must reach it.
 func tempDir(t *testing.T) string {

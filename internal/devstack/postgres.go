@@ -33,9 +33,12 @@ const (
 
 	postgresStartTimeout  = 60 * time.Second
 	orphanShutdownTimeout = 30 * time.Second
-	leftoverExitTimeout   = 10 * time.Second
 	logTailLines          = 20
 )
+
+// leftoverExitTimeout is how long a backend of a killed postmaster gets to
+// notice and exit before we kill it; tests shorten it.
+var leftoverExitTimeout = 10 * time.Second
 
 // PostgresOptions configures a private PostgreSQL cluster.
 type PostgresOptions struct {
@@ -414,7 +417,7 @@ func loadPostgresState(dataDir string) (postgresState, error) {
 		return st, err
 	}
 	if err := json.Unmarshal(b, &st); err != nil || st.Password == "" {
-		return st, fmt.Errorf("%s is damaged (%v); it holds the PostgreSQL password, restore it or remove %s to start over without the data", filepath.Join(dataDir, stateFileName), err, dataDir)
+		return st, fmt.Errorf("%s is damaged (no password in it); it holds the PostgreSQL password: restore it, or remove %s to start over without the data", filepath.Join(dataDir, stateFileName), dataDir)
 	}
 	if st.User == "" {
 		st.User = postgresSuperuser
@@ -471,29 +474,33 @@ func clearPostmasterPid(ctx context.Context, dataDir string, log io.Writer) erro
 	if err != nil {
 		return err
 	}
-	// Line 1 is the postmaster's PID, line 2 its data directory.
+	// Line 1 is the postmaster's PID.
 	lines := strings.Split(string(b), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
-	if err != nil || pid <= 0 {
-		fmt.Fprintf(log, "recovered from an unreadable postmaster.pid in %s; the previous run did not shut down cleanly\n", dataDir)
-		return removeIfExists(path)
-	}
-	info := inspectProcess(pid)
+	var stale string
+	var info procInfo
 	switch {
-	case !info.alive:
-		fmt.Fprintf(log, "recovered from a stale postmaster.pid (pid %d is not running); the previous run did not shut down cleanly\n", pid)
+	case err != nil || pid <= 0:
+		stale = "it is unreadable"
+	default:
+		info = inspectProcess(pid)
+		switch {
+		case !info.alive:
+			stale = fmt.Sprintf("pid %d is not running", pid)
+		case !info.postgres:
+			stale = fmt.Sprintf("pid %d is %s, not PostgreSQL", pid, info.exe)
+		case info.cwd != "" && !sameDir(info.cwd, dataDir):
+			stale = fmt.Sprintf("pid %d is the PostgreSQL of %s", pid, info.cwd)
+		}
+	}
+	if stale != "" {
+		fmt.Fprintf(log, "recovered from a stale postmaster.pid (%s); the previous run did not shut down cleanly\n", stale)
 		if err := removeIfExists(path); err != nil {
 			return err
 		}
-		// Backends of a killed postmaster exit when they notice; a new
-		// server refuses to start while they hold the shared memory.
+		// Backends of a killed postmaster exit only when they notice; a
+		// new server refuses to start while they hold the shared memory.
 		return waitLeftovers(ctx, dataDir, log)
-	case !info.postgres:
-		fmt.Fprintf(log, "recovered from a stale postmaster.pid (pid %d is %s, not PostgreSQL); the previous run did not shut down cleanly\n", pid, info.exe)
-		return removeIfExists(path)
-	case info.cwd != "" && !sameDir(info.cwd, dataDir):
-		fmt.Fprintf(log, "recovered from a stale postmaster.pid (pid %d is the PostgreSQL of %s); the previous run did not shut down cleanly\n", pid, info.cwd)
-		return removeIfExists(path)
 	}
 
 	// A live server for this directory. Stop it only if nobody else owns

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -103,6 +105,41 @@ func TestPostgresStalePidFile(t *testing.T) {
 	_, err = StartPostgres(testContext(t), PostgresOptions{DataDir: dir, Ephemeral: true})
 	require.ErrorContains(t, err, "PostgreSQL exited during startup")
 	require.ErrorContains(t, err, "no_such_setting_for_the_test")
+}
+
+func TestPostgresKilledWithBusyBackend(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(tempDir(t), "pg")
+	p := startPostgres(t, dir, &syncBuffer{})
+
+	// A backend busy with a long query notices the death of its postmaster
+	// only when the query ends; until then a new server cannot start.
+	ctx := testContext(t)
+	conn, err := pgx.Connect(ctx, p.URL("postgres"))
+	require.NoError(t, err)
+	queryDone := make(chan error, 1)
+	go func() {
+		_, err := conn.Exec(ctx, "SELECT count(*) FROM generate_series(1, 1e9::bigint) a, generate_series(1, 100) b")
+		queryDone <- err
+	}()
+	admin, err := pgx.Connect(ctx, p.URL("postgres"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var n int
+		err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT count(*) FROM generate_series%' AND state = 'active'").Scan(&n)
+		return err == nil && n == 1
+	}, time.Minute, 20*time.Millisecond)
+	require.NoError(t, admin.Close(ctx))
+	require.NoError(t, p.cmd.Process.Kill())
+	<-p.done
+
+	var log syncBuffer
+	p = startPostgres(t, dir, &log)
+	require.Contains(t, log.String(), "recovered from a stale postmaster.pid")
+	require.Contains(t, log.String(), "leftover PostgreSQL processes")
+	require.Equal(t, 1, queryInt(t, p.URL("postgres"), "SELECT 1"))
+	require.Error(t, <-queryDone, "the busy backend was killed")
+	_ = conn.Close(ctx)
 }
 
 func TestPostgresStopsOrphanedServer(t *testing.T) {

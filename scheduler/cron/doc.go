@@ -86,7 +86,8 @@
 // Where a daylight saving change makes wall-clock readings disappear or
 // repeat, what happens depends on the kind of expression. The split follows
 // Vixie cron, which treats jobs whose minute or hour field starts with *
-// differently:
+// differently, extended to the seconds field and to Quartz-style steps
+// such as 0/5:
 //
 // A wall-clock expression names specific times of day: none of its second,
 // minute and hour fields contains * or /. Examples: "0 30 2 * * ?",
@@ -104,6 +105,8 @@
 // clock, and fires at every real instant whose wall-clock reading matches:
 //   - Skipped times do not fire; the rhythm resumes after the gap. "Every 30
 //     minutes" fires at 01:30 EST and then 03:00 EDT, 30 real minutes apart.
+//     An expression confined to the skipped hour, such as "0 */15 2 * * ?",
+//     does not fire that day.
 //   - Repeated times fire in both copies of the repeated hour, so "every 30
 //     minutes" keeps firing every 30 real minutes through 01:00 EDT, 01:30 EDT,
 //     01:00 EST, 01:30 EST.

@@ -76,7 +76,7 @@ func (e *Expression) Next(t time.Time) time.Time {
 				// Clocks went forward: times in the skipped range fire
 				// once, at the first instant after it.
 				if _, ok := e.nextCivil(p.start+p.prevOffset, p.start+p.offset, limit); ok {
-					return e.checked(t, time.Unix(p.start, 0).In(loc))
+					return forward(t, time.Unix(p.start, 0).In(loc))
 				}
 			}
 		}
@@ -85,7 +85,7 @@ func (e *Expression) Next(t time.Time) time.Time {
 		case !ok:
 			return time.Time{} // nothing matches up to the year limit
 		case c < civEnd:
-			return e.checked(t, time.Unix(c-p.offset, 0).In(loc))
+			return forward(t, time.Unix(c-p.offset, 0).In(loc))
 		case p.end == math.MaxInt64:
 			return time.Time{} // unreachable: an unbounded period has no civEnd
 		}
@@ -122,7 +122,7 @@ func periodAt(loc *time.Location, sec int64) period {
 		// the tz database's table, Go 1.26 ends periods a year after the
 		// start of the year, one day short in leap years. Find the end by
 		// bisection within the next day instead.
-		p.end = end.Unix()
+		p.end = offsetChange(loc, sec, sec+secondsPerDay, p.offset)
 	}
 	return p
 }
@@ -152,9 +152,9 @@ func offsetChange(loc *time.Location, lo, hi int64, off int64) int64 {
 	return hi
 }
 
-// checked guards the contract that results move forward even for times at
-// the edges of what time.Time can represent.
-func (e *Expression) checked(t, next time.Time) time.Time {
+// forward returns next, or the zero Time if next is not after t. It guards
+// the contract at the edges of what time.Time can represent.
+func forward(t, next time.Time) time.Time {
 	if !next.After(t) {
 		return time.Time{}
 	}
@@ -295,8 +295,9 @@ func nextBit(set uint64, from int) int {
 	return bits.TrailingZeros64(rest)
 }
 
-// Upcoming returns the next n fire times after after, fewer if the
-// expression runs out of fire times. Callers are expected to cap n.
+// Upcoming returns up to n successive fire times following after, as
+// repeated calls to Next would; fewer if the expression runs out of fire
+// times. Callers are expected to cap n.
 func Upcoming(e *Expression, after time.Time, n int) []time.Time {
 	var times []time.Time
 	for range max(n, 0) {

@@ -2,6 +2,8 @@ package cron
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -441,4 +443,69 @@ func BenchmarkNext(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestNextAgainstBruteForce compares Next, in UTC, with a plain nested loop
+// over days, hours, minutes and seconds for random expressions.
+func TestNextAgainstBruteForce(t *testing.T) {
+	pools := [][]string{
+		{"0", "*/30", "15,45", "*", "5-10", "59", "58-2"},
+		{"0", "*/15", "*", "30", "59", "0-5", "50-10/5"},
+		{"0", "*", "*/6", "12", "23", "22-2", "9-17/4"},
+		{"*", "?", "1", "15", "31", "L", "L-2", "LW", "15W", "1W", "1/5", "28-3", "29"},
+		{"*", "2", "JAN,JUL", "11-2", "*/3", "12"},
+		{"?", "*", "MON-FRI", "6L", "6#3", "1#5", "SAT-MON", "L", "1"},
+	}
+	unixPools := [][]string{
+		pools[1][:6], pools[2][:6], {"*", "1", "15", "31", "*/2", "1-7", "29"}, pools[4], {"*", "0", "7", "MON-FRI", "*/2", "5"},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(p []string) string { return p[rng.IntN(len(p))] }
+	tested := 0
+	for i := 0; i < 800; i++ {
+		var fields []string
+		for _, p := range pools {
+			fields = append(fields, pick(p))
+		}
+		if i%2 == 1 {
+			fields = fields[:0]
+			for _, p := range unixPools {
+				fields = append(fields, pick(p))
+			}
+		}
+		expr := strings.Join(fields, " ")
+		e, err := Parse(expr)
+		if err != nil {
+			continue // both day fields restricted, or never fires
+		}
+		tested++
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(2*365*24*3600)) * time.Second)
+		for range 3 {
+			want, got := bruteNext(e, from), e.Next(from)
+			require.Equal(t, want, got, "%s from %v", expr, from)
+			from = got
+		}
+	}
+	require.Greater(t, tested, 350) // the rest have both day fields restricted
+}
+
+// bruteNext finds the first fire time after t (UTC) the slow, obvious way.
+func bruteNext(e *Expression, t time.Time) time.Time {
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	for ; day.Year() < t.Year()+60; day = day.AddDate(0, 0, 1) {
+		if e.month&(1<<day.Month()) == 0 || e.dayMask(day.Year(), day.Month())&(1<<day.Day()) == 0 {
+			continue
+		}
+		for h := 0; h < 24; h++ {
+			for m := 0; m < 60; m++ {
+				for s := 0; s < 60; s++ {
+					at := day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second)
+					if e.hour&(1<<h) != 0 && e.minute&(1<<m) != 0 && e.second&(1<<s) != 0 && at.After(t) {
+						return at
+					}
+				}
+			}
+		}
+	}
+	return time.Time{}
 }

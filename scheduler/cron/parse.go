@@ -102,11 +102,11 @@ var descriptors = map[string]string{
 // expressions that match no date at all (such as February 31), are refused.
 // Every error is a *ParseError.
 func Parse(expr string) (*Expression, error) {
-	if len(expr) > maxLength {
-		return nil, &ParseError{Expr: expr, Msg: fmt.Sprintf("expression is longer than %d bytes", maxLength)}
-	}
-	s := strings.TrimSpace(expr)
+	s := strings.TrimSpace(expr) // cheap even for huge input: it only looks at the ends
 	p := &parser{expr: s}
+	if len(expr) > maxLength {
+		return nil, p.errorf("", "expression is longer than %d bytes", maxLength)
+	}
 	if s == "" {
 		return nil, p.errorf("", "empty expression")
 	}
