@@ -29,12 +29,12 @@ type testBundle struct {
 	now    time.Time
 }
 
-func setup(t *testing.T) *testBundle {
+func setup(t testing.TB) *testBundle {
 	t.Helper()
 	return setupWithLimits(t, graph.DefaultLimits)
 }
 
-func setupWithLimits(t *testing.T, limits graph.Limits) *testBundle {
+func setupWithLimits(t testing.TB, limits graph.Limits) *testBundle {
 	t.Helper()
 	s, dbURL := pgtest.NewStore(t)
 	root := t.TempDir()
@@ -67,7 +67,7 @@ type gqlError struct {
 
 // do posts a GraphQL request and decodes the response. It fails the test
 // unless the status is 200.
-func (b *testBundle) do(t *testing.T, query string, vars map[string]any) *gqlResponse {
+func (b *testBundle) do(t testing.TB, query string, vars map[string]any) *gqlResponse {
 	t.Helper()
 	status, resp := b.post(t, query, vars, nil)
 	require.Equal(t, http.StatusOK, status, "errors: %+v", resp.Errors)
@@ -75,21 +75,21 @@ func (b *testBundle) do(t *testing.T, query string, vars map[string]any) *gqlRes
 }
 
 // mustDo is do, and fails the test on any GraphQL error.
-func (b *testBundle) mustDo(t *testing.T, query string, vars map[string]any) map[string]any {
+func (b *testBundle) mustDo(t testing.TB, query string, vars map[string]any) map[string]any {
 	t.Helper()
 	resp := b.do(t, query, vars)
 	require.Empty(t, resp.Errors)
 	return resp.Data
 }
 
-func (b *testBundle) post(t *testing.T, query string, vars map[string]any, header http.Header) (int, *gqlResponse) {
+func (b *testBundle) post(t testing.TB, query string, vars map[string]any, header http.Header) (int, *gqlResponse) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	require.NoError(t, err)
 	return b.raw(t, http.MethodPost, "", body, header)
 }
 
-func (b *testBundle) raw(t *testing.T, method, rawQuery string, body []byte, header http.Header) (int, *gqlResponse) {
+func (b *testBundle) raw(t testing.TB, method, rawQuery string, body []byte, header http.Header) (int, *gqlResponse) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -112,7 +112,7 @@ func (b *testBundle) raw(t *testing.T, method, rawQuery string, body []byte, hea
 }
 
 // requireCode checks that resp has an error with the code (and field, if not "").
-func requireCode(t *testing.T, resp *gqlResponse, code, field string) gqlError {
+func requireCode(t testing.TB, resp *gqlResponse, code, field string) gqlError {
 	t.Helper()
 	for _, e := range resp.Errors {
 		if e.Extensions["code"] == code && (field == "" || e.Extensions["field"] == field) {
@@ -138,7 +138,7 @@ func (b *testBundle) validInput(name string) map[string]any {
 	}
 }
 
-func (b *testBundle) create(t *testing.T, name string) map[string]any {
+func (b *testBundle) create(t testing.TB, name string) map[string]any {
 	t.Helper()
 	data := b.mustDo(t, createMutation, map[string]any{"input": b.validInput(name)})
 	return data["createDataSource"].(map[string]any)

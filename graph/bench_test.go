@@ -1,0 +1,65 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Benchmarks of the API through the real HTTP handler and a real
+// PostgreSQL, reporting p50/p99 latency and throughput. Reproduce with:
+//
+//	go test ./graph -run '^$' -bench . -benchtime 3000x
+func BenchmarkCreateDataSource(b *testing.B) {
+	tb := setup(b)
+	latencies := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		status, resp := tb.post(b, createMutation, map[string]any{"input": tb.validInput(fmt.Sprintf("bench-%d", i))}, nil)
+		latencies = append(latencies, time.Since(start))
+		require.Equal(b, http.StatusOK, status)
+		require.Empty(b, resp.Errors)
+	}
+	reportLatency(b, latencies)
+}
+
+func BenchmarkDataSourcesPage(b *testing.B) {
+	tb := setup(b)
+	for i := range 1000 {
+		tb.post(b, createMutation, map[string]any{"input": tb.validInput(fmt.Sprintf("source-%04d", i))}, nil)
+	}
+	const query = `query($after: String) { dataSources(first: 50, after: $after, search: "source") {
+		totalCount pageInfo { endCursor hasNextPage } edges { node { id name version schedule { cron upcoming(n: 3) } } } } }`
+	latencies := make([]time.Duration, 0, b.N)
+	var after any
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		status, resp := tb.post(b, query, map[string]any{"after": after}, nil)
+		latencies = append(latencies, time.Since(start))
+		require.Equal(b, http.StatusOK, status)
+		require.Empty(b, resp.Errors)
+		info := resp.Data["dataSources"].(map[string]any)["pageInfo"].(map[string]any)
+		after = info["endCursor"]
+		if !info["hasNextPage"].(bool) {
+			after = nil
+		}
+	}
+	reportLatency(b, latencies)
+}
+
+func reportLatency(b *testing.B, latencies []time.Duration) {
+	b.StopTimer()
+	slices.Sort(latencies)
+	pct := func(p float64) float64 {
+		return float64(latencies[min(int(float64(len(latencies))*p), len(latencies)-1)].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(len(latencies))/b.Elapsed().Seconds(), "req/s")
+}
