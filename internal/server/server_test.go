@@ -1,0 +1,104 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/discovery"
+	"github.com/ezplatform/ezplatform/internal/pgtest"
+	"github.com/ezplatform/ezplatform/internal/server"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// With etcd unreachable the replica still serves, and /readyz says what is
+// missing.
+func TestReadyzReportsEtcdDown(t *testing.T) {
+	t.Parallel()
+	// A port that refuses connections: listen, note it, close.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	deadEtcd := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	roots, err := discovery.NewRoots(t.TempDir())
+	require.NoError(t, err)
+	cfg := &server.Config{
+		DatabaseURL:     pgtest.NewDatabase(t),
+		EtcdEndpoints:   []string{deadEtcd},
+		HTTPAddr:        "127.0.0.1:0",
+		ReplicaID:       "replica-under-test",
+		DataRoots:       roots,
+		ShutdownTimeout: 5 * time.Second,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan server.Ready, 1)
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, cfg, func(r server.Ready) { ready <- r }) }()
+	var base string
+	select {
+	case r := <-ready:
+		base = r.BaseURL
+	case err := <-done:
+		t.Fatalf("server stopped: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("server did not start")
+	}
+
+	res, err := http.Get(base + "/readyz")
+	require.NoError(t, err)
+	var body struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
+	_ = res.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	require.Equal(t, "unavailable", body.Status)
+	require.Equal(t, "ok", body.Checks["database"])
+	require.NotEqual(t, "ok", body.Checks["etcd"])
+
+	res, err = http.Get(base + "/healthz")
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, "liveness does not depend on etcd")
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(time.Minute):
+		t.Fatal("server did not stop")
+	}
+}
+
+func TestRunRefusesBusyAddress(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	err = server.Run(t.Context(), &server.Config{HTTPAddr: ln.Addr().String()}, nil)
+	require.ErrorContains(t, err, "--http")
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	env := map[string]string{
+		"EZ_DATABASE_URL":   "postgres://u@h/db",
+		"EZ_ETCD_ENDPOINTS": " http://a:2379, http://b:2379 ,",
+		"EZ_DATA_ROOTS":     root,
+	}
+	cfg, err := server.ConfigFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, []string{"http://a:2379", "http://b:2379"}, cfg.EtcdEndpoints)
+	require.Equal(t, server.DefaultHTTPAddr, cfg.HTTPAddr)
+	require.NotEmpty(t, cfg.ReplicaID)
+	require.Len(t, cfg.DataRoots.List(), 1)
+}
