@@ -286,3 +286,30 @@ func TestConcurrentCreateSameName(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, map[string]int{"ok": 1, "NAME_TAKEN": clients - 1}, codes)
 }
+
+// A server fault is INTERNAL, logged, and its details (SQL, table names)
+// stay out of the response.
+func TestInternalErrorHidesDetails(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.store.Pool().Exec(t.Context(), `ALTER TABLE datasources RENAME TO datasources_gone`)
+	require.NoError(t, err)
+	resp := b.do(t, `{ dataSources { totalCount } }`, nil)
+	e := requireCode(t, resp, "INTERNAL", "")
+	require.NotContains(t, e.Message, "datasources")
+	require.Contains(t, e.Message, "server log")
+}
+
+func TestTimeScalarValidation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	in := b.validInput("anchored")
+	in["schedule"] = map[string]any{"interval": "1h", "anchor": "yesterday at noon"}
+	resp := b.do(t, createMutation, map[string]any{"input": in})
+	e := requireCode(t, resp, "VALIDATION", "")
+	require.Contains(t, e.Message, "RFC 3339")
+
+	in["schedule"] = map[string]any{"interval": "1h", "anchor": "2026-01-01T00:00:30+01:00"}
+	created := b.mustDo(t, createMutation, map[string]any{"input": in})["createDataSource"].(map[string]any)
+	require.Equal(t, "2025-12-31T23:00:30Z", created["schedule"].(map[string]any)["anchor"])
+}

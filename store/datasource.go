@@ -158,13 +158,9 @@ func (s *Store) DataSourceGetByID(ctx context.Context, id uuid.UUID) (*DataSourc
 func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdateParams) (*DataSource, error) {
 	var ds *DataSource
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		current, err := scanDataSource(tx.QueryRow(ctx,
-			`SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, params.ID))
+		current, err := lockLiveDataSource(ctx, tx, params.ID, params.ExpectedVersion)
 		if err != nil {
 			return err
-		}
-		if params.ExpectedVersion != nil && *params.ExpectedVersion != current.Version {
-			return &VersionConflictError{Expected: *params.ExpectedVersion, Actual: current.Version}
 		}
 		next := applyUpdate(*current, params)
 		if dataSourceEqual(current, &next) {
@@ -198,14 +194,10 @@ func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdatePa
 func (s *Store) DataSourceDelete(ctx context.Context, params *DataSourceDeleteParams) (*DataSource, error) {
 	var ds *DataSource
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		current, err := scanDataSource(tx.QueryRow(ctx,
-			`SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, params.ID))
-		if err != nil {
+		if _, err := lockLiveDataSource(ctx, tx, params.ID, params.ExpectedVersion); err != nil {
 			return err
 		}
-		if params.ExpectedVersion != nil && *params.ExpectedVersion != current.Version {
-			return &VersionConflictError{Expected: *params.ExpectedVersion, Actual: current.Version}
-		}
+		var err error
 		ds, err = scanDataSource(tx.QueryRow(ctx, `
 			UPDATE datasources SET deleted_at = now(), updated_at = now(), version = version + 1
 			WHERE id = $1
@@ -279,6 +271,20 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 		return nil, translate(err)
 	}
 	return page, nil
+}
+
+// lockLiveDataSource locks a live datasource's row for the rest of the
+// transaction, and checks the expected version if one is given.
+func lockLiveDataSource(ctx context.Context, tx pgx.Tx, id uuid.UUID, expectedVersion *int) (*DataSource, error) {
+	current, err := scanDataSource(tx.QueryRow(ctx,
+		`SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id))
+	if err != nil {
+		return nil, err
+	}
+	if expectedVersion != nil && *expectedVersion != current.Version {
+		return nil, &VersionConflictError{Expected: *expectedVersion, Actual: current.Version}
+	}
+	return current, nil
 }
 
 // recordDataSourceEvent inserts the event row (with the datasource as it now
