@@ -1,7 +1,8 @@
 # EZ Platform. `make run` starts everything locally; `make test` runs every
 # test against real PostgreSQL and etcd.
 
-GO        ?= go
+# Go from PATH, else the standard install location.
+GO        ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN       := bin/ezplatform
 DATA_DIR  ?= .ezplatform
 HTTP      ?= 127.0.0.1:8080

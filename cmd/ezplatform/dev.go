@@ -32,13 +32,9 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
 		return 1
 	}
-	if url := getenv("EZ_DATABASE_URL"); url != "" {
-		fmt.Fprintln(stderr, "ezplatform dev: EZ_DATABASE_URL is set; `ezplatform dev` runs its own PostgreSQL. Unset it, or use `ezplatform serve` against that database.")
-		return 2
-	}
-
 	fmt.Fprintf(stdout, "Starting the EZ Platform dev stack in %s\n", dir)
-	stack, err := devstack.Start(ctx, devstack.Options{DataDir: dir, Log: stdout})
+	// With EZ_DATABASE_URL set, that database replaces the private cluster.
+	stack, err := devstack.Start(ctx, devstack.Options{DataDir: dir, Log: stdout, DatabaseURL: getenv("EZ_DATABASE_URL")})
 	if err != nil {
 		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
 		return 1

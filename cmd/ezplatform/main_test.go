@@ -174,6 +174,20 @@ func TestDev(t *testing.T) {
 	require.Equal(t, 0, again.stop(t))
 }
 
+// With EZ_DATABASE_URL set, `ezplatform dev` migrates and uses that database
+// and starts no PostgreSQL of its own.
+func TestDevWithExternalDatabase(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(tempDir(t), "stack")
+	dbURL := pgtest.NewEmptyDatabase(t)
+	dev := start(t, []string{"dev", "--data-dir", dir, "--http", "127.0.0.1:0"}, map[string]string{"EZ_DATABASE_URL": dbURL})
+	base := dev.waitFor(t, graphqlURL)[1]
+	graphql(t, base, `{ dataSources { totalCount } }`, nil)
+	require.NoDirExists(t, filepath.Join(dir, "postgres"))
+	require.Equal(t, dbURL, readEnvFile(t, filepath.Join(dir, "stack.env"))["EZ_DATABASE_URL"])
+	require.Equal(t, 0, dev.stop(t))
+}
+
 // `ezplatform serve` refuses a schema that is behind, saying how to fix it,
 // and migrates it with --migrate.
 func TestServeSchemaBehind(t *testing.T) {

@@ -31,10 +31,14 @@ type Options struct {
 	DataDir string
 	// Log receives progress lines for humans; nil discards them.
 	Log io.Writer
+	// DatabaseURL, when set, names an existing database to use instead of
+	// a private PostgreSQL cluster.
+	DatabaseURL string
 }
 
 // Stack is the running dev stack.
 type Stack struct {
+	// Postgres is the private cluster; nil when Options.DatabaseURL was set.
 	Postgres *Postgres
 	Etcd     *Etcd
 	// DataDir is the absolute data directory.
@@ -48,7 +52,8 @@ type Stack struct {
 
 // Start starts the whole dev stack under opts.DataDir and blocks until it is
 // ready, or fails: PostgreSQL in DataDir/postgres (creating the cluster on
-// first use, which takes a few seconds), the database "ezplatform" in it,
+// first use, which takes a few seconds) and the database "ezplatform" in it,
+// unless opts.DatabaseURL names a database to use instead;
 // etcd in DataDir/etcd, and the directory DataDir/inbox. It then writes
 // DataDir/stack.env with EZ_DATABASE_URL and EZ_ETCD_ENDPOINTS, so that
 //
@@ -84,14 +89,19 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}()
 
-	s.Postgres, err = StartPostgres(ctx, PostgresOptions{DataDir: filepath.Join(dataDir, "postgres"), Log: log})
-	if err != nil {
-		return nil, err
+	if opts.DatabaseURL != "" {
+		s.DatabaseURL = opts.DatabaseURL
+		fmt.Fprintln(log, "using the existing database of EZ_DATABASE_URL instead of a private PostgreSQL")
+	} else {
+		s.Postgres, err = StartPostgres(ctx, PostgresOptions{DataDir: filepath.Join(dataDir, "postgres"), Log: log})
+		if err != nil {
+			return nil, err
+		}
+		if err := createDatabase(ctx, s.Postgres, DatabaseName, log); err != nil {
+			return nil, err
+		}
+		s.DatabaseURL = s.Postgres.URL(DatabaseName)
 	}
-	if err := createDatabase(ctx, s.Postgres, DatabaseName, log); err != nil {
-		return nil, err
-	}
-	s.DatabaseURL = s.Postgres.URL(DatabaseName)
 
 	s.Etcd, err = StartEtcd(ctx, filepath.Join(dataDir, "etcd"))
 	if err != nil {
