@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/devstack"
 	"github.com/ezplatform/ezplatform/internal/server"
 	"github.com/ezplatform/ezplatform/store"
@@ -17,7 +18,7 @@ import (
 func runDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", ".ezplatform", "directory for the PostgreSQL cluster, etcd data, inbox and stack.env")
+	dataDir := fs.String("data-dir", devstack.DefaultDataDir, "directory for the PostgreSQL cluster, etcd data, inbox and stack.env")
 	httpAddr := fs.String("http", "", "listen address (overrides EZ_HTTP_ADDR; default "+server.DefaultHTTPAddr+")")
 	stackOnly := fs.Bool("stack-only", false, "start PostgreSQL and etcd only, without a replica")
 	if err := fs.Parse(args); err != nil {
@@ -32,14 +33,20 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Starting the EZ Platform dev stack in %s\n", dir)
-	// With EZ_DATABASE_URL set, that database replaces the private cluster.
-	stack, err := devstack.Start(ctx, devstack.Options{DataDir: dir, Log: stdout, DatabaseURL: getenv("EZ_DATABASE_URL")})
-	if err != nil {
-		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
-		return 1
+	// Explicit data roots are checked before anything starts.
+	var roots discovery.Roots
+	if list := getenv("EZ_DATA_ROOTS"); list != "" {
+		if roots, err = discovery.ParseRoots(list); err != nil {
+			fmt.Fprintf(stderr, "ezplatform dev: EZ_DATA_ROOTS: %v\n", err)
+			return 2
+		}
 	}
+
+	var stack *devstack.Stack
 	defer func() {
+		if stack == nil {
+			return
+		}
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if err := stack.Stop(stopCtx); err != nil {
@@ -48,45 +55,68 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		fmt.Fprintln(stdout, "Stopped. The data stays in "+dir+" for the next start.")
 	}()
-
-	m, err := store.NewMigrator(stack.DatabaseURL)
-	if err == nil {
-		err = m.Up()
-		_ = m.Close()
+	startStack := func(ctx context.Context) error {
+		fmt.Fprintf(stdout, "Starting the EZ Platform dev stack in %s\n", dir)
+		// With EZ_DATABASE_URL set, that database replaces the private cluster.
+		var err error
+		stack, err = devstack.Start(ctx, devstack.Options{DataDir: dir, Log: stdout, DatabaseURL: getenv("EZ_DATABASE_URL")})
+		if err != nil {
+			return err
+		}
+		if err := migrateUp(stack.DatabaseURL); err != nil {
+			return err
+		}
+		envFile := filepath.Join(dir, devstack.EnvFileName)
+		fmt.Fprintf(stdout, "\n  PostgreSQL  %s\n", redacted(stack.DatabaseURL))
+		fmt.Fprintf(stdout, "  etcd        %s\n", strings.Join(stack.EtcdEndpoints, ","))
+		fmt.Fprintf(stdout, "  stack.env   %s\n", envFile)
+		fmt.Fprintf(stdout, "  psql        psql \"$(sed -n 's/^EZ_DATABASE_URL=//p' %s)\"\n", envFile)
+		return nil
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
-		return 1
+	moreReplicas := func() string {
+		return fmt.Sprintf("env $(cat %s) EZ_DATA_ROOTS=%s ezplatform serve --http 127.0.0.1:8081",
+			filepath.Join(dir, devstack.EnvFileName), stack.InboxDir)
 	}
-
-	envFile := filepath.Join(dir, "stack.env")
-	fmt.Fprintf(stdout, "\n  PostgreSQL  %s\n", redacted(stack.DatabaseURL))
-	fmt.Fprintf(stdout, "  etcd        %s\n", stack.EtcdEndpoints[0])
-	fmt.Fprintf(stdout, "  stack.env   %s\n", envFile)
-	fmt.Fprintf(stdout, "  psql        psql \"$(sed -n 's/^EZ_DATABASE_URL=//p' %s)\"\n", envFile)
 
 	if *stackOnly {
-		fmt.Fprintf(stdout, "\nStack ready. Add replicas with:\n  env $(cat %s) EZ_DATA_ROOTS=%s ezplatform serve --http 127.0.0.1:8081\n", envFile, stack.InboxDir)
-		fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
+		if err := startStack(ctx); err != nil {
+			fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "\nStack ready. Add replicas with:\n  %s\nPress Ctrl-C to stop.\n", moreReplicas())
 		<-ctx.Done()
 		return 0
 	}
 
-	cfg, err := devConfig(getenv, stack)
-	if err != nil {
-		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
-		return 1
+	cfg := &server.Config{
+		HTTPAddr:  firstNonEmpty(*httpAddr, getenv("EZ_HTTP_ADDR"), server.DefaultHTTPAddr),
+		ReplicaID: firstNonEmpty(getenv("EZ_REPLICA_ID"), server.DefaultReplicaID()),
+		DataRoots: roots,
+		Logger:    newLogger(stderr),
+		// The listener is already open here: /healthz and /readyz answer
+		// while PostgreSQL and etcd start.
+		Prepare: func(ctx context.Context, cfg *server.Config) error {
+			if err := startStack(ctx); err != nil {
+				return err
+			}
+			cfg.DatabaseURL = stack.DatabaseURL
+			cfg.EtcdEndpoints = stack.EtcdEndpoints
+			if len(cfg.DataRoots.List()) == 0 {
+				inbox, err := discovery.NewRoots(stack.InboxDir)
+				if err != nil {
+					return err
+				}
+				cfg.DataRoots = inbox
+			}
+			return nil
+		},
 	}
-	if *httpAddr != "" {
-		cfg.HTTPAddr = *httpAddr
-	}
-	cfg.Logger = newLogger(stderr)
 	err = server.Run(ctx, cfg, func(r server.Ready) {
-		fmt.Fprintf(stdout, "  data roots  %v\n\n", cfg.DataRoots.List())
+		fmt.Fprintf(stdout, "  data roots  %s\n\n", strings.Join(cfg.DataRoots.List(), ":"))
 		fmt.Fprintf(stdout, "  Web app     %s/\n", r.BaseURL)
 		fmt.Fprintf(stdout, "  GraphQL     %s/graphql\n", r.BaseURL)
 		fmt.Fprintf(stdout, "  Playground  %s/playground\n\n", r.BaseURL)
-		fmt.Fprintf(stdout, "More replicas: env $(cat %s) EZ_DATA_ROOTS=%s ezplatform serve --http 127.0.0.1:8081\n", envFile, stack.InboxDir)
+		fmt.Fprintf(stdout, "More replicas: %s\n", moreReplicas())
 		fmt.Fprintf(stdout, "ezplatform dev is ready (replica %s); press Ctrl-C to stop.\n", r.ReplicaID)
 	})
 	if err != nil {
@@ -96,21 +126,20 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	return 0
 }
 
-// devConfig is serve's configuration with the dev stack's defaults: its
-// database, its etcd and its inbox as the data root.
-func devConfig(getenv func(string) string, stack *devstack.Stack) (*server.Config, error) {
-	env := func(key string) string {
-		switch v := getenv(key); {
-		case v != "":
-			return v
-		case key == "EZ_DATABASE_URL":
-			return stack.DatabaseURL
-		case key == "EZ_ETCD_ENDPOINTS":
-			return strings.Join(stack.EtcdEndpoints, ",")
-		case key == "EZ_DATA_ROOTS":
-			return stack.InboxDir
-		}
-		return ""
+func migrateUp(databaseURL string) error {
+	m, err := store.NewMigrator(databaseURL)
+	if err != nil {
+		return err
 	}
-	return server.ConfigFromEnv(env)
+	defer m.Close()
+	return m.Up()
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,13 +23,23 @@ type Config struct {
 	// Migrate applies pending migrations at start instead of refusing to run
 	// on a schema that is behind.
 	Migrate bool
-	// ShutdownTimeout bounds how long in-flight requests may finish on stop.
+	// ShutdownTimeout bounds how long in-flight requests may finish on
+	// stop; zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	// Prepare, if set, runs once the listener is open and before the replica
+	// connects; it may fill in the connection fields. `ezplatform dev`
+	// starts its PostgreSQL and etcd there, so that /healthz and /readyz
+	// answer from the very start.
+	Prepare func(ctx context.Context, cfg *Config) error
 }
 
-// DefaultHTTPAddr is where a replica listens unless told otherwise.
-const DefaultHTTPAddr = "127.0.0.1:8080"
+const (
+	// DefaultHTTPAddr is where a replica listens unless told otherwise.
+	DefaultHTTPAddr = "127.0.0.1:8080"
+	// DefaultShutdownTimeout is how long in-flight requests get on stop.
+	DefaultShutdownTimeout = 10 * time.Second
+)
 
 // ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
 // EZ_REPLICA_ID and EZ_DATA_ROOTS. Missing required values are reported
@@ -39,13 +50,13 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		EtcdEndpoints:   splitList(getenv("EZ_ETCD_ENDPOINTS"), ","),
 		HTTPAddr:        strings.TrimSpace(getenv("EZ_HTTP_ADDR")),
 		ReplicaID:       strings.TrimSpace(getenv("EZ_REPLICA_ID")),
-		ShutdownTimeout: 10 * time.Second,
+		ShutdownTimeout: DefaultShutdownTimeout,
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = DefaultHTTPAddr
 	}
 	if cfg.ReplicaID == "" {
-		cfg.ReplicaID = defaultReplicaID()
+		cfg.ReplicaID = DefaultReplicaID()
 	}
 	var errs []error
 	if cfg.DatabaseURL == "" {
@@ -74,7 +85,8 @@ func splitList(s, sep string) []string {
 	return out
 }
 
-func defaultReplicaID() string {
+// DefaultReplicaID names a replica after its host and process.
+func DefaultReplicaID() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "replica"

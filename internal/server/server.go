@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5/pgxpool"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/ezplatform/ezplatform/graph"
@@ -40,6 +41,9 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		return fmt.Errorf("listen on %s: %w (is another replica already using it? pick one with --http)", cfg.HTTPAddr, err)
 	}
 
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
 	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics()}
 	httpServer := &http.Server{
 		Handler:           s.routes(),
@@ -58,6 +62,11 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		s.close()
 	}()
 
+	if cfg.Prepare != nil {
+		if err := cfg.Prepare(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	if err := s.start(ctx); err != nil {
 		return err
 	}
@@ -73,27 +82,37 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	}
 }
 
-// replica holds the live dependencies of one running server.
+// replica is one running server. Its HTTP handlers run while it starts, so
+// the connected dependencies are published at once, when complete.
 type replica struct {
 	cfg     *Config
 	logger  *slog.Logger
 	metrics *metrics
+	deps    atomic.Pointer[dependencies]
 
-	store   *store.Store
-	etcd    *clientv3.Client
-	graphql atomic.Pointer[http.Handler]
+	// Set by start, before deps is published; read by close.
+	pool *pgxpool.Pool
+	etcd *clientv3.Client
 }
 
-// start checks the schema, connects, and installs the GraphQL handler.
+// dependencies are what the handlers need once the replica is up.
+type dependencies struct {
+	store   *store.Store
+	etcd    *clientv3.Client
+	graphql http.Handler
+}
+
+// start checks the schema, connects, and publishes the dependencies.
 func (s *replica) start(ctx context.Context) error {
 	if err := checkSchema(s.cfg.DatabaseURL, s.cfg.Migrate, s.logger); err != nil {
 		return err
 	}
-	pool, err := store.Open(ctx, s.cfg.DatabaseURL)
+	var err error
+	s.pool, err = store.Open(ctx, s.cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
-	s.store = store.New(pool)
+	st := store.New(s.pool)
 
 	s.etcd, err = clientv3.New(clientv3.Config{
 		Endpoints:   s.cfg.EtcdEndpoints,
@@ -103,18 +122,21 @@ func (s *replica) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("etcd client for %v: %w", s.cfg.EtcdEndpoints, err)
 	}
-	if err := s.pingEtcd(ctx); err != nil {
+	if err := pingEtcd(ctx, s.etcd); err != nil {
 		// Not fatal: /readyz reports it, and the client reconnects by itself.
 		s.logger.Warn("etcd is not reachable yet", "endpoints", s.cfg.EtcdEndpoints, "error", err)
 	}
 
-	h := graph.NewHandler(&graph.Resolver{
-		Store:  s.store,
-		Roots:  s.cfg.DataRoots,
-		Logger: s.logger,
-		Now:    time.Now,
-	}, graph.DefaultLimits)
-	s.graphql.Store(&h)
+	s.deps.Store(&dependencies{
+		store: st,
+		etcd:  s.etcd,
+		graphql: graph.NewHandler(&graph.Resolver{
+			Store:  st,
+			Roots:  s.cfg.DataRoots,
+			Logger: s.logger,
+			Now:    time.Now,
+		}, graph.DefaultLimits),
+	})
 	return nil
 }
 
@@ -122,8 +144,8 @@ func (s *replica) close() {
 	if s.etcd != nil {
 		_ = s.etcd.Close()
 	}
-	if s.store != nil {
-		s.store.Pool().Close()
+	if s.pool != nil {
+		s.pool.Close()
 	}
 }
 
@@ -142,15 +164,15 @@ func (s *replica) routes() http.Handler {
 }
 
 func (s *replica) serveGraphQL(w http.ResponseWriter, r *http.Request) {
-	h := s.graphql.Load()
-	if h == nil {
+	deps := s.deps.Load()
+	if deps == nil {
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(`{"errors":[{"message":"the replica is starting; retry shortly","extensions":{"code":"UNAVAILABLE"}}]}`))
 		return
 	}
-	(*h).ServeHTTP(w, r)
+	deps.graphql.ServeHTTP(w, r)
 }
 
 // serveReady answers 200 when the database and etcd answer, and 503 with the
@@ -163,18 +185,17 @@ func (s *replica) serveReady(w http.ResponseWriter, r *http.Request) {
 	fail := func(name string, err error) {
 		checks[name], ready = err.Error(), false
 	}
-	if s.graphql.Load() == nil {
-		fail("graphql", errors.New("starting"))
-	}
-	if s.store == nil {
-		fail("database", errors.New("connecting"))
-	} else if err := s.store.Ping(ctx); err != nil {
-		fail("database", err)
-	}
-	if s.etcd == nil {
-		fail("etcd", errors.New("connecting"))
-	} else if err := s.pingEtcd(ctx); err != nil {
-		fail("etcd", err)
+	if deps := s.deps.Load(); deps == nil {
+		for name := range checks {
+			fail(name, errors.New("starting"))
+		}
+	} else {
+		if err := deps.store.Ping(ctx); err != nil {
+			fail("database", err)
+		}
+		if err := pingEtcd(ctx, deps.etcd); err != nil {
+			fail("etcd", err)
+		}
 	}
 	status := http.StatusOK
 	body := map[string]any{"status": "ready", "replica": s.cfg.ReplicaID, "checks": checks}
@@ -188,11 +209,11 @@ func (s *replica) serveReady(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-func (s *replica) pingEtcd(ctx context.Context) error {
+func pingEtcd(ctx context.Context, client *clientv3.Client) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	// A linearizable read proves that a quorum answers, not just a socket.
-	_, err := s.etcd.Get(ctx, "ezplatform/health")
+	_, err := client.Get(ctx, "ezplatform/health")
 	return err
 }
 

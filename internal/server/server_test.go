@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"testing"
@@ -101,4 +102,48 @@ func TestConfigFromEnv(t *testing.T) {
 	require.Equal(t, server.DefaultHTTPAddr, cfg.HTTPAddr)
 	require.NotEmpty(t, cfg.ReplicaID)
 	require.Len(t, cfg.DataRoots.List(), 1)
+}
+
+// /healthz and /readyz answer while Prepare (the dev stack's start-up) is
+// still running; /graphql says to retry.
+func TestProbesAnswerDuringPrepare(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	inPrepare, release := make(chan struct{}), make(chan struct{})
+	cfg := &server.Config{
+		HTTPAddr:  addr,
+		ReplicaID: "preparing",
+		Prepare: func(ctx context.Context, cfg *server.Config) error {
+			close(inPrepare)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return errors.New("stack failed to start")
+		},
+	}
+	done := make(chan error, 1)
+	go func() { done <- server.Run(t.Context(), cfg, nil) }()
+	<-inPrepare
+
+	base := "http://" + addr
+	for path, want := range map[string]int{
+		"/healthz": http.StatusOK,
+		"/readyz":  http.StatusServiceUnavailable,
+		"/graphql": http.StatusServiceUnavailable,
+		"/":        http.StatusOK,
+		"/metrics": http.StatusOK,
+	} {
+		res, err := http.Get(base + path)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		require.Equal(t, want, res.StatusCode, path)
+	}
+
+	close(release)
+	require.ErrorContains(t, <-done, "stack failed to start")
 }
