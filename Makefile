@@ -7,7 +7,8 @@ BIN       := bin/ezplatform
 DATA_DIR  ?= .ezplatform
 HTTP      ?= 127.0.0.1:8080
 # Test packages run in parallel, each against its own throwaway PostgreSQL.
-TESTFLAGS ?= -race -timeout 12m
+# -count=1: results depend on the machine (PostgreSQL binaries), never cache them.
+TESTFLAGS ?= -race -count=1 -timeout 12m
 
 .PHONY: run build test generate check-generated lint fmt tidy clean
 
