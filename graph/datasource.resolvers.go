@@ -9,9 +9,46 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
+
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/store"
 )
+
+// Runs is the resolver for the runs field.
+func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []model.RunStatus) (*model.RunConnection, error) {
+	size := deref(first)
+	if first == nil {
+		size = 20
+	}
+	if size < 1 || size > maxPageSize {
+		return nil, newFieldError(CodeValidation, "first", "first must be between 1 and %d, got %d", maxPageSize, size)
+	}
+	dsID, err := uuid.Parse(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	statuses := make([]string, len(status))
+	for i, s := range status {
+		statuses[i] = string(s)
+	}
+	page, err := r.Store.RunList(ctx, &store.RunListParams{DataSourceID: dsID, First: size, After: deref(after), Statuses: statuses})
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.RunConnection{
+		Edges:      make([]model.RunEdge, len(page.Runs)),
+		TotalCount: page.TotalCount,
+		PageInfo:   &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: deref(after) != ""},
+	}
+	for i, run := range page.Runs {
+		conn.Edges[i] = model.RunEdge{Cursor: page.Cursors[i], Node: run}
+	}
+	if n := len(page.Cursors); n > 0 {
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
+	}
+	return conn, nil
+}
 
 // CreateDataSource is the resolver for the createDataSource field.
 func (r *mutationResolver) CreateDataSource(ctx context.Context, input model.CreateDataSourceInput) (*model.DataSource, error) {
@@ -112,3 +149,8 @@ func (r *queryResolver) DataSources(ctx context.Context, first *int, after *stri
 	}
 	return conn, nil
 }
+
+// DataSource returns DataSourceResolver implementation.
+func (r *Resolver) DataSource() DataSourceResolver { return &dataSourceResolver{r} }
+
+type dataSourceResolver struct{ *Resolver }

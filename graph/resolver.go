@@ -1,10 +1,14 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ezplatform/ezplatform/discovery"
+	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -12,9 +16,16 @@ import (
 
 // Resolver holds the dependencies of the resolvers. It holds no state of its own.
 type Resolver struct {
-	Store  *store.Store
-	Roots  discovery.Roots
-	Logger *slog.Logger
+	Store     *store.Store
+	Scheduler Scheduler
+	Roots     discovery.Roots
+	Logger    *slog.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+}
+
+// Scheduler is the part of *scheduler.Scheduler the API uses.
+type Scheduler interface {
+	TriggerRun(ctx context.Context, dataSourceID uuid.UUID) (*store.Run, error)
+	Cluster(ctx context.Context) (*scheduler.ClusterInfo, error)
 }

@@ -10,9 +10,31 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/scheduler"
+	"github.com/ezplatform/ezplatform/store"
 )
+
+// PauseSchedule is the resolver for the pauseSchedule field.
+func (r *mutationResolver) PauseSchedule(ctx context.Context, id string) (*model.DataSource, error) {
+	return r.setPaused(ctx, id, true)
+}
+
+// ResumeSchedule is the resolver for the resumeSchedule field.
+func (r *mutationResolver) ResumeSchedule(ctx context.Context, id string) (*model.DataSource, error) {
+	return r.setPaused(ctx, id, false)
+}
+
+// TriggerRun is the resolver for the triggerRun field.
+func (r *mutationResolver) TriggerRun(ctx context.Context, id string) (*store.Run, error) {
+	dsID, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Scheduler.TriggerRun(ctx, dsID)
+}
 
 // CronPreview is the resolver for the cronPreview field.
 func (r *queryResolver) CronPreview(ctx context.Context, expression string, timezone *string, count *int) ([]time.Time, error) {
@@ -38,6 +60,19 @@ func (r *queryResolver) CronPreview(ctx context.Context, expression string, time
 		return nil, err
 	}
 	return spec.Upcoming(r.Now(), n), nil
+}
+
+// LastRun is the resolver for the lastRun field.
+func (r *scheduleResolver) LastRun(ctx context.Context, obj *model.Schedule) (*store.Run, error) {
+	dsID, err := uuid.Parse(obj.DataSourceID)
+	if err != nil {
+		return nil, err
+	}
+	run, err := r.Store.RunLastStarted(ctx, dsID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return run, err
 }
 
 // Upcoming is the resolver for the upcoming field.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -169,6 +170,24 @@ func (v *validator) schedule(field string, in *model.ScheduleInput) store.Schedu
 	return out
 }
 
+func (v *validator) maxAttempts(field string, n int) int {
+	if n < 1 || n > 25 {
+		v.fail(field, "maxAttempts must be between 1 and 25, got %d", n)
+	}
+	return n
+}
+
+func (v *validator) runTimeout(field, s string) time.Duration {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		v.fail(field, "runTimeout %q is not a duration; use Go syntax such as \"30s\" or \"10m\"", truncate(s, 40))
+	case d < time.Second || d > 24*time.Hour:
+		v.fail(field, "runTimeout must be between 1s and 24h, got %s", d)
+	}
+	return d
+}
+
 func (v *validator) err() []*fieldError { return v.errs }
 
 func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, []*fieldError) {
@@ -182,6 +201,14 @@ func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*st
 		FilePattern:  v.pattern("input.filePattern", in.FilePattern),
 		Enabled:      in.Enabled == nil || *in.Enabled,
 		Schedule:     v.schedule("input.schedule", in.Schedule),
+		MaxAttempts:  store.DefaultMaxAttempts,
+		RunTimeout:   store.DefaultRunTimeout,
+	}
+	if in.MaxAttempts != nil {
+		p.MaxAttempts = v.maxAttempts("input.maxAttempts", *in.MaxAttempts)
+	}
+	if in.RunTimeout != nil {
+		p.RunTimeout = v.runTimeout("input.runTimeout", *in.RunTimeout)
 	}
 	return p, v.err()
 }
@@ -209,6 +236,12 @@ func validateUpdate(roots discovery.Roots, in *model.UpdateDataSourceInput) (*st
 	}
 	if in.Schedule != nil {
 		p.Schedule = ptr(v.schedule("input.schedule", in.Schedule))
+	}
+	if in.MaxAttempts != nil {
+		p.MaxAttempts = ptr(v.maxAttempts("input.maxAttempts", *in.MaxAttempts))
+	}
+	if in.RunTimeout != nil {
+		p.RunTimeout = ptr(v.runTimeout("input.runTimeout", *in.RunTimeout))
 	}
 	return p, v.err()
 }

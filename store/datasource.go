@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -36,10 +37,28 @@ type DataSource struct {
 	FilePattern  string
 	Enabled      bool
 	Schedule     Schedule
-	Version      int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// MaxAttempts is how many attempts a run gets before it is FAILED.
+	MaxAttempts int
+	// RunTimeout bounds one attempt.
+	RunTimeout time.Duration
+	// NextRunAt is the next slot the leader will plan: nil while the leader
+	// has yet to compute it (and for paused or disabled schedules), and
+	// NeverTime for a schedule that never fires again.
+	NextRunAt *time.Time
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// NeverTime stands for PostgreSQL's 'infinity' in next_run_at: a schedule
+// that never fires again.
+var NeverTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// Defaults of the run settings of a datasource.
+const (
+	DefaultMaxAttempts = 3
+	DefaultRunTimeout  = 10 * time.Minute
+)
 
 // Schedule says when a datasource's discovery runs. Exactly one of Cron and
 // Interval is set.
@@ -64,6 +83,9 @@ type DataSourceCreateParams struct {
 	FilePattern  string
 	Enabled      bool
 	Schedule     Schedule
+	// MaxAttempts and RunTimeout default when zero.
+	MaxAttempts int
+	RunTimeout  time.Duration
 }
 
 // DataSourceUpdateParams changes the fields that are non-nil. The caller has
@@ -82,6 +104,8 @@ type DataSourceUpdateParams struct {
 	FilePattern  *string
 	Enabled      *bool
 	Schedule     *Schedule
+	MaxAttempts  *int
+	RunTimeout   *time.Duration
 }
 
 // DataSourceDeleteParams names the datasource to delete.
@@ -116,21 +140,24 @@ var ErrInvalidCursor = errors.New("store: invalid cursor")
 
 const dataSourceColumns = `id, name, description, supplier_name, category, path, file_pattern, enabled,
 	schedule_cron, schedule_interval, schedule_anchor, schedule_timezone, misfire_policy, overlap_policy, paused,
-	version, created_at, updated_at`
+	max_attempts, run_timeout, next_run_at, version, created_at, updated_at`
 
 // DataSourceCreate inserts a datasource, records a DATASOURCE_CREATED event
 // and notifies DataSourceEventsChannel, in one transaction.
 func (s *Store) DataSourceCreate(ctx context.Context, params *DataSourceCreateParams) (*DataSource, error) {
 	var ds *DataSource
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(stx *Tx) error {
+		tx := stx.tx
 		var err error
 		ds, err = scanDataSource(tx.QueryRow(ctx, `
 			INSERT INTO datasources (name, description, supplier_name, category, path, file_pattern, enabled,
-				schedule_cron, schedule_interval, schedule_anchor, schedule_timezone, misfire_policy, overlap_policy, paused)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				schedule_cron, schedule_interval, schedule_anchor, schedule_timezone, misfire_policy, overlap_policy, paused,
+				max_attempts, run_timeout)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			RETURNING `+dataSourceColumns,
-			append([]any{params.Name, params.Description, params.SupplierName, params.Category, params.Path,
-				params.FilePattern, params.Enabled}, scheduleArgs(&params.Schedule)...)...))
+			append(append([]any{params.Name, params.Description, params.SupplierName, params.Category, params.Path,
+				params.FilePattern, params.Enabled}, scheduleArgs(&params.Schedule)...),
+				cmp.Or(params.MaxAttempts, DefaultMaxAttempts), durationArg(cmp.Or(params.RunTimeout, DefaultRunTimeout)))...))
 		if err != nil {
 			return err
 		}
@@ -157,7 +184,8 @@ func (s *Store) DataSourceGetByID(ctx context.Context, id uuid.UUID) (*DataSourc
 // update that changes nothing writes nothing and returns the datasource as it is.
 func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdateParams) (*DataSource, error) {
 	var ds *DataSource
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(stx *Tx) error {
+		tx := stx.tx
 		current, err := lockLiveDataSource(ctx, tx, params.ID, params.ExpectedVersion)
 		if err != nil {
 			return err
@@ -167,17 +195,28 @@ func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdatePa
 			ds = current
 			return nil
 		}
+		// A changed schedule is re-planned by the leader from now on: NULL
+		// next_run_at tells it to compute the next slot afresh.
+		replan := !scheduleEqual(&current.Schedule, &next.Schedule) || current.Enabled != next.Enabled
 		ds, err = scanDataSource(tx.QueryRow(ctx, `
 			UPDATE datasources SET name = $2, description = $3, supplier_name = $4, category = $5, path = $6,
 				file_pattern = $7, enabled = $8, schedule_cron = $9, schedule_interval = $10, schedule_anchor = $11,
 				schedule_timezone = $12, misfire_policy = $13, overlap_policy = $14, paused = $15,
+				max_attempts = $16, run_timeout = $17,
+				next_run_at = CASE WHEN $18 THEN NULL ELSE next_run_at END,
 				version = version + 1, updated_at = now()
 			WHERE id = $1
 			RETURNING `+dataSourceColumns,
-			append([]any{next.ID, next.Name, next.Description, next.SupplierName, next.Category, next.Path,
-				next.FilePattern, next.Enabled}, scheduleArgs(&next.Schedule)...)...))
+			append(append([]any{next.ID, next.Name, next.Description, next.SupplierName, next.Category, next.Path,
+				next.FilePattern, next.Enabled}, scheduleArgs(&next.Schedule)...),
+				next.MaxAttempts, durationArg(next.RunTimeout), replan)...))
 		if err != nil {
 			return err
+		}
+		if current.Schedule.Paused != next.Schedule.Paused {
+			if err := stx.recordPauseEvent(ds); err != nil {
+				return err
+			}
 		}
 		return recordDataSourceEvent(ctx, tx, EventDataSourceUpdated, "update", ds)
 	})
@@ -193,16 +232,20 @@ func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdatePa
 // history stays readable, and its name becomes free.
 func (s *Store) DataSourceDelete(ctx context.Context, params *DataSourceDeleteParams) (*DataSource, error) {
 	var ds *DataSource
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(stx *Tx) error {
+		tx := stx.tx
 		if _, err := lockLiveDataSource(ctx, tx, params.ID, params.ExpectedVersion); err != nil {
 			return err
 		}
 		var err error
 		ds, err = scanDataSource(tx.QueryRow(ctx, `
-			UPDATE datasources SET deleted_at = now(), updated_at = now(), version = version + 1
+			UPDATE datasources SET deleted_at = now(), updated_at = now(), version = version + 1, next_run_at = NULL
 			WHERE id = $1
 			RETURNING `+dataSourceColumns, params.ID))
 		if err != nil {
+			return err
+		}
+		if err := stx.runsCancelPending(ctx, ds.ID); err != nil {
 			return err
 		}
 		return recordDataSourceEvent(ctx, tx, EventDataSourceDeleted, "delete", ds)
@@ -273,6 +316,15 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 	return page, nil
 }
 
+// recordPauseEvent records that a schedule was paused or resumed.
+func (t *Tx) recordPauseEvent(ds *DataSource) error {
+	kind := EventScheduleResumed
+	if ds.Schedule.Paused {
+		kind = EventSchedulePaused
+	}
+	return t.recordEvent(kind, &ds.ID, nil, map[string]any{"dataSourceId": ds.ID, "paused": ds.Schedule.Paused, "version": ds.Version})
+}
+
 // lockLiveDataSource locks a live datasource's row for the rest of the
 // transaction, and checks the expected version if one is given.
 func lockLiveDataSource(ctx context.Context, tx pgx.Tx, id uuid.UUID, expectedVersion *int) (*DataSource, error) {
@@ -320,16 +372,34 @@ func applyUpdate(ds DataSource, p *DataSourceUpdateParams) DataSource {
 	if p.Schedule != nil {
 		ds.Schedule = *p.Schedule
 	}
+	if p.MaxAttempts != nil {
+		ds.MaxAttempts = *p.MaxAttempts
+	}
+	if p.RunTimeout != nil {
+		ds.RunTimeout = *p.RunTimeout
+	}
 	return ds
 }
 
 func dataSourceEqual(a, b *DataSource) bool {
 	return a.Name == b.Name && a.Description == b.Description && a.SupplierName == b.SupplierName &&
 		a.Category == b.Category && a.Path == b.Path && a.FilePattern == b.FilePattern && a.Enabled == b.Enabled &&
-		a.Schedule.Cron == b.Schedule.Cron && a.Schedule.Interval == b.Schedule.Interval &&
-		a.Schedule.Anchor.Equal(b.Schedule.Anchor) && a.Schedule.Timezone == b.Schedule.Timezone &&
-		a.Schedule.MisfirePolicy == b.Schedule.MisfirePolicy && a.Schedule.OverlapPolicy == b.Schedule.OverlapPolicy &&
-		a.Schedule.Paused == b.Schedule.Paused
+		scheduleEqual(&a.Schedule, &b.Schedule) && a.MaxAttempts == b.MaxAttempts && a.RunTimeout == b.RunTimeout
+}
+
+func scheduleEqual(a, b *Schedule) bool {
+	return a.Cron == b.Cron && a.Interval == b.Interval && a.Anchor.Equal(b.Anchor) && a.Timezone == b.Timezone &&
+		a.MisfirePolicy == b.MisfirePolicy && a.OverlapPolicy == b.OverlapPolicy && a.Paused == b.Paused
+}
+
+func durationArg(d time.Duration) pgtype.Interval {
+	return pgtype.Interval{Microseconds: d.Microseconds(), Valid: true}
+}
+
+func intervalDuration(iv pgtype.Interval) time.Duration {
+	// Intervals written by hand in psql may use days or months; count a
+	// month as 30 days, as PostgreSQL's justify_days does.
+	return time.Duration(iv.Microseconds)*time.Microsecond + time.Duration(iv.Days+30*iv.Months)*24*time.Hour
 }
 
 // scheduleArgs returns the schedule columns in table order, from
@@ -340,20 +410,23 @@ func scheduleArgs(sc *Schedule) []any {
 	if sc.Cron != "" {
 		cron = &sc.Cron
 	} else {
-		interval = pgtype.Interval{Microseconds: sc.Interval.Microseconds(), Valid: true}
+		interval = durationArg(sc.Interval)
 	}
 	return []any{cron, interval, sc.Anchor, sc.Timezone, sc.MisfirePolicy, sc.OverlapPolicy, sc.Paused}
 }
 
 func scanDataSource(row pgx.Row) (*DataSource, error) {
 	var (
-		ds       DataSource
-		cron     *string
-		interval pgtype.Interval
+		ds         DataSource
+		cron       *string
+		interval   pgtype.Interval
+		runTimeout pgtype.Interval
+		nextRunAt  pgtype.Timestamptz
 	)
 	err := row.Scan(&ds.ID, &ds.Name, &ds.Description, &ds.SupplierName, &ds.Category, &ds.Path, &ds.FilePattern,
 		&ds.Enabled, &cron, &interval, &ds.Schedule.Anchor, &ds.Schedule.Timezone, &ds.Schedule.MisfirePolicy,
-		&ds.Schedule.OverlapPolicy, &ds.Schedule.Paused, &ds.Version, &ds.CreatedAt, &ds.UpdatedAt)
+		&ds.Schedule.OverlapPolicy, &ds.Schedule.Paused, &ds.MaxAttempts, &runTimeout, &nextRunAt,
+		&ds.Version, &ds.CreatedAt, &ds.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -361,12 +434,32 @@ func scanDataSource(row pgx.Row) (*DataSource, error) {
 		ds.Schedule.Cron = *cron
 	}
 	if interval.Valid {
-		// Intervals written by hand in psql may use days or months; count a
-		// month as 30 days, as PostgreSQL's justify_days does.
-		ds.Schedule.Interval = time.Duration(interval.Microseconds)*time.Microsecond +
-			time.Duration(interval.Days+30*interval.Months)*24*time.Hour
+		ds.Schedule.Interval = intervalDuration(interval)
 	}
+	ds.RunTimeout = intervalDuration(runTimeout)
+	ds.NextRunAt = timeFromTimestamptz(nextRunAt)
 	return &ds, nil
+}
+
+// timeFromTimestamptz maps NULL to nil and infinity to NeverTime.
+func timeFromTimestamptz(ts pgtype.Timestamptz) *time.Time {
+	switch {
+	case !ts.Valid:
+		return nil
+	case ts.InfinityModifier == pgtype.Infinity:
+		return &NeverTime
+	default:
+		t := ts.Time
+		return &t
+	}
+}
+
+// timestamptzArg maps NeverTime to infinity.
+func timestamptzArg(t time.Time) pgtype.Timestamptz {
+	if !t.Before(NeverTime) {
+		return pgtype.Timestamptz{InfinityModifier: pgtype.Infinity, Valid: true}
+	}
+	return pgtype.Timestamptz{Time: t, Valid: true}
 }
 
 // translate maps database errors to the store's sentinel errors.
@@ -396,4 +489,37 @@ func decodeNameCursor(cursor string) (string, error) {
 		return "", ErrInvalidCursor
 	}
 	return strings.TrimPrefix(string(raw), nameCursorPrefix), nil
+}
+
+// DataSourceSetPaused pauses or resumes a live datasource's schedule. A
+// resumed schedule restarts at its next slot after now: next_run_at is reset
+// for the leader to compute. Setting the current state writes nothing.
+func (s *Store) DataSourceSetPaused(ctx context.Context, id uuid.UUID, paused bool) (*DataSource, error) {
+	var ds *DataSource
+	err := s.InTx(ctx, func(stx *Tx) error {
+		tx := stx.tx
+		current, err := lockLiveDataSource(ctx, tx, id, nil)
+		if err != nil {
+			return err
+		}
+		if current.Schedule.Paused == paused {
+			ds = current
+			return nil
+		}
+		ds, err = scanDataSource(tx.QueryRow(ctx, `
+			UPDATE datasources SET paused = $2, next_run_at = NULL, version = version + 1, updated_at = now()
+			WHERE id = $1
+			RETURNING `+dataSourceColumns, id, paused))
+		if err != nil {
+			return err
+		}
+		if err := stx.recordPauseEvent(ds); err != nil {
+			return err
+		}
+		return recordDataSourceEvent(ctx, tx, EventDataSourceUpdated, "update", ds)
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return ds, nil
 }

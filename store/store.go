@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -46,8 +45,4 @@ func (s *Store) Ping(ctx context.Context) error {
 // their own connections.
 func (s *Store) Pool() *pgxpool.Pool {
 	return s.pool
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
 }

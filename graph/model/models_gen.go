@@ -8,7 +8,17 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/ezplatform/ezplatform/store"
 )
+
+// The replicas and the scheduler leader, as etcd sees them.
+type Cluster struct {
+	// The replica that plans the schedules; null during an election.
+	Leader *Leader `json:"leader,omitempty"`
+	// Every live replica, oldest first.
+	Replicas []Replica `json:"replicas"`
+}
 
 type CreateDataSourceInput struct {
 	// 1-200 characters, unique ignoring case.
@@ -25,6 +35,10 @@ type CreateDataSourceInput struct {
 	FilePattern string         `json:"filePattern"`
 	Enabled     *bool          `json:"enabled,omitempty"`
 	Schedule    *ScheduleInput `json:"schedule"`
+	// Attempts per run, 1-25. Retries back off: 1 s, 2 s, 4 s … up to 5 min.
+	MaxAttempts *int `json:"maxAttempts,omitempty"`
+	// How long one attempt may take (Go duration, 1s-24h).
+	RunTimeout *string `json:"runTimeout,omitempty"`
 }
 
 // A directory to watch, the files in it to discover, and when to look.
@@ -41,9 +55,15 @@ type DataSource struct {
 	FilePattern string    `json:"filePattern"`
 	Schedule    *Schedule `json:"schedule"`
 	// A disabled datasource is kept but never scheduled.
-	Enabled   bool      `json:"enabled"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Enabled bool `json:"enabled"`
+	// Attempts per run before it is FAILED.
+	MaxAttempts int `json:"maxAttempts"`
+	// How long one attempt may take, in Go duration syntax.
+	RunTimeout string `json:"runTimeout"`
+	// Runs, newest slot first.
+	Runs      *RunConnection `json:"runs"`
+	CreatedAt time.Time      `json:"createdAt"`
+	UpdatedAt time.Time      `json:"updatedAt"`
 	// Incremented by every change. Pass it as expectedVersion to update safely.
 	Version int `json:"version"`
 }
@@ -60,6 +80,15 @@ type DataSourceEdge struct {
 	Node   *DataSource `json:"node"`
 }
 
+type Leader struct {
+	ReplicaID string `json:"replicaId"`
+	Address   string `json:"address"`
+	// Fencing epoch: the leader key's etcd create revision. Grows with each new leader.
+	Epoch string `json:"epoch"`
+	// When the leader recorded its epoch; null until it has.
+	Since *time.Time `json:"since,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -74,21 +103,22 @@ type PageInfo struct {
 type Query struct {
 }
 
-// When a datasource's discovery runs.
-type Schedule struct {
-	// Cron expression, or null for an interval schedule.
-	Cron *string `json:"cron,omitempty"`
-	// Interval in Go duration syntax ("30s", "1h30m"), or null for a cron schedule.
-	Interval *string `json:"interval,omitempty"`
-	// Origin of interval slots: slot k is anchor + k * interval.
-	Anchor time.Time `json:"anchor"`
-	// IANA time zone the cron expression is read in.
-	Timezone      string        `json:"timezone"`
-	MisfirePolicy MisfirePolicy `json:"misfirePolicy"`
-	OverlapPolicy OverlapPolicy `json:"overlapPolicy"`
-	Paused        bool          `json:"paused"`
-	// The next fire times after now, at most 100.
-	Upcoming []time.Time `json:"upcoming"`
+type Replica struct {
+	ReplicaID string    `json:"replicaId"`
+	Address   string    `json:"address"`
+	StartedAt time.Time `json:"startedAt"`
+	IsLeader  bool      `json:"isLeader"`
+}
+
+type RunConnection struct {
+	Edges      []RunEdge `json:"edges"`
+	PageInfo   *PageInfo `json:"pageInfo"`
+	TotalCount int       `json:"totalCount"`
+}
+
+type RunEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *store.Run `json:"node"`
 }
 
 // Exactly one of cron and interval.
@@ -120,6 +150,8 @@ type UpdateDataSourceInput struct {
 	FilePattern  *string        `json:"filePattern,omitempty"`
 	Enabled      *bool          `json:"enabled,omitempty"`
 	Schedule     *ScheduleInput `json:"schedule,omitempty"`
+	MaxAttempts  *int           `json:"maxAttempts,omitempty"`
+	RunTimeout   *string        `json:"runTimeout,omitempty"`
 }
 
 // What happens to slots that were missed while no leader was planning.
@@ -239,6 +271,136 @@ func (e *OverlapPolicy) UnmarshalJSON(b []byte) error {
 }
 
 func (e OverlapPolicy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RunStatus string
+
+const (
+	// Planned; waiting for a worker.
+	RunStatusScheduled RunStatus = "SCHEDULED"
+	RunStatusRunning   RunStatus = "RUNNING"
+	// An attempt failed; the next one waits for its backoff.
+	RunStatusRetrying  RunStatus = "RETRYING"
+	RunStatusSucceeded RunStatus = "SUCCEEDED"
+	// Every attempt failed.
+	RunStatusFailed RunStatus = "FAILED"
+	// Not run: the previous run was still unfinished (overlap policy).
+	RunStatusSkipped RunStatus = "SKIPPED"
+	// Not run: missed during an outage (misfire policy).
+	RunStatusMissed RunStatus = "MISSED"
+	// Not run: the datasource was deleted.
+	RunStatusCancelled RunStatus = "CANCELLED"
+)
+
+var AllRunStatus = []RunStatus{
+	RunStatusScheduled,
+	RunStatusRunning,
+	RunStatusRetrying,
+	RunStatusSucceeded,
+	RunStatusFailed,
+	RunStatusSkipped,
+	RunStatusMissed,
+	RunStatusCancelled,
+}
+
+func (e RunStatus) IsValid() bool {
+	switch e {
+	case RunStatusScheduled, RunStatusRunning, RunStatusRetrying, RunStatusSucceeded, RunStatusFailed, RunStatusSkipped, RunStatusMissed, RunStatusCancelled:
+		return true
+	}
+	return false
+}
+
+func (e RunStatus) String() string {
+	return string(e)
+}
+
+func (e *RunStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RunStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RunStatus", str)
+	}
+	return nil
+}
+
+func (e RunStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RunStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RunStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RunTrigger string
+
+const (
+	// Planned by the leader from the schedule.
+	RunTriggerSchedule RunTrigger = "SCHEDULE"
+	// triggerRun.
+	RunTriggerManual RunTrigger = "MANUAL"
+)
+
+var AllRunTrigger = []RunTrigger{
+	RunTriggerSchedule,
+	RunTriggerManual,
+}
+
+func (e RunTrigger) IsValid() bool {
+	switch e {
+	case RunTriggerSchedule, RunTriggerManual:
+		return true
+	}
+	return false
+}
+
+func (e RunTrigger) String() string {
+	return string(e)
+}
+
+func (e *RunTrigger) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RunTrigger(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RunTrigger", str)
+	}
+	return nil
+}
+
+func (e RunTrigger) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RunTrigger) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RunTrigger) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

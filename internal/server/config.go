@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ezplatform/ezplatform/discovery"
+	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // Config is everything a replica needs. Fields come from the environment
@@ -20,6 +21,9 @@ type Config struct {
 	HTTPAddr      string
 	ReplicaID     string
 	DataRoots     discovery.Roots
+	// SessionTTL is the etcd session TTL of the leader election (EZ_SESSION_TTL,
+	// default 5s, minimum 2s).
+	SessionTTL time.Duration
 	// Migrate applies pending migrations at start instead of refusing to run
 	// on a schema that is behind.
 	Migrate bool
@@ -59,6 +63,13 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		cfg.ReplicaID = DefaultReplicaID()
 	}
 	var errs []error
+	if ttl := strings.TrimSpace(getenv("EZ_SESSION_TTL")); ttl != "" {
+		d, err := time.ParseDuration(ttl)
+		if err != nil || d < scheduler.MinSessionTTL {
+			errs = append(errs, fmt.Errorf("EZ_SESSION_TTL: %q must be a duration of at least %s", ttl, scheduler.MinSessionTTL))
+		}
+		cfg.SessionTTL = d
+	}
 	if cfg.DatabaseURL == "" {
 		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 	"github.com/ezplatform/ezplatform/web"
 )
@@ -44,7 +46,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics()}
+	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics(), address: "http://" + ln.Addr().String()}
 	httpServer := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -54,6 +56,11 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	defer func() {
+		// The scheduler first: a leader resigns at once, so that another
+		// replica takes over while this one drains its requests and jobs.
+		if s.stopScheduler != nil {
+			s.stopScheduler()
+		}
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()
 		if err := httpServer.Shutdown(shutdownCtx); err != nil {
@@ -71,7 +78,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		return err
 	}
 	if onReady != nil {
-		onReady(Ready{BaseURL: "http://" + ln.Addr().String(), ReplicaID: cfg.ReplicaID})
+		onReady(Ready{BaseURL: s.address, ReplicaID: cfg.ReplicaID})
 	}
 	select {
 	case <-ctx.Done():
@@ -88,11 +95,13 @@ type replica struct {
 	cfg     *Config
 	logger  *slog.Logger
 	metrics *metrics
+	address string
 	deps    atomic.Pointer[dependencies]
 
 	// Set by start, before deps is published; read by close.
-	pool *pgxpool.Pool
-	etcd *clientv3.Client
+	pool          *pgxpool.Pool
+	etcd          *clientv3.Client
+	stopScheduler func()
 }
 
 // dependencies are what the handlers need once the replica is up.
@@ -127,17 +136,52 @@ func (s *replica) start(ctx context.Context) error {
 		s.logger.Warn("etcd is not reachable yet", "endpoints", s.cfg.EtcdEndpoints, "error", err)
 	}
 
+	sched, err := scheduler.New(scheduler.Config{
+		Store:      st,
+		Etcd:       s.etcd,
+		ReplicaID:  s.cfg.ReplicaID,
+		Address:    s.address,
+		Work:       checkPathWork(s.cfg.DataRoots),
+		SessionTTL: s.cfg.SessionTTL,
+		Logger:     s.logger,
+	})
+	if err != nil {
+		return err
+	}
+	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := sched.Run(schedCtx, s.cfg.ShutdownTimeout); err != nil {
+			s.logger.Error("scheduler stopped", "error", err)
+		}
+	}()
+	s.stopScheduler = func() { cancel(); <-done }
+
 	s.deps.Store(&dependencies{
 		store: st,
 		etcd:  s.etcd,
 		graphql: graph.NewHandler(&graph.Resolver{
-			Store:  st,
-			Roots:  s.cfg.DataRoots,
-			Logger: s.logger,
-			Now:    time.Now,
+			Store:     st,
+			Scheduler: sched,
+			Roots:     s.cfg.DataRoots,
+			Logger:    s.logger,
+			Now:       time.Now,
 		}, graph.DefaultLimits),
 	})
 	return nil
+}
+
+// checkPathWork is the run's work until file discovery plugs in: it checks
+// at run time that the datasource's directory still resolves inside the
+// data roots, so that a run of a removed or escaped directory fails loudly.
+func checkPathWork(roots discovery.Roots) scheduler.Work {
+	return scheduler.WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*scheduler.WorkResult, error) {
+		if _, err := roots.Resolve(ds.Path); err != nil {
+			return nil, err
+		}
+		return &scheduler.WorkResult{}, nil
+	})
 }
 
 func (s *replica) close() {

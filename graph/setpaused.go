@@ -1,0 +1,19 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/ezplatform/ezplatform/graph/model"
+)
+
+func (r *mutationResolver) setPaused(ctx context.Context, id string, paused bool) (*model.DataSource, error) {
+	dsID, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := r.Store.DataSourceSetPaused(ctx, dsID, paused)
+	if err != nil {
+		return nil, err
+	}
+	return toModelDataSource(ds), nil
+}

@@ -1,0 +1,135 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+)
+
+// MinSessionTTL is the shortest etcd session TTL accepted: below it, a
+// loaded machine's keepalive hiccups would cost leadership.
+const MinSessionTTL = 2 * time.Second
+
+// DefaultSessionTTL is how long a replica may be silent before etcd ends
+// its session, and with it its leadership.
+const DefaultSessionTTL = 5 * time.Second
+
+// ErrSessionTTL is returned for a TTL below MinSessionTTL.
+var ErrSessionTTL = errors.New("scheduler: session TTL must be at least 2s")
+
+// Member describes a replica in etcd: as the leader's election value and in
+// the replica registry.
+type Member struct {
+	ReplicaID string    `json:"replicaId"`
+	Address   string    `json:"address"`
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// elector campaigns for the scheduler leadership in etcd.
+type elector struct {
+	client *clientv3.Client
+	prefix string
+	ttl    time.Duration
+	self   Member
+	logger *slog.Logger
+}
+
+// run campaigns until ctx ends. Each time this replica is elected, it calls
+// lead with a context that ends when the leadership does (session expired,
+// etcd unreachable past the TTL, or ctx cancelled) and the epoch: the
+// create revision of the leader key. When lead returns (for instance
+// because the epoch was fenced), run resigns and campaigns again. On ctx
+// cancellation the leader resigns, so that another replica takes over at
+// once rather than after the TTL.
+func (e *elector) run(ctx context.Context, lead func(ctx context.Context, epoch int64) error) {
+	value, _ := json.Marshal(e.self)
+	backoff := newBackoff(100*time.Millisecond, e.ttl)
+	for ctx.Err() == nil {
+		err := e.term(ctx, string(value), lead)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			e.logger.Warn("scheduler: election", "error", err)
+			if !sleepCtx(ctx, backoff.next()) {
+				return
+			}
+			continue
+		}
+		backoff.reset()
+	}
+}
+
+// term is one session: campaign, lead, resign.
+func (e *elector) term(ctx context.Context, value string, lead func(ctx context.Context, epoch int64) error) error {
+	session, err := concurrency.NewSession(e.client, concurrency.WithTTL(int(e.ttl/time.Second)))
+	if err != nil {
+		return fmt.Errorf("etcd session: %w", err)
+	}
+	defer session.Close() // revokes the lease: our keys go at once
+
+	// Campaign under a context that ends with the session: a lease that
+	// expires mid-campaign must not produce a leader that holds no key.
+	campaignCtx, cancel := mergeDone(ctx, session.Done())
+	defer cancel()
+	election := concurrency.NewElection(session, e.prefix)
+	if err := election.Campaign(campaignCtx, value); err != nil {
+		return fmt.Errorf("campaign: %w", err)
+	}
+	epoch := election.Rev()
+	e.logger.Info("scheduler: elected leader", "replica", e.self.ReplicaID, "epoch", epoch)
+
+	leadErr := lead(campaignCtx, epoch)
+
+	resignCtx, cancelResign := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancelResign()
+	if err := election.Resign(resignCtx); err != nil {
+		e.logger.Warn("scheduler: resign", "epoch", epoch, "error", err)
+	}
+	select {
+	case <-session.Done():
+		e.logger.Warn("scheduler: leadership lost: etcd session ended", "epoch", epoch)
+	default:
+		e.logger.Info("scheduler: resigned leadership", "epoch", epoch)
+	}
+	if leadErr != nil && !errors.Is(leadErr, context.Canceled) {
+		return leadErr
+	}
+	return nil
+}
+
+// mergeDone returns a context that ends when ctx does or done is closed.
+func mergeDone(ctx context.Context, done <-chan struct{}) (context.Context, context.CancelFunc) {
+	merged, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-done:
+			cancel()
+		case <-merged.Done():
+		}
+	}()
+	return merged, cancel
+}
+
+// leaderMember reads the current leader from etcd: the election key with the
+// lowest create revision. ok is false when there is none.
+func leaderMember(ctx context.Context, client *clientv3.Client, prefix string) (m Member, epoch int64, ok bool, err error) {
+	resp, err := client.Get(ctx, prefix+"/", clientv3.WithFirstCreate()...)
+	if err != nil {
+		return Member{}, 0, false, err
+	}
+	if len(resp.Kvs) == 0 {
+		return Member{}, 0, false, nil
+	}
+	kv := resp.Kvs[0]
+	if err := json.Unmarshal(kv.Value, &m); err != nil {
+		return Member{}, 0, false, fmt.Errorf("leader key %s: %w", kv.Key, err)
+	}
+	return m, kv.CreateRevision, true, nil
+}

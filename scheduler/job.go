@@ -1,0 +1,144 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// QueueRuns is the River queue of runs.
+const QueueRuns = "runs"
+
+// RunArgs are the River job arguments of a run. They name the run row, so a
+// retried or rescued job works the same run (I1), and the slot, so that the
+// job is unique by its arguments.
+type RunArgs struct {
+	RunID        int64     `json:"run_id"`
+	DataSourceID uuid.UUID `json:"datasource_id"`
+	ScheduledFor time.Time `json:"scheduled_for"`
+	// TimeoutMS bounds one attempt; it is the datasource's run timeout.
+	TimeoutMS int64 `json:"timeout_ms"`
+}
+
+// Kind is the River job kind.
+func (RunArgs) Kind() string { return "ezplatform.run" }
+
+// InsertOpts puts runs on their queue, unique by arguments.
+func (RunArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueRuns, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+func runJob(run *store.Run, timeout time.Duration) river.InsertManyParams {
+	return river.InsertManyParams{
+		Args: RunArgs{RunID: run.ID, DataSourceID: run.DataSourceID, ScheduledFor: run.ScheduledFor, TimeoutMS: timeout.Milliseconds()},
+		InsertOpts: &river.InsertOpts{
+			Queue: QueueRuns, MaxAttempts: run.MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true},
+		},
+	}
+}
+
+// Work is what a run does. File discovery implements it.
+type Work interface {
+	// Run does one attempt of a run. An error fails the attempt; River
+	// retries it with backoff until the run's attempts are used up.
+	Run(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error)
+}
+
+// WorkResult is what an attempt found.
+type WorkResult struct {
+	FilesFound int
+}
+
+// WorkFunc adapts a function to Work.
+type WorkFunc func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error)
+
+// Run calls f.
+func (f WorkFunc) Run(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
+	return f(ctx, ds, run)
+}
+
+// runWorker works run jobs on every replica.
+type runWorker struct {
+	river.WorkerDefaults[RunArgs]
+	store     *store.Store
+	work      Work
+	replicaID string
+	logger    *slog.Logger
+}
+
+// Timeout is the run's timeout, set per datasource.
+func (w *runWorker) Timeout(job *river.Job[RunArgs]) time.Duration {
+	if job.Args.TimeoutMS > 0 {
+		return time.Duration(job.Args.TimeoutMS) * time.Millisecond
+	}
+	return store.DefaultRunTimeout
+}
+
+func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	run, ds, err := w.store.RunStart(ctx, &store.RunStartParams{RunID: job.Args.RunID, Attempt: job.Attempt, ReplicaID: w.replicaID})
+	switch {
+	case errors.Is(err, store.ErrRunFinal):
+		// Cancelled (datasource deleted), or finished by an earlier attempt
+		// whose job completion was lost: nothing to do.
+		return w.complete(ctx, job, nil)
+	case errors.Is(err, store.ErrRunWaiting):
+		// BUFFER_ONE: wait for the earlier run to finish. A snooze is not
+		// an attempt.
+		return river.JobSnooze(time.Second)
+	case errors.Is(err, store.ErrNotFound):
+		// The run was pruned: the job is obsolete.
+		return w.complete(ctx, job, nil)
+	case err != nil:
+		return err
+	}
+
+	result, workErr := w.work.Run(ctx, ds, run)
+	if workErr == nil && result == nil {
+		result = &WorkResult{}
+	}
+	if workErr != nil && ctx.Err() != nil {
+		workErr = fmt.Errorf("timed out after %s: %w", w.Timeout(job), workErr)
+	}
+	finish := &store.RunFinishParams{RunID: run.ID, Attempt: job.Attempt, Status: store.RunSucceeded}
+	switch {
+	case workErr == nil:
+		finish.FilesFound = result.FilesFound
+		return w.complete(ctx, job, finish)
+	case job.Attempt < job.MaxAttempts:
+		finish.Status, finish.Error = store.RunRetrying, workErr.Error()
+	default:
+		finish.Status, finish.Error = store.RunFailed, workErr.Error()
+	}
+	// Record the failed attempt, then let River retry (or discard) the job.
+	if err := w.store.InTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		_, err := tx.RunFinish(ctx, finish)
+		return err
+	}); err != nil {
+		return errors.Join(workErr, err)
+	}
+	return workErr
+}
+
+// complete finishes the run (if finish is set) and the River job in one
+// transaction, so that neither can commit without the other.
+func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams) error {
+	ctx = context.WithoutCancel(ctx) // the attempt may have timed out; its result must still be saved
+	return w.store.InTx(ctx, func(tx *store.Tx) error {
+		if finish != nil {
+			if _, err := tx.RunFinish(ctx, finish); err != nil {
+				return err
+			}
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver, pgx.Tx](ctx, tx.Pgx(), job)
+		return err
+	})
+}

@@ -1,0 +1,293 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// PlannerOptions tune the leader's slot planner.
+type PlannerOptions struct {
+	PlanOptions
+	// Resync is how often the planner reconciles the whole table even
+	// without notifications (I4: nothing depends on NOTIFY alone).
+	Resync time.Duration
+	// Batch is how many due datasources one transaction plans.
+	Batch int
+	// RetentionEvery is how often the leader prunes history.
+	RetentionEvery time.Duration
+	Retention      Retention
+}
+
+// Retention says how much run and event history to keep.
+type Retention struct {
+	RunsMaxAge        time.Duration
+	RunsPerDataSource int
+	EventsMaxAge      time.Duration
+}
+
+// DefaultPlannerOptions are the defaults of `ezplatform serve`.
+var DefaultPlannerOptions = PlannerOptions{
+	PlanOptions:    DefaultPlanOptions,
+	Resync:         30 * time.Second,
+	Batch:          1000,
+	RetentionEvery: time.Minute,
+	Retention:      Retention{RunsMaxAge: 7 * 24 * time.Hour, RunsPerDataSource: 10_000, EventsMaxAge: 7 * 24 * time.Hour},
+}
+
+// planner turns due slots into runs and River jobs. Only the leader runs it,
+// and every transaction is fenced by the leader's epoch (I2).
+type planner struct {
+	store  *store.Store
+	river  *river.Client[pgx.Tx]
+	logger *slog.Logger
+	opts   PlannerOptions
+	now    func() time.Time
+}
+
+// run plans until ctx ends (leadership lost) or the epoch is fenced.
+// wake receives a value whenever a datasource changed.
+func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan struct{}) error {
+	retry := newBackoff(50*time.Millisecond, 5*time.Second)
+	// A failed step is retried with backoff; only a fenced epoch or the end
+	// of leadership ends the loop, so a database hiccup does not cost the
+	// leadership.
+	failed := func(step string, err error) error {
+		if errors.Is(err, store.ErrFenced) || ctx.Err() != nil {
+			return err
+		}
+		p.logger.Warn("scheduler: planner "+step+" failed; retrying", "error", err)
+		if !sleepCtx(ctx, retry.next()) {
+			return ctx.Err()
+		}
+		return nil
+	}
+	for {
+		err := p.reconcile(ctx, epoch)
+		if err == nil {
+			break
+		}
+		if err := failed("reconcile", err); err != nil {
+			return err
+		}
+	}
+	resync := time.NewTicker(p.opts.Resync)
+	defer resync.Stop()
+	retention := time.NewTicker(p.opts.RetentionEvery)
+	defer retention.Stop()
+	for {
+		if err := p.planDue(ctx, epoch); err != nil {
+			if err := failed("plan", err); err != nil {
+				return err
+			}
+			continue
+		}
+		retry.reset()
+		earliest, pending, err := p.store.ScheduleWakeup(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.logger.Warn("scheduler: planner wakeup query", "error", err)
+			// Retry after a pause rather than spin.
+			t := p.now().Add(time.Second)
+			earliest, pending = &t, false
+		}
+		if pending {
+			continue
+		}
+		if err := p.wait(ctx, epoch, earliest, wake, reconnected, resync.C, retention.C); err != nil {
+			if err := failed("reconcile", err); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// wait sleeps until the earliest slot, a change, a resync or a retention
+// tick, whichever comes first.
+func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wake, reconnected <-chan struct{}, resync, retention <-chan time.Time) error {
+	var due <-chan time.Time
+	if earliest != nil && earliest.Before(store.NeverTime) {
+		timer := time.NewTimer(max(earliest.Sub(p.now()), 0))
+		defer timer.Stop()
+		due = timer.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-due:
+	case <-wake:
+	case <-reconnected:
+		// Notifications may have been lost while the listener was away.
+		return p.reconcile(ctx, epoch)
+	case <-resync:
+		return p.reconcile(ctx, epoch)
+	case <-retention:
+		p.prune(ctx)
+	}
+	return nil
+}
+
+// planDue plans every due datasource, a batch per transaction.
+func (p *planner) planDue(ctx context.Context, epoch int64) error {
+	for {
+		n, err := p.planBatch(ctx, epoch)
+		if err != nil {
+			return err
+		}
+		if n < p.opts.Batch {
+			return nil
+		}
+	}
+}
+
+// planBatch plans up to Batch due datasources in one fenced transaction:
+// runs rows, River jobs and next slots commit together, or not at all.
+func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
+	var planned int
+	err := p.store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.LeaderFence(ctx, epoch); err != nil {
+			return err
+		}
+		now := p.now()
+		due, err := tx.SchedulesDue(ctx, now, p.opts.Batch)
+		if err != nil {
+			return err
+		}
+		planned = len(due)
+		var (
+			inserts  []store.RunInsert
+			next     []store.ScheduleNext
+			timeouts = map[uuid.UUID]time.Duration{}
+		)
+		for _, d := range due {
+			spec, err := SpecOf(d.DataSource)
+			if err != nil {
+				// Edited by hand into something invalid: leave it alone,
+				// loudly, rather than stop planning for everyone.
+				p.logger.Error("scheduler: invalid schedule; not planning it", "datasource", d.DataSource.ID, "error", err)
+				next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: store.NeverTime})
+				continue
+			}
+			plan := planSlots(d, spec, now, epoch, p.opts.PlanOptions)
+			inserts = append(inserts, plan.runs...)
+			next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: plan.next})
+			timeouts[d.DataSource.ID] = d.DataSource.RunTimeout
+		}
+		runs, err := tx.RunsInsert(ctx, inserts)
+		if err != nil {
+			return err
+		}
+		if err := p.enqueue(ctx, tx, runs, timeouts); err != nil {
+			return err
+		}
+		return tx.SchedulesSetNext(ctx, next)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("plan: %w", err)
+	}
+	return planned, nil
+}
+
+// enqueue inserts the River jobs of the SCHEDULED runs, available now, in
+// the caller's transaction, and records their job ids.
+func (p *planner) enqueue(ctx context.Context, tx *store.Tx, runs []*store.Run, timeouts map[uuid.UUID]time.Duration) error {
+	var (
+		params []river.InsertManyParams
+		runIDs []int64
+	)
+	for _, r := range runs {
+		if r.Status != store.RunScheduled {
+			continue
+		}
+		params = append(params, runJob(r, timeouts[r.DataSourceID]))
+		runIDs = append(runIDs, r.ID)
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	results, err := p.river.InsertManyTx(ctx, tx.Pgx(), params)
+	if err != nil {
+		return fmt.Errorf("insert River jobs: %w", err)
+	}
+	jobIDs := make([]int64, len(results))
+	for i, res := range results {
+		jobIDs[i] = res.Job.ID
+	}
+	return tx.RunsSetJobIDs(ctx, runIDs, jobIDs)
+}
+
+// reconcile checks every plannable schedule's stored next slot against its
+// current definition, and resets (to NULL, so planDue recomputes it) the
+// ones that are not a slot of it: schedules edited in psql, or by a writer
+// that did not reset next_run_at.
+func (p *planner) reconcile(ctx context.Context, epoch int64) error {
+	after := uuid.Nil
+	for {
+		page, err := p.store.SchedulesPage(ctx, after, 1000)
+		if err != nil {
+			return fmt.Errorf("reconcile: %w", err)
+		}
+		var stale []uuid.UUID
+		for _, ds := range page {
+			if ds.NextRunAt == nil || !ds.NextRunAt.Before(store.NeverTime) {
+				continue
+			}
+			spec, err := SpecOf(ds)
+			if err != nil || !spec.Next(ds.NextRunAt.Add(-time.Nanosecond)).Equal(*ds.NextRunAt) {
+				stale = append(stale, ds.ID)
+			}
+		}
+		if len(stale) > 0 {
+			p.logger.Info("scheduler: reconcile resets next slots", "count", len(stale))
+			err := p.store.InTx(ctx, func(tx *store.Tx) error {
+				if err := tx.LeaderFence(ctx, epoch); err != nil {
+					return err
+				}
+				return tx.SchedulesResetNext(ctx, stale)
+			})
+			if err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// prune deletes history past retention.
+func (p *planner) prune(ctx context.Context) {
+	r := p.opts.Retention
+	now := p.now()
+	res, err := p.store.PruneHistory(ctx, &store.RetentionParams{
+		RunsOlderThan: now.Add(-r.RunsMaxAge), RunsPerDataSource: r.RunsPerDataSource,
+		EventsOlderThan: now.Add(-r.EventsMaxAge), Batch: 5000,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		p.logger.Warn("scheduler: pruning history", "error", err)
+		return
+	}
+	if res.Runs > 0 || res.Events > 0 {
+		p.logger.Info("scheduler: pruned history", "runs", res.Runs, "events", res.Events)
+	}
+}
+
+// SpecOf parses a stored datasource's schedule.
+func SpecOf(ds *store.DataSource) (*Spec, error) {
+	var interval string
+	if ds.Schedule.Cron == "" {
+		interval = ds.Schedule.Interval.String()
+	}
+	return ParseSpec(ds.Schedule.Cron, interval, ds.Schedule.Anchor, ds.Schedule.Timezone)
+}

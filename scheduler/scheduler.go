@@ -1,0 +1,294 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// Config configures a replica's scheduler.
+type Config struct {
+	Store *store.Store
+	Etcd  *clientv3.Client
+	// ReplicaID and Address identify the replica in etcd.
+	ReplicaID string
+	Address   string
+	// Work is what each run does.
+	Work Work
+	// SessionTTL is the etcd session TTL (default DefaultSessionTTL,
+	// minimum MinSessionTTL).
+	SessionTTL time.Duration
+	// Workers is how many runs this replica works at once (default 50).
+	Workers int
+	// KeyPrefix is the etcd prefix of the election and registry keys
+	// (default "/ezplatform"); tests give each cluster its own.
+	KeyPrefix string
+	Planner   PlannerOptions
+	Logger    *slog.Logger
+}
+
+// Scheduler is one replica's part of the scheduler: it works run jobs,
+// registers the replica, and campaigns to be the leader that plans.
+type Scheduler struct {
+	cfg     Config
+	river   *river.Client[pgx.Tx]
+	planner *planner
+	logger  *slog.Logger
+	started time.Time
+
+	mu     sync.Mutex
+	epoch  int64 // while leading, else 0
+	leadAt time.Time
+}
+
+// New builds a replica's scheduler. Run starts it.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.SessionTTL < MinSessionTTL {
+		return nil, ErrSessionTTL
+	}
+	cfg.SessionTTL = cfg.SessionTTL.Truncate(time.Second) // etcd leases are whole seconds
+	if cfg.Workers == 0 {
+		cfg.Workers = 50
+	}
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = "/ezplatform"
+	}
+	if cfg.Planner.Batch == 0 {
+		cfg.Planner = DefaultPlannerOptions
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Work == nil {
+		return nil, errors.New("scheduler: Config.Work is required")
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &runWorker{store: cfg.Store, work: cfg.Work, replicaID: cfg.ReplicaID, logger: cfg.Logger})
+	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
+		ID:      cfg.ReplicaID,
+		Queues:  map[string]river.QueueConfig{QueueRuns: {MaxWorkers: cfg.Workers}},
+		Workers: workers,
+		// Jobs are inserted available at slot time: fetch at once on the
+		// insert notification, and poll as a fallback.
+		FetchCooldown:               10 * time.Millisecond,
+		FetchPollInterval:           500 * time.Millisecond,
+		CompletedJobRetentionPeriod: time.Hour,
+		RetryPolicy:                 retryPolicy{},
+		Logger:                      cfg.Logger.With("component", "river"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: River client: %w", err)
+	}
+	s := &Scheduler{cfg: cfg, river: client, logger: cfg.Logger, started: time.Now()}
+	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now}
+	return s, nil
+}
+
+// Run works jobs, keeps the replica registered and campaigns for leadership
+// until ctx ends. Then it resigns at once (so that another replica takes
+// over in well under a second), and lets running jobs finish for up to
+// stopTimeout.
+func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
+	if err := s.river.Start(ctx); err != nil {
+		return fmt.Errorf("scheduler: start River: %w", err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { s.register(ctx) })
+	wg.Go(func() {
+		e := &elector{client: s.cfg.Etcd, prefix: s.electionPrefix(), ttl: s.cfg.SessionTTL, logger: s.logger,
+			self: Member{ReplicaID: s.cfg.ReplicaID, Address: s.cfg.Address, StartedAt: s.started}}
+		e.run(ctx, s.lead)
+	})
+	<-ctx.Done()
+	wg.Wait()
+
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer cancel()
+	if err := s.river.Stop(stopCtx); err != nil {
+		s.logger.Warn("scheduler: running jobs did not finish in time; River will rescue them", "error", err)
+	}
+	return nil
+}
+
+// lead is one leadership term: record the epoch (fencing), then plan until
+// the term ends.
+func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
+	err := s.cfg.Store.LeaderRecord(ctx, &store.LeaderRecordParams{Epoch: epoch, ReplicaID: s.cfg.ReplicaID, Address: s.cfg.Address})
+	if err != nil {
+		return fmt.Errorf("record epoch %d: %w", epoch, err)
+	}
+	s.setLeading(epoch)
+	defer s.setLeading(0)
+
+	l := newListener(s.cfg.Store.Pool(), store.DataSourceEventsChannel, s.logger)
+	listenCtx, stopListening := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { l.run(listenCtx) })
+	defer func() {
+		stopListening()
+		wg.Wait()
+		// Record the end of the term even if ctx is over.
+		endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Store.LeaderResigned(endCtx, epoch, s.cfg.ReplicaID); err != nil {
+			s.logger.Warn("scheduler: record resignation", "error", err)
+		}
+	}()
+	return s.planner.run(ctx, epoch, l.wake, l.reconnected)
+}
+
+func (s *Scheduler) setLeading(epoch int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epoch, s.leadAt = epoch, time.Now()
+}
+
+// Epoch returns this replica's epoch while it leads, else 0.
+func (s *Scheduler) Epoch() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.epoch
+}
+
+// register keeps the replica's key in etcd under a lease of its own, and
+// puts it back whenever the session ends.
+func (s *Scheduler) register(ctx context.Context) {
+	value, _ := json.Marshal(Member{ReplicaID: s.cfg.ReplicaID, Address: s.cfg.Address, StartedAt: s.started})
+	retry := newBackoff(100*time.Millisecond, s.cfg.SessionTTL)
+	for ctx.Err() == nil {
+		err := func() error {
+			session, err := concurrency.NewSession(s.cfg.Etcd, concurrency.WithTTL(int(s.cfg.SessionTTL/time.Second)))
+			if err != nil {
+				return err
+			}
+			defer session.Close()
+			if _, err := s.cfg.Etcd.Put(ctx, s.replicaKey(), string(value), clientv3.WithLease(session.Lease())); err != nil {
+				return err
+			}
+			retry.reset()
+			select {
+			case <-ctx.Done():
+			case <-session.Done():
+			}
+			return nil
+		}()
+		if err != nil && ctx.Err() == nil {
+			s.logger.Warn("scheduler: register replica in etcd", "error", err)
+		}
+		if !sleepCtx(ctx, retry.next()) {
+			return
+		}
+	}
+}
+
+func (s *Scheduler) electionPrefix() string { return s.cfg.KeyPrefix + "/leader" }
+func (s *Scheduler) replicaKey() string    { return s.cfg.KeyPrefix + "/replicas/" + s.cfg.ReplicaID }
+
+// ErrNotFound is returned by TriggerRun for a datasource that does not exist.
+var ErrNotFound = store.ErrNotFound
+
+// TriggerRun runs a datasource now, from any replica. The run's slot is the
+// current second: two triggers in one second, or a trigger and a planned
+// slot at the same second, share one run (I1). It returns the run.
+func (s *Scheduler) TriggerRun(ctx context.Context, dataSourceID uuid.UUID) (*store.Run, error) {
+	ds, err := s.cfg.Store.DataSourceGetByID(ctx, dataSourceID)
+	if err != nil {
+		return nil, err
+	}
+	slot := time.Now().Truncate(time.Second)
+	var run *store.Run
+	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		runs, err := tx.RunsInsert(ctx, []store.RunInsert{{
+			DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerManual, Status: store.RunScheduled,
+			MaxAttempts: ds.MaxAttempts,
+		}})
+		if err != nil {
+			return err
+		}
+		if len(runs) == 0 {
+			run, err = tx.RunGetBySlot(ctx, ds.ID, slot)
+			return err
+		}
+		run = runs[0]
+		return s.planner.enqueue(ctx, tx, runs, map[uuid.UUID]time.Duration{ds.ID: ds.RunTimeout})
+	})
+	return run, err
+}
+
+// ClusterInfo is the cluster as etcd sees it.
+type ClusterInfo struct {
+	Leader   *LeaderInfo
+	Replicas []ReplicaInfo
+}
+
+// LeaderInfo describes the current leader.
+type LeaderInfo struct {
+	Member
+	Epoch int64
+	// Since is when the leader recorded its epoch (zero if not yet).
+	Since time.Time
+}
+
+// ReplicaInfo is a registered replica.
+type ReplicaInfo struct {
+	Member
+	IsLeader bool
+}
+
+// Cluster reads the leader and the registered replicas from etcd.
+func (s *Scheduler) Cluster(ctx context.Context) (*ClusterInfo, error) {
+	info := &ClusterInfo{}
+	leader, epoch, ok, err := leaderMember(ctx, s.cfg.Etcd, s.electionPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: read leader: %w", err)
+	}
+	if ok {
+		info.Leader = &LeaderInfo{Member: leader, Epoch: epoch}
+		if recorded, err := s.cfg.Store.LeaderGet(ctx); err == nil && recorded.Epoch == epoch {
+			info.Leader.Since = recorded.Since
+		}
+	}
+	resp, err := s.cfg.Etcd.Get(ctx, s.cfg.KeyPrefix+"/replicas/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: read replicas: %w", err)
+	}
+	for _, kv := range resp.Kvs {
+		var m Member
+		if err := json.Unmarshal(kv.Value, &m); err != nil {
+			continue
+		}
+		info.Replicas = append(info.Replicas, ReplicaInfo{Member: m, IsLeader: ok && m.ReplicaID == leader.ReplicaID})
+	}
+	slices.SortFunc(info.Replicas, func(a, b ReplicaInfo) int { return a.StartedAt.Compare(b.StartedAt) })
+	return info, nil
+}
+
+// retryPolicy retries failed attempts after 1 s, 2 s, 4 s … capped at 5
+// minutes: schedules are often seconds apart, so River's default
+// (attempt⁴ seconds) would make a retry outlive many slots.
+type retryPolicy struct{}
+
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	backoff := time.Duration(math.Min(math.Pow(2, float64(max(job.Attempt-1, 0))), 300)) * time.Second
+	return time.Now().Add(backoff)
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// ScheduleEventsChannel is the NOTIFY channel of schedule and run changes.
+// Its payload is {"count": n, "last": id}: the number of events the
+// transaction wrote and the highest id. Readers fetch the rows themselves.
+const ScheduleEventsChannel = "schedule_events"
+
+// Event kinds of schedules and runs.
+const (
+	EventRunScheduled     = "RUN_SCHEDULED"
+	EventRunStarted       = "RUN_STARTED"
+	EventRunRetrying      = "RUN_RETRYING"
+	EventRunSucceeded     = "RUN_SUCCEEDED"
+	EventRunFailed        = "RUN_FAILED"
+	EventRunSkipped       = "RUN_SKIPPED"
+	EventRunMissed        = "RUN_MISSED"
+	EventRunCancelled     = "RUN_CANCELLED"
+	EventSchedulePaused   = "SCHEDULE_PAUSED"
+	EventScheduleResumed  = "SCHEDULE_RESUMED"
+	EventScheduleNextRun  = "SCHEDULE_NEXT_RUN"
+	EventLeaderElected    = "LEADER_ELECTED"
+	EventLeaderResigned   = "LEADER_RESIGNED"
+)
+
+// pendingEvent is an event recorded in a Tx, inserted at commit.
+type pendingEvent struct {
+	kind         string
+	dataSourceID *uuid.UUID
+	runID        *int64
+	payload      []byte
+}
+
+// recordEvent queues an event for the transaction.
+func (t *Tx) recordEvent(kind string, dataSourceID *uuid.UUID, runID *int64, payload any) error {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("store: encode %s event: %w", kind, err)
+	}
+	t.events = append(t.events, pendingEvent{kind: kind, dataSourceID: dataSourceID, runID: runID, payload: data})
+	return nil
+}
+
+// flushEvents inserts the queued events in one statement and sends one
+// NOTIFY for all of them.
+func (t *Tx) flushEvents(ctx context.Context) error {
+	if len(t.events) == 0 {
+		return nil
+	}
+	kinds := make([]string, len(t.events))
+	dsIDs := make([]*uuid.UUID, len(t.events))
+	runIDs := make([]*int64, len(t.events))
+	payloads := make([]string, len(t.events))
+	for i, e := range t.events {
+		kinds[i], dsIDs[i], runIDs[i], payloads[i] = e.kind, e.dataSourceID, e.runID, string(e.payload)
+	}
+	_, err := t.tx.Exec(ctx, `
+		WITH e AS (
+			INSERT INTO events (kind, datasource_id, run_id, payload)
+			SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::jsonb[])
+			RETURNING id
+		)
+		SELECT pg_notify($5, json_build_object('count', count(*), 'last', max(id))::text) FROM e`,
+		kinds, dsIDs, runIDs, payloads, ScheduleEventsChannel)
+	t.events = nil
+	return err
+}

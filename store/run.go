@@ -1,0 +1,497 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Run statuses, as stored in runs.status and named by the GraphQL enum.
+const (
+	RunScheduled = "SCHEDULED"
+	RunRunning   = "RUNNING"
+	RunRetrying  = "RETRYING"
+	RunSucceeded = "SUCCEEDED"
+	RunFailed    = "FAILED"
+	RunSkipped   = "SKIPPED"
+	RunMissed    = "MISSED"
+	RunCancelled = "CANCELLED"
+)
+
+// Run triggers.
+const (
+	TriggerSchedule = "SCHEDULE"
+	TriggerManual   = "MANUAL"
+)
+
+// Run is one slot of a datasource's schedule: a run, or a slot that was
+// skipped, missed or cancelled. A MISSED run may cover a range of slots.
+type Run struct {
+	ID            int64
+	DataSourceID  uuid.UUID
+	ScheduledFor  time.Time
+	CoversUntil   *time.Time
+	SlotCount     int
+	Trigger       string
+	Status        string
+	Attempt       int
+	MaxAttempts   int
+	ReplicaID     string
+	RiverJobID    *int64
+	Epoch         *int64
+	StartedAt     *time.Time
+	FinishedAt    *time.Time
+	Error         string
+	AttemptErrors []AttemptError
+	FilesFound    int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// AttemptError is the error of one failed attempt.
+type AttemptError struct {
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+	Error   string    `json:"error"`
+}
+
+// Final reports whether the run has reached a status it never leaves.
+func (r *Run) Final() bool {
+	switch r.Status {
+	case RunSucceeded, RunFailed, RunSkipped, RunMissed, RunCancelled:
+		return true
+	}
+	return false
+}
+
+const runColumns = `id, datasource_id, scheduled_for, covers_until, slot_count, trigger, status, attempt, max_attempts,
+	coalesce(replica_id, ''), river_job_id, epoch, started_at, finished_at, coalesce(error, ''), attempt_errors,
+	files_found, created_at, updated_at`
+
+func scanRun(row pgx.Row) (*Run, error) {
+	var r Run
+	err := row.Scan(&r.ID, &r.DataSourceID, &r.ScheduledFor, &r.CoversUntil, &r.SlotCount, &r.Trigger, &r.Status,
+		&r.Attempt, &r.MaxAttempts, &r.ReplicaID, &r.RiverJobID, &r.Epoch, &r.StartedAt, &r.FinishedAt, &r.Error,
+		&r.AttemptErrors, &r.FilesFound, &r.CreatedAt, &r.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func collectRuns(rows pgx.Rows) ([]*Run, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Run, error) { return scanRun(row) })
+}
+
+// RunInsert is a row the planner (or triggerRun) inserts.
+type RunInsert struct {
+	DataSourceID uuid.UUID
+	ScheduledFor time.Time
+	// CoversUntil and SlotCount describe a MISSED range; zero for one slot.
+	CoversUntil time.Time
+	SlotCount   int
+	Trigger     string
+	Status      string
+	MaxAttempts int
+	// Epoch is the planning leader's; zero for manual runs.
+	Epoch int64
+}
+
+// RunsInsert inserts runs in one statement and records an event for each.
+// A slot that already has a row is left alone (I1): the returned runs are
+// the ones inserted, in no particular order.
+func (t *Tx) RunsInsert(ctx context.Context, inserts []RunInsert) ([]*Run, error) {
+	if len(inserts) == 0 {
+		return nil, nil
+	}
+	n := len(inserts)
+	var (
+		dsIDs    = make([]uuid.UUID, n)
+		slots    = make([]time.Time, n)
+		covers   = make([]*time.Time, n)
+		counts   = make([]int32, n)
+		triggers = make([]string, n)
+		statuses = make([]string, n)
+		maxes    = make([]int32, n)
+		epochs   = make([]*int64, n)
+	)
+	for i, in := range inserts {
+		dsIDs[i], slots[i], triggers[i], statuses[i] = in.DataSourceID, in.ScheduledFor, in.Trigger, in.Status
+		counts[i], maxes[i] = int32(max(in.SlotCount, 1)), int32(max(in.MaxAttempts, 1))
+		if !in.CoversUntil.IsZero() {
+			covers[i] = &in.CoversUntil
+		}
+		if in.Epoch != 0 {
+			epochs[i] = &in.Epoch
+		}
+	}
+	rows, err := t.tx.Query(ctx, `
+		INSERT INTO runs (datasource_id, scheduled_for, covers_until, slot_count, trigger, status, max_attempts, epoch,
+			finished_at)
+		SELECT d, s, c, n, tr, st, m, e, CASE WHEN st IN ('SKIPPED', 'MISSED') THEN now() END
+		FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::int[], $8::bigint[])
+			AS u(d, s, c, n, tr, st, m, e)
+		ON CONFLICT (datasource_id, scheduled_for) DO NOTHING
+		RETURNING `+runColumns,
+		dsIDs, slots, covers, counts, triggers, statuses, maxes, epochs)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := collectRuns(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		if err := t.recordRunEvent(r); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+// RunsSetJobIDs records the River job of each run.
+func (t *Tx) RunsSetJobIDs(ctx context.Context, runIDs, jobIDs []int64) error {
+	if len(runIDs) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, `
+		UPDATE runs SET river_job_id = u.job FROM unnest($1::bigint[], $2::bigint[]) AS u(id, job)
+		WHERE runs.id = u.id`, runIDs, jobIDs)
+	return err
+}
+
+// RunGetBySlot returns the run of a datasource's slot, or ErrNotFound.
+func (t *Tx) RunGetBySlot(ctx context.Context, dataSourceID uuid.UUID, slot time.Time) (*Run, error) {
+	r, err := scanRun(t.tx.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE datasource_id = $1 AND scheduled_for = $2`,
+		dataSourceID, slot))
+	return r, translate(err)
+}
+
+// RunStartParams mark a run's attempt as started.
+type RunStartParams struct {
+	RunID     int64
+	Attempt   int
+	ReplicaID string
+}
+
+// ErrRunFinal is returned when a run has already reached a final status
+// (it was cancelled, or a previous attempt completed it).
+var ErrRunFinal = errors.New("store: run already finished")
+
+// ErrRunWaiting is returned by RunStart for a run of a BUFFER_ONE schedule
+// while an earlier run of its datasource is still unfinished.
+var ErrRunWaiting = errors.New("store: run waits for an earlier run")
+
+// RunStart marks a run RUNNING for an attempt, records RUN_STARTED and
+// returns it with its datasource (which may have been deleted since). It
+// returns the run and ErrRunFinal if the run is already final.
+func (s *Store) RunStart(ctx context.Context, params *RunStartParams) (*Run, *DataSource, error) {
+	var (
+		run *Run
+		ds  *DataSource
+	)
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		run, err = scanRun(tx.tx.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1 FOR UPDATE`, params.RunID))
+		if err != nil {
+			return err
+		}
+		if run.Final() {
+			return ErrRunFinal
+		}
+		var waiting bool
+		err = tx.tx.QueryRow(ctx, `
+			SELECT d.overlap_policy = 'BUFFER_ONE' AND EXISTS (
+				SELECT 1 FROM runs r WHERE r.datasource_id = d.id AND r.scheduled_for < $2
+					AND r.status IN ('RUNNING', 'RETRYING'))
+			FROM datasources d WHERE d.id = $1`, run.DataSourceID, run.ScheduledFor).Scan(&waiting)
+		if err != nil {
+			return err
+		}
+		if waiting {
+			return ErrRunWaiting
+		}
+		run, err = scanRun(tx.tx.QueryRow(ctx, `
+			UPDATE runs SET status = 'RUNNING', attempt = $2, replica_id = $3,
+				started_at = coalesce(started_at, now()), updated_at = now()
+			WHERE id = $1
+			RETURNING `+runColumns, params.RunID, params.Attempt, params.ReplicaID))
+		if err != nil {
+			return err
+		}
+		ds, err = scanDataSource(tx.tx.QueryRow(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1`, run.DataSourceID))
+		if err != nil {
+			return err
+		}
+		return tx.recordRunEvent(run)
+	})
+	if errors.Is(err, ErrRunFinal) || errors.Is(err, ErrRunWaiting) {
+		return run, nil, err
+	}
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	return run, ds, nil
+}
+
+// RunFinishParams end an attempt.
+type RunFinishParams struct {
+	RunID int64
+	// Status is RunSucceeded, RunFailed, RunRetrying (the attempt failed and
+	// another follows) or RunCancelled.
+	Status     string
+	Attempt    int
+	Error      string
+	FilesFound int
+}
+
+// RunFinish records the end of an attempt and its event. Call it in the
+// transaction that completes the River job, so that both commit together.
+func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, error) {
+	var attemptErr []AttemptError
+	if params.Error != "" {
+		attemptErr = []AttemptError{{Attempt: params.Attempt, At: time.Now().UTC(), Error: truncateError(params.Error)}}
+	}
+	run, err := scanRun(t.tx.QueryRow(ctx, `
+		UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4,
+			attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
+			finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
+			updated_at = now()
+		WHERE id = $1
+		RETURNING `+runColumns, params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr)))
+	if err != nil {
+		return nil, translate(err)
+	}
+	return run, t.recordRunEvent(run)
+}
+
+func attemptErrJSON(errs []AttemptError) any {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// truncateError keeps error texts to a size an operator can read.
+func truncateError(s string) string {
+	const limit = 4000
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "…"
+}
+
+// runsCancelPending cancels a datasource's runs that have not started or
+// wait for a retry. Their River jobs find the run CANCELLED and do nothing.
+// Running runs finish and keep their result.
+func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) error {
+	rows, err := t.tx.Query(ctx, `
+		UPDATE runs SET status = 'CANCELLED', finished_at = now(), updated_at = now()
+		WHERE datasource_id = $1 AND status IN ('SCHEDULED', 'RETRYING')
+		RETURNING `+runColumns, dataSourceID)
+	if err != nil {
+		return err
+	}
+	runs, err := collectRuns(rows)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if err := t.recordRunEvent(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordRunEvent records the event of a run's current status.
+func (t *Tx) recordRunEvent(r *Run) error {
+	kind := map[string]string{
+		RunScheduled: EventRunScheduled, RunRunning: EventRunStarted, RunRetrying: EventRunRetrying,
+		RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed, RunSkipped: EventRunSkipped,
+		RunMissed: EventRunMissed, RunCancelled: EventRunCancelled,
+	}[r.Status]
+	payload := map[string]any{
+		"runId": r.ID, "dataSourceId": r.DataSourceID, "status": r.Status, "scheduledFor": r.ScheduledFor,
+		"attempt": r.Attempt, "trigger": r.Trigger,
+	}
+	if r.CoversUntil != nil {
+		payload["coversUntil"], payload["slotCount"] = r.CoversUntil, r.SlotCount
+	}
+	if r.Error != "" {
+		payload["error"] = r.Error
+	}
+	if r.Final() {
+		payload["filesFound"] = r.FilesFound
+	}
+	return t.recordEvent(kind, &r.DataSourceID, &r.ID, payload)
+}
+
+// RunGetByID returns a run, or ErrNotFound.
+func (s *Store) RunGetByID(ctx context.Context, id int64) (*Run, error) {
+	r, err := scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, id))
+	if err != nil {
+		return nil, translate(err)
+	}
+	return r, nil
+}
+
+// RunLastStarted returns the datasource's run with the latest slot that has
+// started, or ErrNotFound.
+func (s *Store) RunLastStarted(ctx context.Context, dataSourceID uuid.UUID) (*Run, error) {
+	r, err := scanRun(s.pool.QueryRow(ctx, `
+		SELECT `+runColumns+` FROM runs
+		WHERE datasource_id = $1 AND started_at IS NOT NULL
+		ORDER BY scheduled_for DESC LIMIT 1`, dataSourceID))
+	if err != nil {
+		return nil, translate(err)
+	}
+	return r, nil
+}
+
+// RunListParams select a page of a datasource's runs, newest slot first.
+type RunListParams struct {
+	DataSourceID uuid.UUID
+	First        int
+	After        string
+	// Statuses, when not empty, keeps runs with one of these statuses.
+	Statuses []string
+}
+
+// RunPage is one page of RunList.
+type RunPage struct {
+	Runs        []*Run
+	Cursors     []string
+	HasNextPage bool
+	TotalCount  int
+}
+
+// RunList returns a page of a datasource's runs, newest slot first.
+func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, error) {
+	if params.First < 1 {
+		return nil, fmt.Errorf("store: page size must be at least 1, got %d", params.First)
+	}
+	var afterSlot *time.Time
+	if params.After != "" {
+		t, err := decodeRunCursor(params.After)
+		if err != nil {
+			return nil, err
+		}
+		afterSlot = &t
+	}
+	var statuses []string
+	if len(params.Statuses) > 0 {
+		statuses = params.Statuses
+	}
+	page := &RunPage{}
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		const filter = `datasource_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))`
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM runs WHERE `+filter, params.DataSourceID, statuses).
+			Scan(&page.TotalCount); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+runColumns+` FROM runs WHERE `+filter+`
+			AND ($3::timestamptz IS NULL OR scheduled_for < $3)
+			ORDER BY scheduled_for DESC LIMIT $4`, params.DataSourceID, statuses, afterSlot, params.First+1)
+		if err != nil {
+			return err
+		}
+		runs, err := collectRuns(rows)
+		if err != nil {
+			return err
+		}
+		if len(runs) > params.First {
+			runs, page.HasNextPage = runs[:params.First], true
+		}
+		page.Runs = runs
+		for _, r := range runs {
+			page.Cursors = append(page.Cursors, encodeRunCursor(r.ScheduledFor))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return page, nil
+}
+
+// Slots are unique per datasource, so a slot is a cursor.
+const runCursorPrefix = "slot:"
+
+func encodeRunCursor(slot time.Time) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(runCursorPrefix + strconv.FormatInt(slot.UnixMicro(), 10)))
+}
+
+func decodeRunCursor(cursor string) (time.Time, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || !strings.HasPrefix(string(raw), runCursorPrefix) {
+		return time.Time{}, ErrInvalidCursor
+	}
+	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), runCursorPrefix), 10, 64)
+	if err != nil {
+		return time.Time{}, ErrInvalidCursor
+	}
+	return time.UnixMicro(us), nil
+}
+
+// RetentionParams bound the history kept.
+type RetentionParams struct {
+	// RunsOlderThan: finished runs planned before it are deleted.
+	RunsOlderThan time.Time
+	// RunsPerDataSource: finished runs beyond the newest this many of a
+	// datasource are deleted.
+	RunsPerDataSource int
+	// EventsOlderThan: events before it are deleted.
+	EventsOlderThan time.Time
+	// Batch is how many rows one statement deletes, so that no statement
+	// holds locks for long.
+	Batch int
+}
+
+// RetentionResult counts what PruneHistory deleted.
+type RetentionResult struct {
+	Runs   int64
+	Events int64
+}
+
+// PruneHistory deletes old runs and events in batches until none is left
+// to delete or ctx ends. Unfinished runs are never deleted.
+func (s *Store) PruneHistory(ctx context.Context, params *RetentionParams) (*RetentionResult, error) {
+	res := &RetentionResult{}
+	batches := []struct {
+		count *int64
+		sql   string
+		args  []any
+	}{
+		{&res.Runs, `DELETE FROM runs WHERE id IN (
+			SELECT id FROM runs WHERE created_at < $1 AND status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'MISSED', 'CANCELLED')
+			LIMIT $2)`, []any{params.RunsOlderThan, params.Batch}},
+		{&res.Runs, `DELETE FROM runs WHERE id IN (
+			SELECT id FROM (
+				SELECT id, row_number() OVER (PARTITION BY datasource_id ORDER BY scheduled_for DESC) AS n
+				FROM runs WHERE status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'MISSED', 'CANCELLED')
+			) ranked WHERE n > $1 LIMIT $2)`, []any{params.RunsPerDataSource, params.Batch}},
+		{&res.Events, `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < $1 ORDER BY id LIMIT $2)`,
+			[]any{params.EventsOlderThan, params.Batch}},
+	}
+	for _, b := range batches {
+		for {
+			tag, err := s.pool.Exec(ctx, b.sql, b.args...)
+			if err != nil {
+				return res, err
+			}
+			*b.count += tag.RowsAffected()
+			if tag.RowsAffected() < int64(params.Batch) {
+				break
+			}
+		}
+	}
+	return res, nil
+}

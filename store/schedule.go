@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// DueSchedule is a datasource whose next slot is due (or has to be
+// computed), locked by the planner's transaction.
+type DueSchedule struct {
+	DataSource *DataSource
+	// UnfinishedRuns counts runs SCHEDULED, RUNNING or RETRYING.
+	UnfinishedRuns int
+	// WaitingRuns counts runs SCHEDULED and not started.
+	WaitingRuns int
+}
+
+// plannable is the condition of a datasource the leader plans.
+const plannable = `deleted_at IS NULL AND enabled AND NOT paused`
+
+// SchedulesDue locks up to limit plannable datasources whose next_run_at is
+// NULL (to be computed) or not after now, NULL first, then earliest first.
+// Rows locked by a concurrent mutation are skipped: its NOTIFY brings the
+// planner back to them.
+func (t *Tx) SchedulesDue(ctx context.Context, now time.Time, limit int) ([]*DueSchedule, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT `+dataSourceColumns+`,
+			(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')),
+			(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status = 'SCHEDULED')
+		FROM datasources d
+		WHERE `+plannable+` AND (next_run_at IS NULL OR next_run_at <= $1)
+		ORDER BY next_run_at NULLS FIRST
+		LIMIT $2
+		FOR UPDATE OF d SKIP LOCKED`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DueSchedule, error) {
+		var due DueSchedule
+		var err error
+		due.DataSource, err = scanDataSource(rowWithTail{row, []any{&due.UnfinishedRuns, &due.WaitingRuns}})
+		return &due, err
+	})
+}
+
+// rowWithTail scans extra trailing columns after the ones a scanner knows.
+type rowWithTail struct {
+	pgx.Row
+	tail []any
+}
+
+func (r rowWithTail) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.tail...)...) }
+
+// ScheduleNext is a datasource's next slot, as the planner computed it.
+type ScheduleNext struct {
+	DataSourceID uuid.UUID
+	// NextRunAt is the next slot, or NeverTime.
+	NextRunAt time.Time
+}
+
+// SchedulesSetNext stores next slots, and records a SCHEDULE_NEXT_RUN event
+// for each.
+func (t *Tx) SchedulesSetNext(ctx context.Context, next []ScheduleNext) error {
+	if len(next) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(next))
+	times := make([]pgtype.Timestamptz, len(next))
+	for i, n := range next {
+		ids[i], times[i] = n.DataSourceID, timestamptzArg(n.NextRunAt)
+	}
+	if _, err := t.tx.Exec(ctx, `
+		UPDATE datasources SET next_run_at = u.next FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next)
+		WHERE datasources.id = u.id`, ids, times); err != nil {
+		return err
+	}
+	for _, n := range next {
+		payload := map[string]any{"dataSourceId": n.DataSourceID, "nextRunAt": n.NextRunAt}
+		if !n.NextRunAt.Before(NeverTime) {
+			payload["nextRunAt"] = nil
+		}
+		if err := t.recordEvent(EventScheduleNextRun, &n.DataSourceID, nil, payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScheduleWakeup tells the planner when to look again: the earliest
+// next_run_at of a plannable datasource (nil if none), and whether some
+// still need their next slot computed.
+func (s *Store) ScheduleWakeup(ctx context.Context) (earliest *time.Time, pending bool, err error) {
+	var ts pgtype.Timestamptz
+	err = s.pool.QueryRow(ctx, `
+		SELECT (SELECT min(next_run_at) FROM datasources WHERE `+plannable+`),
+			EXISTS (SELECT 1 FROM datasources WHERE `+plannable+` AND next_run_at IS NULL)`).Scan(&ts, &pending)
+	if err != nil {
+		return nil, false, err
+	}
+	return timeFromTimestamptz(ts), pending, nil
+}
+
+// SchedulesPage returns up to limit plannable datasources with ids after
+// after, in id order, for the leader's reconcile.
+func (s *Store) SchedulesPage(ctx context.Context, after uuid.UUID, limit int) ([]*DataSource, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources
+		WHERE `+plannable+` AND id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
+}
+
+// SchedulesResetNext clears next_run_at, so that the planner computes the
+// next slot afresh.
+func (t *Tx) SchedulesResetNext(ctx context.Context, ids []uuid.UUID) error {
+	_, err := t.tx.Exec(ctx, `UPDATE datasources SET next_run_at = NULL WHERE id = ANY($1)`, ids)
+	return err
+}

@@ -1,0 +1,32 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Tx is a store transaction. Its methods run inside one PostgreSQL
+// transaction, which callers share with River (InsertManyTx, JobCompleteTx)
+// through Pgx, so that state and jobs commit together.
+type Tx struct {
+	tx     pgx.Tx
+	events []pendingEvent
+}
+
+// InTx runs fn in a transaction, commits when fn returns nil and rolls back
+// otherwise. Events recorded in the transaction are inserted before commit
+// with one NOTIFY on ScheduleEventsChannel: NOTIFY takes a global lock at
+// commit, so one per transaction, not one per row.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
+		tx := &Tx{tx: ptx}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.flushEvents(ctx)
+	})
+}
+
+// Pgx returns the underlying transaction, for River.
+func (t *Tx) Pgx() pgx.Tx { return t.tx }
