@@ -202,7 +202,7 @@ func (s *Scheduler) register(ctx context.Context) {
 }
 
 func (s *Scheduler) electionPrefix() string { return s.cfg.KeyPrefix + "/leader" }
-func (s *Scheduler) replicaKey() string    { return s.cfg.KeyPrefix + "/replicas/" + s.cfg.ReplicaID }
+func (s *Scheduler) replicaKey() string     { return s.cfg.KeyPrefix + "/replicas/" + s.cfg.ReplicaID }
 
 // ErrNotFound is returned by TriggerRun for a datasource that does not exist.
 var ErrNotFound = store.ErrNotFound

@@ -15,19 +15,19 @@ const ScheduleEventsChannel = "schedule_events"
 
 // Event kinds of schedules and runs.
 const (
-	EventRunScheduled     = "RUN_SCHEDULED"
-	EventRunStarted       = "RUN_STARTED"
-	EventRunRetrying      = "RUN_RETRYING"
-	EventRunSucceeded     = "RUN_SUCCEEDED"
-	EventRunFailed        = "RUN_FAILED"
-	EventRunSkipped       = "RUN_SKIPPED"
-	EventRunMissed        = "RUN_MISSED"
-	EventRunCancelled     = "RUN_CANCELLED"
-	EventSchedulePaused   = "SCHEDULE_PAUSED"
-	EventScheduleResumed  = "SCHEDULE_RESUMED"
-	EventScheduleNextRun  = "SCHEDULE_NEXT_RUN"
-	EventLeaderElected    = "LEADER_ELECTED"
-	EventLeaderResigned   = "LEADER_RESIGNED"
+	EventRunScheduled    = "RUN_SCHEDULED"
+	EventRunStarted      = "RUN_STARTED"
+	EventRunRetrying     = "RUN_RETRYING"
+	EventRunSucceeded    = "RUN_SUCCEEDED"
+	EventRunFailed       = "RUN_FAILED"
+	EventRunSkipped      = "RUN_SKIPPED"
+	EventRunMissed       = "RUN_MISSED"
+	EventRunCancelled    = "RUN_CANCELLED"
+	EventSchedulePaused  = "SCHEDULE_PAUSED"
+	EventScheduleResumed = "SCHEDULE_RESUMED"
+	EventScheduleNextRun = "SCHEDULE_NEXT_RUN"
+	EventLeaderElected   = "LEADER_ELECTED"
+	EventLeaderResigned  = "LEADER_RESIGNED"
 )
 
 // pendingEvent is an event recorded in a Tx, inserted at commit.
