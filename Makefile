@@ -10,10 +10,15 @@ HTTP      ?= 127.0.0.1:8080
 # -count=1: results depend on the machine (PostgreSQL binaries), never cache them.
 TESTFLAGS ?= -race -count=1 -timeout 12m
 
-.PHONY: run build test generate check-generated lint fmt tidy clean
+
+.PHONY: run cluster build test generate check-generated lint fmt tidy clean
 
 run: build
 	./$(BIN) dev --data-dir $(DATA_DIR) --http $(HTTP)
+
+# The dev stack plus three replicas on 127.0.0.1:8081-8083 (scripts/cluster).
+cluster: build
+	DATA_DIR=$(DATA_DIR) scripts/cluster
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ezplatform

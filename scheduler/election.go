@@ -68,11 +68,11 @@ func (e *elector) run(ctx context.Context, lead func(ctx context.Context, epoch 
 
 // term is one session: campaign, lead, resign.
 func (e *elector) term(ctx context.Context, value string, lead func(ctx context.Context, epoch int64) error) error {
-	session, err := concurrency.NewSession(e.client, concurrency.WithTTL(int(e.ttl/time.Second)))
+	session, err := newSession(ctx, e.client, e.ttl)
 	if err != nil {
 		return fmt.Errorf("etcd session: %w", err)
 	}
-	defer session.Close() // revokes the lease: our keys go at once
+	defer closeSession(ctx, e.client, session)
 
 	// Campaign under a context that ends with the session: a lease that
 	// expires mid-campaign must not produce a leader that holds no key.
@@ -102,6 +102,21 @@ func (e *elector) term(ctx context.Context, value string, lead func(ctx context.
 		return leadErr
 	}
 	return nil
+}
+
+// newSession starts an etcd session whose lease keepalive ends with ctx.
+// Without ctx, granting the lease would wait forever while etcd is down.
+func newSession(ctx context.Context, client *clientv3.Client, ttl time.Duration) (*concurrency.Session, error) {
+	return concurrency.NewSession(client, concurrency.WithTTL(int(ttl/time.Second)), concurrency.WithContext(ctx))
+}
+
+// closeSession revokes the session's lease, so that its keys go at once,
+// even when ctx (which the session's own Close would use) has ended.
+func closeSession(ctx context.Context, client *clientv3.Client, session *concurrency.Session) {
+	revokeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	_, _ = client.Revoke(revokeCtx, session.Lease())
+	session.Orphan()
 }
 
 // mergeDone returns a context that ends when ctx does or done is closed.

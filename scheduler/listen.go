@@ -32,7 +32,7 @@ func (l *listener) run(ctx context.Context) {
 			if !sleepCtx(ctx, retry.next()) {
 				return
 			}
-			signal(l.reconnected)
+			notify(l.reconnected)
 		}
 		err := l.listen(ctx, retry)
 		if ctx.Err() == nil {
@@ -57,13 +57,13 @@ func (l *listener) listen(ctx context.Context, retry *backoff) error {
 		if _, err := pgConn.WaitForNotification(ctx); err != nil {
 			return err
 		}
-		signal(l.wake)
+		notify(l.wake)
 	}
 }
 
-// signal sends on a one-slot channel without blocking: a pending signal
+// notify sends on a one-slot channel without blocking: a pending signal
 // already says "look again".
-func signal(ch chan struct{}) {
+func notify(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:

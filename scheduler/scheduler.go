@@ -17,7 +17,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -109,7 +108,9 @@ func New(cfg Config) (*Scheduler, error) {
 // over in well under a second), and lets running jobs finish for up to
 // stopTimeout.
 func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
-	if err := s.river.Start(ctx); err != nil {
+	// River stops hard when its start context ends; it gets its own, and a
+	// soft Stop below, so that running jobs can finish.
+	if err := s.river.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("scheduler: start River: %w", err)
 	}
 	var wg sync.WaitGroup
@@ -177,11 +178,11 @@ func (s *Scheduler) register(ctx context.Context) {
 	retry := newBackoff(100*time.Millisecond, s.cfg.SessionTTL)
 	for ctx.Err() == nil {
 		err := func() error {
-			session, err := concurrency.NewSession(s.cfg.Etcd, concurrency.WithTTL(int(s.cfg.SessionTTL/time.Second)))
+			session, err := newSession(ctx, s.cfg.Etcd, s.cfg.SessionTTL)
 			if err != nil {
 				return err
 			}
-			defer session.Close()
+			defer closeSession(ctx, s.cfg.Etcd, session)
 			if _, err := s.cfg.Etcd.Put(ctx, s.replicaKey(), string(value), clientv3.WithLease(session.Lease())); err != nil {
 				return err
 			}

@@ -50,6 +50,11 @@ var (
 // Main runs the tests of a package and stops the throwaway cluster, if one
 // was started. Call it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit, for a TestMain with more to clean up.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -59,7 +64,7 @@ func Main(m *testing.M) {
 		cancel()
 		_ = os.RemoveAll(clusterDir)
 	}
-	os.Exit(code)
+	return code
 }
 
 // AdminURL returns the URL of the server's maintenance database, starting
