@@ -17,16 +17,20 @@ import (
 
 	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
+	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
 
 type testBundle struct {
-	server *httptest.Server
-	store  *store.Store
-	dbURL  string
-	root   string // the data root
-	now    time.Time
+	server    *httptest.Server
+	store     *store.Store
+	scheduler *scheduler.Scheduler
+	prefix    string
+	dbURL     string
+	root      string // the data root
+	now       time.Time
 }
 
 func setup(t testing.TB) *testBundle {
@@ -42,15 +46,23 @@ func setupWithLimits(t testing.TB, limits graph.Limits) *testBundle {
 	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
-	h := graph.NewHandler(&graph.Resolver{
-		Store:  s,
-		Roots:  roots,
+	prefix := etcdtest.Prefix()
+	sched, err := scheduler.New(scheduler.Config{
+		Store: s, Etcd: etcdtest.Client(t), ReplicaID: "api-under-test", Address: "http://api", KeyPrefix: prefix,
+		Work:   scheduler.WorkFunc(func(context.Context, *store.DataSource, *store.Run) (*scheduler.WorkResult, error) { return nil, nil }),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return now },
+	})
+	require.NoError(t, err)
+	h := graph.NewHandler(&graph.Resolver{
+		Store:     s,
+		Scheduler: sched,
+		Roots:     roots,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:       func() time.Time { return now },
 	}, limits)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &testBundle{server: srv, store: s, dbURL: dbURL, root: root, now: now}
+	return &testBundle{server: srv, store: s, scheduler: sched, prefix: prefix, dbURL: dbURL, root: root, now: now}
 }
 
 // gqlResponse is a GraphQL response body.

@@ -1,0 +1,130 @@
+package graph_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestTriggerRunAndRuns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.create(t, "triggered")["id"].(string)
+
+	run := b.mustDo(t, `mutation($id: ID!) { triggerRun(id: $id) { id status trigger scheduledFor attempt maxAttempts attemptErrors { attempt } filesFound } }`,
+		map[string]any{"id": id})["triggerRun"].(map[string]any)
+	require.Equal(t, "SCHEDULED", run["status"])
+	require.Equal(t, "MANUAL", run["trigger"])
+	require.EqualValues(t, 3, run["maxAttempts"])
+	require.Empty(t, run["attemptErrors"])
+
+	got := b.mustDo(t, `query($id: ID!) { run(id: $id) { id dataSourceId status } }`, map[string]any{"id": run["id"]})["run"].(map[string]any)
+	require.Equal(t, id, got["dataSourceId"])
+
+	ds := b.mustDo(t, `query($id: ID!) { dataSource(id: $id) {
+		runs(first: 5, status: [SCHEDULED]) { totalCount edges { cursor node { id status } } pageInfo { hasNextPage } }
+		none: runs(status: [FAILED]) { totalCount } } }`, map[string]any{"id": id})["dataSource"].(map[string]any)
+	require.EqualValues(t, 1, ds["runs"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 0, ds["none"].(map[string]any)["totalCount"])
+
+	for _, missing := range []string{"0", "999999", "abc", "-1"} {
+		got := b.mustDo(t, `query($id: ID!) { run(id: $id) { id } }`, map[string]any{"id": missing})
+		require.Nil(t, got["run"], missing)
+	}
+	resp := b.do(t, `mutation { triggerRun(id: "5b2f8c1e-0000-4000-8000-000000000000") { id } }`, nil)
+	requireCode(t, resp, "NOT_FOUND", "id")
+	resp = b.do(t, `query($id: ID!) { dataSource(id: $id) { runs(after: "bogus") { totalCount } } }`, map[string]any{"id": id})
+	requireCode(t, resp, "INVALID_CURSOR", "after")
+	resp = b.do(t, `query($id: ID!) { dataSource(id: $id) { runs(first: 1000) { totalCount } } }`, map[string]any{"id": id})
+	requireCode(t, resp, "VALIDATION", "first")
+	resp = b.do(t, `query($id: ID!) { dataSource(id: $id) { runs(status: [BOGUS]) { totalCount } } }`, map[string]any{"id": id})
+	requireCode(t, resp, "GRAPHQL_VALIDATION_FAILED", "")
+}
+
+func TestPauseResume(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.create(t, "pausable")["id"].(string)
+
+	paused := b.mustDo(t, `mutation($id: ID!) { pauseSchedule(id: $id) { version schedule { paused nextRunAt } } }`,
+		map[string]any{"id": id})["pauseSchedule"].(map[string]any)
+	require.Equal(t, true, paused["schedule"].(map[string]any)["paused"])
+	require.Nil(t, paused["schedule"].(map[string]any)["nextRunAt"])
+	require.EqualValues(t, 2, paused["version"])
+
+	again := b.mustDo(t, `mutation($id: ID!) { pauseSchedule(id: $id) { version } }`, map[string]any{"id": id})["pauseSchedule"].(map[string]any)
+	require.EqualValues(t, 2, again["version"], "pausing a paused schedule changes nothing")
+
+	resumed := b.mustDo(t, `mutation($id: ID!) { resumeSchedule(id: $id) { version schedule { paused } } }`,
+		map[string]any{"id": id})["resumeSchedule"].(map[string]any)
+	require.Equal(t, false, resumed["schedule"].(map[string]any)["paused"])
+
+	var kinds []string
+	rows, err := b.store.Pool().Query(t.Context(), `SELECT kind FROM events WHERE kind LIKE 'SCHEDULE_%' ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var k string
+		require.NoError(t, rows.Scan(&k))
+		kinds = append(kinds, k)
+	}
+	require.Equal(t, []string{"SCHEDULE_PAUSED", "SCHEDULE_RESUMED"}, kinds)
+
+	resp := b.do(t, `mutation { pauseSchedule(id: "nope") { id } }`, nil)
+	requireCode(t, resp, "NOT_FOUND", "id")
+}
+
+func TestRunSettingsValidation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for field, value := range map[string]any{"maxAttempts": 0, "runTimeout": "0.5s"} {
+		in := b.validInput("settings-" + field)
+		in[field] = value
+		resp := b.do(t, createMutation, map[string]any{"input": in})
+		requireCode(t, resp, "VALIDATION", "input."+field)
+	}
+	for field, value := range map[string]any{"maxAttempts": 26, "runTimeout": "25h"} {
+		in := b.validInput("settings-big-" + field)
+		in[field] = value
+		resp := b.do(t, createMutation, map[string]any{"input": in})
+		requireCode(t, resp, "VALIDATION", "input."+field)
+	}
+	in := b.validInput("settings-ok")
+	in["maxAttempts"], in["runTimeout"] = 5, "90s"
+	got := b.mustDo(t, `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { maxAttempts runTimeout } }`,
+		map[string]any{"input": in})["createDataSource"].(map[string]any)
+	require.EqualValues(t, 5, got["maxAttempts"])
+	require.Equal(t, "1m30s", got["runTimeout"])
+}
+
+// cluster reads the leader and the replicas from etcd.
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	got := b.mustDo(t, `{ cluster { leader { replicaId } replicas { replicaId } } }`, nil)["cluster"].(map[string]any)
+	require.Nil(t, got["leader"], "no replica runs the scheduler yet")
+	require.Empty(t, got["replicas"])
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = b.scheduler.Run(ctx, 5*time.Second)
+	}()
+	defer func() { cancel(); <-done }()
+
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got = b.mustDo(t, `{ cluster { leader { replicaId address epoch since } replicas { replicaId address startedAt isLeader } } }`, nil)["cluster"].(map[string]any)
+		if l, ok := got["leader"].(map[string]any); ok && l["since"] != nil && len(got["replicas"].([]any)) == 1 {
+			require.Equal(t, "api-under-test", l["replicaId"])
+			require.Equal(t, "http://api", l["address"])
+			require.NotEmpty(t, l["epoch"])
+			require.Equal(t, true, got["replicas"].([]any)[0].(map[string]any)["isLeader"])
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "no leader in cluster: %v", got)
+		time.Sleep(50 * time.Millisecond)
+	}
+}
