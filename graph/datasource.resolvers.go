@@ -9,10 +9,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/google/uuid"
-
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/store"
+	"github.com/google/uuid"
 )
 
 // Runs is the resolver for the runs field.

@@ -10,11 +10,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
+	"github.com/google/uuid"
 )
 
 // PauseSchedule is the resolver for the pauseSchedule field.
