@@ -18,9 +18,14 @@ import (
 // called) and returns it.
 func startReplica(t *testing.T, b *testBundle, prefix, id string, work Work) (*Scheduler, func()) {
 	t.Helper()
+	return startReplicaWorkers(t, b, prefix, id, work, 4)
+}
+
+func startReplicaWorkers(t *testing.T, b *testBundle, prefix, id string, work Work, workers int) (*Scheduler, func()) {
+	t.Helper()
 	sched, err := New(Config{
 		Store: b.store, Etcd: etcdtest.Client(t), ReplicaID: id, Address: "http://" + id, Work: work,
-		SessionTTL: testTTL, KeyPrefix: prefix, Workers: 4, Logger: quietLogger(),
+		SessionTTL: testTTL, KeyPrefix: prefix, Workers: workers, Logger: quietLogger(),
 	})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -90,20 +95,12 @@ func TestElectionResignHandsOver(t *testing.T) {
 	require.True(t, ended, "the resignation is recorded")
 }
 
-// A 1-second schedule runs every second; pause stops planning at once,
-// resume restarts from the next slot, and delete cancels pending runs while
-// a run in progress finishes and keeps its result.
+// A 1-second schedule runs every second; pause stops planning at once, and
+// resume restarts from the next slot.
 func TestScheduleLifecycle(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	release := make(chan struct{})
-	var blockOnce sync.Once
-	blocked := make(chan struct{})
 	work := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
-		if ds.Name == "slow" {
-			blockOnce.Do(func() { close(blocked) })
-			<-release
-		}
 		return &WorkResult{FilesFound: 7}, nil
 	})
 	startReplica(t, b, etcdtest.Prefix(), "solo", work)
@@ -149,43 +146,57 @@ func TestScheduleLifecycle(t *testing.T) {
 			return rs[len(rs)-1].ScheduledFor.After(resumed.UpdatedAt)
 		})
 	})
+}
 
-	t.Run("DeleteCancelsPending", func(t *testing.T) {
-		slow := b.createInterval(t, "slow", time.Second, func(p *store.DataSourceCreateParams) {
-			p.Schedule.OverlapPolicy = OverlapAllow
-		})
-		<-blocked
-		eventually(t, "a run waiting behind the blocked one", func() bool {
-			for _, r := range b.runs(t, slow.ID) {
-				if r.Status == store.RunScheduled {
-					return true
-				}
-			}
-			return false
-		})
-		_, err := b.store.DataSourceDelete(t.Context(), &store.DataSourceDeleteParams{ID: slow.ID})
-		require.NoError(t, err)
-		close(release)
-		eventually(t, "the running run to finish", func() bool {
-			for _, r := range b.runs(t, slow.ID) {
-				if r.Status == store.RunRunning || r.Status == store.RunScheduled {
-					return false
-				}
-			}
-			return true
-		})
-		var succeeded, cancelled int
+// Delete cancels pending runs, while a run in progress finishes and keeps
+// its result. One worker, blocked by the first run, keeps the next ones
+// pending.
+func TestDeleteCancelsPendingRuns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	release := make(chan struct{})
+	var blockOnce sync.Once
+	blocked := make(chan struct{})
+	work := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
+		blockOnce.Do(func() { close(blocked) })
+		<-release
+		return &WorkResult{}, nil
+	})
+	startReplicaWorkers(t, b, etcdtest.Prefix(), "one-worker", work, 1)
+	slow := b.createInterval(t, "slow", time.Second, func(p *store.DataSourceCreateParams) {
+		p.Schedule.OverlapPolicy = OverlapAllow
+	})
+	<-blocked
+	eventually(t, "a run waiting behind the blocked one", func() bool {
 		for _, r := range b.runs(t, slow.ID) {
-			switch r.Status {
-			case store.RunSucceeded:
-				succeeded++
-			case store.RunCancelled:
-				cancelled++
+			if r.Status == store.RunScheduled {
+				return true
 			}
 		}
-		require.GreaterOrEqual(t, succeeded, 1, "the run in progress kept its result")
-		require.GreaterOrEqual(t, cancelled, 1, "pending runs were cancelled")
+		return false
 	})
+	_, err := b.store.DataSourceDelete(t.Context(), &store.DataSourceDeleteParams{ID: slow.ID})
+	require.NoError(t, err)
+	close(release)
+	eventually(t, "the running run to finish", func() bool {
+		for _, r := range b.runs(t, slow.ID) {
+			if r.Status == store.RunRunning || r.Status == store.RunScheduled {
+				return false
+			}
+		}
+		return true
+	})
+	var succeeded, cancelled int
+	for _, r := range b.runs(t, slow.ID) {
+		switch r.Status {
+		case store.RunSucceeded:
+			succeeded++
+		case store.RunCancelled:
+			cancelled++
+		}
+	}
+	require.GreaterOrEqual(t, succeeded, 1, "the run in progress kept its result")
+	require.GreaterOrEqual(t, cancelled, 1, "pending runs were cancelled")
 }
 
 // A failing run is retried with backoff, keeps each attempt's error, and is
