@@ -5,6 +5,7 @@ ALTER TABLE events DROP COLUMN run_id;
 DROP TABLE runs;
 DROP TABLE leadership_history;
 DROP TABLE scheduler_leader;
+DROP INDEX datasources_unplanned_idx;
 DROP INDEX datasources_due_idx;
 ALTER TABLE datasources
     DROP COLUMN run_timeout,

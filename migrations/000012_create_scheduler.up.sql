@@ -11,9 +11,12 @@ COMMENT ON COLUMN datasources.next_run_at IS 'The next slot the leader will plan
 COMMENT ON COLUMN datasources.max_attempts IS 'Attempts per run before it is FAILED (1-25). Retries back off exponentially.';
 COMMENT ON COLUMN datasources.run_timeout IS 'How long one attempt of a run may take before it is cancelled and counts as failed.';
 
--- The leader planner works on due rows in next_run_at order.
+-- The leader planner works on due rows in next_run_at order, and first on
+-- rows whose next slot it has yet to compute.
 CREATE INDEX datasources_due_idx ON datasources (next_run_at)
     WHERE deleted_at IS NULL AND enabled AND NOT paused;
+CREATE INDEX datasources_unplanned_idx ON datasources (id)
+    WHERE next_run_at IS NULL AND deleted_at IS NULL AND enabled AND NOT paused;
 
 -- Fencing (I2): the one row holds the epoch (the etcd leader key's create
 -- revision) of the current leader. Every planner transaction locks it and

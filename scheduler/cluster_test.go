@@ -63,7 +63,7 @@ func runChild() int {
 // cluster is a set of replicas, each a child process, sharing a database
 // and an etcd key prefix.
 type cluster struct {
-	t        *testing.T
+	t        testing.TB
 	b        *testBundle
 	prefix   string
 	etcd     *clientv3.Client
@@ -71,7 +71,7 @@ type cluster struct {
 	children map[string]*exec.Cmd
 }
 
-func newCluster(t *testing.T, b *testBundle) *cluster {
+func newCluster(t testing.TB, b *testBundle) *cluster {
 	c := &cluster{t: t, b: b, prefix: etcdtest.Prefix(), etcd: etcdtest.Client(t), children: map[string]*exec.Cmd{}}
 	t.Cleanup(func() {
 		c.mu.Lock()

@@ -20,7 +20,7 @@ type testBundle struct {
 	dbURL string
 }
 
-func setup(t *testing.T) *testBundle {
+func setup(t testing.TB) *testBundle {
 	t.Helper()
 	s, url := pgtest.NewStore(t)
 	return &testBundle{store: s, dbURL: url}
@@ -32,7 +32,7 @@ var noWork = WorkFunc(func(context.Context, *store.DataSource, *store.Run) (*Wor
 	return &WorkResult{}, nil
 })
 
-func (b *testBundle) createInterval(t *testing.T, name string, interval time.Duration, edit ...func(*store.DataSourceCreateParams)) *store.DataSource {
+func (b *testBundle) createInterval(t testing.TB, name string, interval time.Duration, edit ...func(*store.DataSourceCreateParams)) *store.DataSource {
 	t.Helper()
 	p := &store.DataSourceCreateParams{
 		Name: name, Path: "/data/" + name, FilePattern: "*", Enabled: true,
@@ -48,7 +48,7 @@ func (b *testBundle) createInterval(t *testing.T, name string, interval time.Dur
 }
 
 // runs returns a datasource's runs in slot order.
-func (b *testBundle) runs(t *testing.T, dsID uuid.UUID) []*store.Run {
+func (b *testBundle) runs(t testing.TB, dsID uuid.UUID) []*store.Run {
 	t.Helper()
 	page, err := b.store.RunList(t.Context(), &store.RunListParams{DataSourceID: dsID, First: 100_000})
 	require.NoError(t, err)
@@ -61,7 +61,7 @@ func (b *testBundle) runs(t *testing.T, dsID uuid.UUID) []*store.Run {
 
 // eventually polls cond until it holds, failing after a minute. The
 // deadline only guards against hangs; nothing asserts on elapsed time.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
@@ -74,7 +74,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // requireTiled checks I3 for an interval schedule: from the first row to the
 // last, rows cover consecutive slots with no gap and no overlap.
-func requireTiled(t *testing.T, runs []*store.Run, interval time.Duration) int {
+func requireTiled(t testing.TB, runs []*store.Run, interval time.Duration) int {
 	t.Helper()
 	slots := 0
 	for i, r := range runs {

@@ -16,12 +16,12 @@ import (
 
 // startReplica runs an in-process replica until the test ends (or stop is
 // called) and returns it.
-func startReplica(t *testing.T, b *testBundle, prefix, id string, work Work) (*Scheduler, func()) {
+func startReplica(t testing.TB, b *testBundle, prefix, id string, work Work) (*Scheduler, func()) {
 	t.Helper()
 	return startReplicaWorkers(t, b, prefix, id, work, 4)
 }
 
-func startReplicaWorkers(t *testing.T, b *testBundle, prefix, id string, work Work, workers int) (*Scheduler, func()) {
+func startReplicaWorkers(t testing.TB, b *testBundle, prefix, id string, work Work, workers int) (*Scheduler, func()) {
 	t.Helper()
 	sched, err := New(Config{
 		Store: b.store, Etcd: etcdtest.Client(t), ReplicaID: id, Address: "http://" + id, Work: work,
@@ -40,7 +40,7 @@ func startReplicaWorkers(t *testing.T, b *testBundle, prefix, id string, work Wo
 	return sched, stop
 }
 
-func waitLeading(t *testing.T, scheds ...*Scheduler) *Scheduler {
+func waitLeading(t testing.TB, scheds ...*Scheduler) *Scheduler {
 	t.Helper()
 	var leader *Scheduler
 	eventually(t, "a leader", func() bool {

@@ -22,20 +22,33 @@ type DueSchedule struct {
 // plannable is the condition of a datasource the leader plans.
 const plannable = `deleted_at IS NULL AND enabled AND NOT paused`
 
-// SchedulesDue locks up to limit plannable datasources whose next_run_at is
-// NULL (to be computed) or not after now, NULL first, then earliest first.
-// Rows locked by a concurrent mutation are skipped: its NOTIFY brings the
-// planner back to them.
+// SchedulesDue locks up to limit plannable datasources: first those whose
+// next_run_at is NULL (to be computed), then those whose next_run_at is not
+// after now, earliest first. Rows locked by a concurrent mutation are
+// skipped: its NOTIFY brings the planner back to them.
 func (t *Tx) SchedulesDue(ctx context.Context, now time.Time, limit int) ([]*DueSchedule, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT `+dataSourceColumns+`,
-			(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')),
-			(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status = 'SCHEDULED')
-		FROM datasources d
-		WHERE `+plannable+` AND (next_run_at IS NULL OR next_run_at <= $1)
-		ORDER BY next_run_at NULLS FIRST
-		LIMIT $2
-		FOR UPDATE OF d SKIP LOCKED`, now, limit)
+	// Two index scans rather than one OR: ordering NULLs first over the
+	// whole table would sort every plannable row on every batch.
+	unplanned, err := t.schedulesLocked(ctx, dueSelect+` AND next_run_at IS NULL
+		LIMIT $1 FOR UPDATE OF d SKIP LOCKED`, limit)
+	if err != nil || len(unplanned) == limit {
+		return unplanned, err
+	}
+	due, err := t.schedulesLocked(ctx, dueSelect+` AND next_run_at <= $2
+		ORDER BY next_run_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED`, limit-len(unplanned), now)
+	return append(unplanned, due...), err
+}
+
+// dueSelect selects plannable datasources with their unfinished and
+// waiting run counts, for the overlap policy.
+const dueSelect = `SELECT ` + dataSourceColumns + `,
+		(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')),
+		(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status = 'SCHEDULED')
+	FROM datasources d
+	WHERE ` + plannable
+
+func (t *Tx) schedulesLocked(ctx context.Context, sql string, args ...any) ([]*DueSchedule, error) {
+	rows, err := t.tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

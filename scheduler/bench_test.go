@@ -1,0 +1,196 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/internal/etcdtest"
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// Scheduler benchmarks, on real PostgreSQL, etcd and River. Figures and the
+// machine are in docs/BENCHMARKS.md. Reproduce with:
+//
+//	go test ./scheduler -run '^$' -bench . -benchtime 1x -timeout 30m
+//
+// MutationToReplan and FailoverResign run their own iteration counts; the
+// lag benchmarks run one fixed scenario each.
+
+func reportPercentiles(b *testing.B, name string, samples []time.Duration) {
+	b.Helper()
+	require.NotEmpty(b, samples, name)
+	slices.Sort(samples)
+	pct := func(p float64) float64 {
+		return float64(samples[min(int(float64(len(samples))*p), len(samples)-1)].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), name+"-p50-ms")
+	b.ReportMetric(pct(0.99), name+"-p99-ms")
+}
+
+// Mutation → re-planned: from a committed schedule change to the leader's
+// notification that it stored the new next slot.
+func BenchmarkMutationToReplan(b *testing.B) {
+	bundle := setup(b)
+	startReplica(b, bundle, etcdtest.Prefix(), "leader", noWork)
+	ds := bundle.createInterval(b, "replanned", time.Hour)
+
+	conn, err := pgx.Connect(b.Context(), bundle.dbURL)
+	require.NoError(b, err)
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(b.Context(), "LISTEN "+store.ScheduleEventsChannel)
+	require.NoError(b, err)
+	waitNote := func() {
+		ctx, cancel := context.WithTimeout(b.Context(), 30*time.Second)
+		defer cancel()
+		_, err := conn.WaitForNotification(ctx)
+		require.NoError(b, err)
+	}
+	waitNote() // the first plan of the new datasource
+
+	const iterations = 500
+	samples := make([]time.Duration, 0, iterations)
+	for i := range iterations {
+		interval := time.Duration(60+i%2) * time.Minute
+		start := time.Now()
+		_, err := bundle.store.DataSourceUpdate(b.Context(), &store.DataSourceUpdateParams{ID: ds.ID,
+			Schedule: &store.Schedule{Interval: interval, Anchor: DefaultAnchor, Timezone: "UTC", MisfirePolicy: MisfireFireOnce, OverlapPolicy: OverlapSkip}})
+		require.NoError(b, err)
+		waitNote()
+		samples = append(samples, time.Since(start))
+	}
+	reportPercentiles(b, "replan", samples)
+}
+
+// Slot → job start lag with many datasources on short schedules: the time
+// from a slot to its River job starting (runs.started_at − scheduled_for).
+func BenchmarkSlotLag1000x1s(b *testing.B)   { benchSlotLag(b, 1000, time.Second, 30*time.Second) }
+func BenchmarkSlotLag10000x10s(b *testing.B) { benchSlotLag(b, 10000, 10*time.Second, 60*time.Second) }
+
+func benchSlotLag(b *testing.B, n int, interval, duration time.Duration) {
+	bundle := setup(b)
+	ctx := b.Context()
+	_, err := bundle.store.Pool().Exec(ctx, `
+		INSERT INTO datasources (name, path, file_pattern, schedule_interval, misfire_policy, overlap_policy)
+		SELECT 'bench-' || i, '/data/bench', '*', $2::interval, 'FIRE_ONCE', 'ALLOW' FROM generate_series(1, $1) i`,
+		n, fmt.Sprintf("%d seconds", int(interval.Seconds())))
+	require.NoError(b, err)
+	_, err = bundle.store.Pool().Exec(ctx, `ANALYZE datasources`) // as autovacuum would have
+	require.NoError(b, err)
+
+	_, stop := startReplicaWorkers(b, bundle, etcdtest.Prefix(), "bench", noWork, 100)
+	// Measure the steady state: skip the first slots after start-up.
+	warmup := time.Now().Add(2 * interval)
+	time.Sleep(duration)
+	stop()
+
+	rows, err := bundle.store.Pool().Query(ctx, `
+		SELECT started_at - scheduled_for FROM runs
+		WHERE scheduled_for >= $1 AND started_at IS NOT NULL`, warmup)
+	require.NoError(b, err)
+	lags, err := pgx.CollectRows(rows, pgx.RowTo[time.Duration])
+	require.NoError(b, err)
+	var planned, notStarted int
+	require.NoError(b, bundle.store.Pool().QueryRow(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE started_at IS NULL) FROM runs WHERE scheduled_for >= $1`, warmup).Scan(&planned, &notStarted))
+	reportPercentiles(b, "lag", lags)
+	b.ReportMetric(float64(len(lags))/(duration-2*interval).Seconds(), "runs/s")
+	b.ReportMetric(float64(notStarted), "not-started")
+}
+
+// Graceful failover: from the leader's stop (it resigns) to the next
+// leader's recorded epoch.
+func BenchmarkFailoverResign(b *testing.B) {
+	bundle := setup(b)
+	prefix := etcdtest.Prefix()
+	const iterations = 20
+	samples := make([]time.Duration, 0, iterations)
+	type replica struct {
+		s    *Scheduler
+		stop func()
+	}
+	var replicas []replica
+	for i := range 2 {
+		s, stop := startReplica(b, bundle, prefix, fmt.Sprintf("r%d", i), noWork)
+		replicas = append(replicas, replica{s, stop})
+	}
+	for i := range iterations {
+		var scheds []*Scheduler
+		for _, r := range replicas {
+			scheds = append(scheds, r.s)
+		}
+		leader := waitLeading(b, scheds...)
+		epoch := leader.Epoch()
+		var rest []replica
+		start := time.Now()
+		for _, r := range replicas {
+			if r.s == leader {
+				r.stop()
+			} else {
+				rest = append(rest, r)
+			}
+		}
+		eventually(b, "the next leader", func() bool {
+			l, err := bundle.store.LeaderGet(b.Context())
+			return err == nil && l.Epoch > epoch
+		})
+		samples = append(samples, time.Since(start))
+		s, stop := startReplica(b, bundle, prefix, fmt.Sprintf("r%d", i+2), noWork)
+		replicas = append(rest, replica{s, stop})
+	}
+	reportPercentiles(b, "handover", samples)
+}
+
+// Crash failover: SIGKILL of the leader's process (no resignation) to the
+// next leader's recorded epoch; bounded below by the session TTL.
+func BenchmarkFailoverKill(b *testing.B) {
+	bundle := setup(b)
+	c := newCluster(b, bundle)
+	c.start("k0")
+	c.start("k1")
+	leader, epoch := c.waitLeader("", 0)
+	const iterations = 10
+	samples := make([]time.Duration, 0, iterations)
+	for i := range iterations {
+		start := time.Now()
+		c.kill(leader)
+		next, nextEpoch := c.waitLeader(leader, epoch)
+		samples = append(samples, time.Since(start))
+		c.start(fmt.Sprintf("k%d", i+2))
+		leader, epoch = next, nextEpoch
+	}
+	reportPercentiles(b, "handover", samples)
+	b.ReportMetric(testTTL.Seconds(), "ttl-s")
+}
+
+// Leader start-up reconcile of 100,000 datasources: the full-table check and
+// the first plan that computes every next slot.
+func BenchmarkReconcile100k(b *testing.B) {
+	bundle := setup(b)
+	ctx := b.Context()
+	_, err := bundle.store.Pool().Exec(ctx, `
+		INSERT INTO datasources (name, path, file_pattern, schedule_interval)
+		SELECT 'reconcile-' || i, '/data/r', '*', interval '1 hour' FROM generate_series(1, 100000) i`)
+	require.NoError(b, err)
+	_, err = bundle.store.Pool().Exec(ctx, `ANALYZE datasources`) // as autovacuum would have
+	require.NoError(b, err)
+	sched, err := New(Config{Store: bundle.store, ReplicaID: "r", Work: noWork, Logger: quietLogger()})
+	require.NoError(b, err)
+	require.NoError(b, bundle.store.LeaderRecord(ctx, &store.LeaderRecordParams{Epoch: 1, ReplicaID: "r", Address: "a"}))
+
+	start := time.Now()
+	require.NoError(b, sched.planner.reconcile(ctx, 1))
+	require.NoError(b, sched.planner.planDue(ctx, 1))
+	first := time.Since(start)
+
+	start = time.Now()
+	require.NoError(b, sched.planner.reconcile(ctx, 1))
+	steady := time.Since(start)
+	b.ReportMetric(first.Seconds(), "first-start-s")
+	b.ReportMetric(steady.Seconds(), "reconcile-s")
+}
