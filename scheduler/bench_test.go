@@ -70,6 +70,7 @@ func BenchmarkMutationToReplan(b *testing.B) {
 // Slot → job start lag with many datasources on short schedules: the time
 // from a slot to its River job starting (runs.started_at − scheduled_for).
 func BenchmarkSlotLag1000x1s(b *testing.B)   { benchSlotLag(b, 1000, time.Second, 30*time.Second) }
+func BenchmarkSlotLag300x1s(b *testing.B)    { benchSlotLag(b, 300, time.Second, 30*time.Second) }
 func BenchmarkSlotLag10000x10s(b *testing.B) { benchSlotLag(b, 10000, 10*time.Second, 60*time.Second) }
 
 func benchSlotLag(b *testing.B, n int, interval, duration time.Duration) {
