@@ -84,7 +84,7 @@ func (w *runWorker) Timeout(job *river.Job[RunArgs]) time.Duration {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	run, ds, err := w.store.RunStart(ctx, &store.RunStartParams{RunID: job.Args.RunID, Attempt: job.Attempt, ReplicaID: w.replicaID})
+	run, ds, err := w.store.RunStart(ctx, &store.RunStartParams{RunID: job.Args.RunID, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID})
 	switch {
 	case errors.Is(err, store.ErrRunFinal):
 		// Cancelled (datasource deleted), or finished by an earlier attempt

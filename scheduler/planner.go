@@ -179,8 +179,11 @@ func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
 				continue
 			}
 			plan := planSlots(d, spec, now, epoch, p.opts.PlanOptions)
+			if n := len(plan.runs); n > 0 {
+				plan.runs[n-1].NextRunAt = plan.next
+			}
 			inserts = append(inserts, plan.runs...)
-			next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: plan.next})
+			next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: plan.next, Announced: len(plan.runs) > 0})
 			timeouts[d.DataSource.ID] = d.DataSource.RunTimeout
 		}
 		runs, err := tx.RunsInsert(ctx, inserts)
@@ -199,31 +202,21 @@ func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
 }
 
 // enqueue inserts the River jobs of the SCHEDULED runs, available now, in
-// the caller's transaction, and records their job ids.
+// the caller's transaction. The worker records the job id when it starts.
 func (p *planner) enqueue(ctx context.Context, tx *store.Tx, runs []*store.Run, timeouts map[uuid.UUID]time.Duration) error {
-	var (
-		params []river.InsertManyParams
-		runIDs []int64
-	)
+	var params []river.InsertManyParams
 	for _, r := range runs {
-		if r.Status != store.RunScheduled {
-			continue
+		if r.Status == store.RunScheduled {
+			params = append(params, runJob(r, timeouts[r.DataSourceID]))
 		}
-		params = append(params, runJob(r, timeouts[r.DataSourceID]))
-		runIDs = append(runIDs, r.ID)
 	}
 	if len(params) == 0 {
 		return nil
 	}
-	results, err := p.river.InsertManyTx(ctx, tx.Pgx(), params)
-	if err != nil {
+	if _, err := p.river.InsertManyTx(ctx, tx.Pgx(), params); err != nil {
 		return fmt.Errorf("insert River jobs: %w", err)
 	}
-	jobIDs := make([]int64, len(results))
-	for i, res := range results {
-		jobIDs[i] = res.Job.ID
-	}
-	return tx.RunsSetJobIDs(ctx, runIDs, jobIDs)
+	return nil
 }
 
 // reconcile checks every plannable schedule's stored next slot against its

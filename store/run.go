@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,9 @@ type RunInsert struct {
 	MaxAttempts int
 	// Epoch is the planning leader's; zero for manual runs.
 	Epoch int64
+	// NextRunAt, if set, is the datasource's next slot after this plan; the
+	// run's event carries it, so that the plan needs no event of its own.
+	NextRunAt time.Time
 }
 
 // RunsInsert inserts runs in one statement and records an event for each.
@@ -148,23 +152,34 @@ func (t *Tx) RunsInsert(ctx context.Context, inserts []RunInsert) ([]*Run, error
 	if err != nil {
 		return nil, err
 	}
+	type slotKey struct {
+		ds   uuid.UUID
+		slot int64
+	}
+	next := map[slotKey]time.Time{}
+	for _, in := range inserts {
+		if !in.NextRunAt.IsZero() {
+			next[slotKey{in.DataSourceID, in.ScheduledFor.UnixMicro()}] = in.NextRunAt
+		}
+	}
 	for _, r := range runs {
-		if err := t.recordRunEvent(r); err != nil {
+		extra := map[string]any{}
+		if n, ok := next[slotKey{r.DataSourceID, r.ScheduledFor.UnixMicro()}]; ok {
+			extra["nextRunAt"] = nextRunAtJSON(n)
+		}
+		if err := t.recordRunEvent(r, extra); err != nil {
 			return nil, err
 		}
 	}
 	return runs, nil
 }
 
-// RunsSetJobIDs records the River job of each run.
-func (t *Tx) RunsSetJobIDs(ctx context.Context, runIDs, jobIDs []int64) error {
-	if len(runIDs) == 0 {
+// nextRunAtJSON is a next slot for an event payload: null for "never".
+func nextRunAtJSON(t time.Time) any {
+	if !t.Before(NeverTime) {
 		return nil
 	}
-	_, err := t.tx.Exec(ctx, `
-		UPDATE runs SET river_job_id = u.job FROM unnest($1::bigint[], $2::bigint[]) AS u(id, job)
-		WHERE runs.id = u.id`, runIDs, jobIDs)
-	return err
+	return t
 }
 
 // RunGetBySlot returns the run of a datasource's slot, or ErrNotFound.
@@ -176,7 +191,9 @@ func (t *Tx) RunGetBySlot(ctx context.Context, dataSourceID uuid.UUID, slot time
 
 // RunStartParams mark a run's attempt as started.
 type RunStartParams struct {
-	RunID     int64
+	RunID int64
+	// JobID is the River job working the run, recorded for operators.
+	JobID     int64
 	Attempt   int
 	ReplicaID string
 }
@@ -191,54 +208,57 @@ var ErrRunWaiting = errors.New("store: run waits for an earlier run")
 
 // RunStart marks a run RUNNING for an attempt, records RUN_STARTED and
 // returns it with its datasource (which may have been deleted since). It
-// returns the run and ErrRunFinal if the run is already final.
+// returns ErrRunFinal if the run is already final, and ErrRunWaiting if it
+// must wait for an earlier run (BUFFER_ONE).
+//
+// Every run starts here, so it is one statement: the update, its event and
+// its NOTIFY commit together without a round trip each.
 func (s *Store) RunStart(ctx context.Context, params *RunStartParams) (*Run, *DataSource, error) {
-	var (
-		run *Run
-		ds  *DataSource
-	)
-	err := s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		run, err = scanRun(tx.tx.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1 FOR UPDATE`, params.RunID))
-		if err != nil {
-			return err
-		}
-		if run.Final() {
-			return ErrRunFinal
-		}
-		var waiting bool
-		err = tx.tx.QueryRow(ctx, `
-			SELECT d.overlap_policy = 'BUFFER_ONE' AND EXISTS (
-				SELECT 1 FROM runs r WHERE r.datasource_id = d.id AND r.scheduled_for < $2
-					AND r.status IN ('RUNNING', 'RETRYING'))
-			FROM datasources d WHERE d.id = $1`, run.DataSourceID, run.ScheduledFor).Scan(&waiting)
-		if err != nil {
-			return err
-		}
-		if waiting {
-			return ErrRunWaiting
-		}
-		run, err = scanRun(tx.tx.QueryRow(ctx, `
-			UPDATE runs SET status = 'RUNNING', attempt = $2, replica_id = $3,
+	run, err := scanRun(s.pool.QueryRow(ctx, `
+		WITH started AS (
+			UPDATE runs SET status = 'RUNNING', attempt = $2, replica_id = $3, river_job_id = $6,
 				started_at = coalesce(started_at, now()), updated_at = now()
-			WHERE id = $1
-			RETURNING `+runColumns, params.RunID, params.Attempt, params.ReplicaID))
-		if err != nil {
-			return err
-		}
-		ds, err = scanDataSource(tx.tx.QueryRow(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1`, run.DataSourceID))
-		if err != nil {
-			return err
-		}
-		return tx.recordRunEvent(run)
-	})
-	if errors.Is(err, ErrRunFinal) || errors.Is(err, ErrRunWaiting) {
-		return run, nil, err
+			WHERE id = $1 AND status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
+				AND NOT EXISTS (
+					SELECT 1 FROM datasources d
+					WHERE d.id = runs.datasource_id AND d.overlap_policy = 'BUFFER_ONE' AND EXISTS (
+						SELECT 1 FROM runs e WHERE e.datasource_id = runs.datasource_id
+							AND e.scheduled_for < runs.scheduled_for AND e.status IN ('RUNNING', 'RETRYING')))
+			RETURNING *
+		), event AS (
+			INSERT INTO events (kind, datasource_id, run_id, payload)
+			SELECT $4, datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
+				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger)
+			FROM started
+			RETURNING id
+		), notified AS (
+			SELECT pg_notify($5, json_build_object('count', 1, 'last', id)::text) FROM event
+		)
+		SELECT `+runColumns+` FROM started, (SELECT count(*) FROM notified) AS n`,
+		params.RunID, params.Attempt, params.ReplicaID, EventRunStarted, ScheduleEventsChannel, params.JobID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, s.runNotStartable(ctx, params.RunID)
 	}
 	if err != nil {
 		return nil, nil, translate(err)
 	}
+	ds, err := scanDataSource(s.pool.QueryRow(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1`, run.DataSourceID))
+	if err != nil {
+		return nil, nil, translate(err)
+	}
 	return run, ds, nil
+}
+
+// runNotStartable says why RunStart updated nothing.
+func (s *Store) runNotStartable(ctx context.Context, runID int64) error {
+	var status string
+	if err := s.pool.QueryRow(ctx, `SELECT status FROM runs WHERE id = $1`, runID).Scan(&status); err != nil {
+		return translate(err)
+	}
+	if (&Run{Status: status}).Final() {
+		return ErrRunFinal
+	}
+	return ErrRunWaiting
 }
 
 // RunFinishParams end an attempt.
@@ -252,24 +272,41 @@ type RunFinishParams struct {
 	FilesFound int
 }
 
-// RunFinish records the end of an attempt and its event. Call it in the
-// transaction that completes the River job, so that both commit together.
+// RunFinish records the end of an attempt with its event and NOTIFY, in
+// one statement. Call it in the transaction that completes the River job,
+// so that both commit together.
 func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, error) {
 	var attemptErr []AttemptError
 	if params.Error != "" {
 		attemptErr = []AttemptError{{Attempt: params.Attempt, At: time.Now().UTC(), Error: truncateError(params.Error)}}
 	}
+	kind := map[string]string{RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed,
+		RunRetrying: EventRunRetrying, RunCancelled: EventRunCancelled}[params.Status]
 	run, err := scanRun(t.tx.QueryRow(ctx, `
-		UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4,
-			attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
-			finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
-			updated_at = now()
-		WHERE id = $1
-		RETURNING `+runColumns, params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr)))
+		WITH finished AS (
+			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4,
+				attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
+				finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
+				updated_at = now()
+			WHERE id = $1
+			RETURNING *
+		), event AS (
+			INSERT INTO events (kind, datasource_id, run_id, payload)
+			SELECT $6, datasource_id, id, jsonb_strip_nulls(jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
+				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger,
+				'error', error, 'filesFound', CASE WHEN status <> 'RETRYING' THEN files_found END))
+			FROM finished
+			RETURNING id
+		), notified AS (
+			SELECT pg_notify($7, json_build_object('count', 1, 'last', id)::text) FROM event
+		)
+		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM notified) AS n`,
+		params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr),
+		kind, ScheduleEventsChannel))
 	if err != nil {
 		return nil, translate(err)
 	}
-	return run, t.recordRunEvent(run)
+	return run, nil
 }
 
 func attemptErrJSON(errs []AttemptError) any {
@@ -311,8 +348,9 @@ func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) erro
 	return nil
 }
 
-// recordRunEvent records the event of a run's current status.
-func (t *Tx) recordRunEvent(r *Run) error {
+// recordRunEvent records the event of a run's current status, with extra
+// payload fields if given.
+func (t *Tx) recordRunEvent(r *Run, extra ...map[string]any) error {
 	kind := map[string]string{
 		RunScheduled: EventRunScheduled, RunRunning: EventRunStarted, RunRetrying: EventRunRetrying,
 		RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed, RunSkipped: EventRunSkipped,
@@ -330,6 +368,9 @@ func (t *Tx) recordRunEvent(r *Run) error {
 	}
 	if r.Final() {
 		payload["filesFound"] = r.FilesFound
+	}
+	for _, e := range extra {
+		maps.Copy(payload, e)
 	}
 	return t.recordEvent(kind, &r.DataSourceID, &r.ID, payload)
 }

@@ -73,10 +73,13 @@ type ScheduleNext struct {
 	DataSourceID uuid.UUID
 	// NextRunAt is the next slot, or NeverTime.
 	NextRunAt time.Time
+	// Announced means that a run event of the same plan already carries
+	// NextRunAt, so no SCHEDULE_NEXT_RUN event is needed.
+	Announced bool
 }
 
 // SchedulesSetNext stores next slots, and records a SCHEDULE_NEXT_RUN event
-// for each.
+// for each one that is not Announced.
 func (t *Tx) SchedulesSetNext(ctx context.Context, next []ScheduleNext) error {
 	if len(next) == 0 {
 		return nil
@@ -92,10 +95,10 @@ func (t *Tx) SchedulesSetNext(ctx context.Context, next []ScheduleNext) error {
 		return err
 	}
 	for _, n := range next {
-		payload := map[string]any{"dataSourceId": n.DataSourceID, "nextRunAt": n.NextRunAt}
-		if !n.NextRunAt.Before(NeverTime) {
-			payload["nextRunAt"] = nil
+		if n.Announced {
+			continue
 		}
+		payload := map[string]any{"dataSourceId": n.DataSourceID, "nextRunAt": nextRunAtJSON(n.NextRunAt)}
 		if err := t.recordEvent(EventScheduleNextRun, &n.DataSourceID, nil, payload); err != nil {
 			return err
 		}
