@@ -92,10 +92,15 @@ func (e *elector) term(ctx context.Context, value string, lead func(ctx context.
 	if err := election.Resign(resignCtx); err != nil {
 		e.logger.Warn("scheduler: resign", "epoch", epoch, "error", err)
 	}
+	sessionEnded := false
 	select {
 	case <-session.Done():
-		e.logger.Warn("scheduler: leadership lost: etcd session ended", "epoch", epoch)
+		sessionEnded = true
 	default:
+	}
+	if sessionEnded && ctx.Err() == nil {
+		e.logger.Warn("scheduler: leadership lost: etcd session ended", "epoch", epoch)
+	} else {
 		e.logger.Info("scheduler: resigned leadership", "epoch", epoch)
 	}
 	if leadErr != nil && !errors.Is(leadErr, context.Canceled) {
