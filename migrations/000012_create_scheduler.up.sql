@@ -75,7 +75,8 @@ CREATE TABLE runs (
     CONSTRAINT runs_status CHECK (status IN ('SCHEDULED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'SKIPPED', 'MISSED', 'CANCELLED')),
     CONSTRAINT runs_trigger CHECK (trigger IN ('SCHEDULE', 'MANUAL')),
     CONSTRAINT runs_covers_range CHECK ((covers_until IS NULL AND slot_count = 1) OR (status = 'MISSED' AND covers_until >= scheduled_for AND slot_count >= 1)),
-    CONSTRAINT runs_attempt_range CHECK (attempt >= 0 AND attempt <= max_attempts + 1)
+    -- No upper bound: River counts a snoozed attempt (BUFFER_ONE waits).
+    CONSTRAINT runs_attempt_positive CHECK (attempt >= 0)
 );
 
 -- I1: one run per (datasource, slot), whatever the timing.

@@ -269,3 +269,41 @@ func TestTriggerRunUniquePerSecond(t *testing.T) {
 	_, err = sched.TriggerRun(t.Context(), uuid.New())
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
+
+// BUFFER_ONE: while a run is in progress, one later slot waits and starts
+// only once the earlier run has finished; further slots are SKIPPED.
+func TestOverlapBufferOne(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	release := make(chan struct{})
+	var first sync.Once
+	work := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
+		hold := false
+		first.Do(func() { hold = true })
+		if hold {
+			<-release
+		}
+		return &WorkResult{}, nil
+	})
+	startReplicaWorkers(t, b, etcdtest.Prefix(), "buffer", work, 3)
+	ds := b.createInterval(t, "buffered", time.Second, func(p *store.DataSourceCreateParams) {
+		p.Schedule.OverlapPolicy = OverlapBufferOne
+	})
+	eventually(t, "a skipped slot behind the buffered one", func() bool {
+		for _, r := range b.runs(t, ds.ID) {
+			if r.Status == store.RunSkipped {
+				return true
+			}
+		}
+		return false
+	})
+	close(release)
+	eventually(t, "the buffered run to finish", func() bool {
+		runs := b.runs(t, ds.ID)
+		return len(runs) >= 2 && runs[1].Status == store.RunSucceeded
+	})
+	runs := b.runs(t, ds.ID)
+	require.Equal(t, store.RunSucceeded, runs[0].Status)
+	require.False(t, runs[1].StartedAt.Before(*runs[0].FinishedAt), "the buffered run started after the first finished")
+	requireTiled(t, runs, time.Second)
+}
