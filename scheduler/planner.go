@@ -84,7 +84,8 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan
 	retention := time.NewTicker(p.opts.RetentionEvery)
 	defer retention.Stop()
 	for {
-		if err := p.planDue(ctx, epoch); err != nil {
+		planned, err := p.planDue(ctx, epoch)
+		if err != nil {
 			if err := failed("plan", err); err != nil {
 				return err
 			}
@@ -102,7 +103,13 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan
 			earliest, pending = &t, false
 		}
 		if pending {
-			continue
+			if planned > 0 {
+				continue
+			}
+			// Rows to plan that the last pass skipped are locked by another
+			// transaction (SKIP LOCKED): look again shortly, don't spin.
+			t := p.now().Add(100 * time.Millisecond)
+			earliest = &t
 		}
 		if err := p.wait(ctx, epoch, earliest, wake, reconnected, resync.C, retention.C); err != nil {
 			if err := failed("reconcile", err); err != nil {
@@ -137,15 +144,15 @@ func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wa
 	return nil
 }
 
-// planDue plans every due datasource, a batch per transaction.
-func (p *planner) planDue(ctx context.Context, epoch int64) error {
+// planDue plans every due datasource, a batch per transaction, and returns
+// how many it planned.
+func (p *planner) planDue(ctx context.Context, epoch int64) (int, error) {
+	total := 0
 	for {
 		n, err := p.planBatch(ctx, epoch)
-		if err != nil {
-			return err
-		}
-		if n < p.opts.Batch {
-			return nil
+		total += n
+		if err != nil || n < p.opts.Batch {
+			return total, err
 		}
 	}
 }
