@@ -118,6 +118,8 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	default:
 		finish.Status, finish.Error = store.RunFailed, workErr.Error()
 	}
+	w.logger.Warn("scheduler: run attempt failed", "run", run.ID, "datasource", run.DataSourceID,
+		"attempt", job.Attempt, "maxAttempts", job.MaxAttempts, "status", finish.Status, "error", workErr)
 	// Record the failed attempt, then let River retry (or discard) the job.
 	if err := w.store.InTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		_, err := tx.RunFinish(ctx, finish)
