@@ -1,0 +1,10 @@
+//go:build unix
+
+package discovery
+
+import "syscall"
+
+const (
+	openNoFollow = syscall.O_NOFOLLOW
+	openNonBlock = syscall.O_NONBLOCK
+)
