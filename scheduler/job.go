@@ -70,6 +70,7 @@ func (f WorkFunc) Run(ctx context.Context, ds *store.DataSource, run *store.Run)
 type runWorker struct {
 	river.WorkerDefaults[RunArgs]
 	store     *store.Store
+	starter   *starter
 	work      Work
 	replicaID string
 	logger    *slog.Logger
@@ -84,7 +85,8 @@ func (w *runWorker) Timeout(job *river.Job[RunArgs]) time.Duration {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	run, ds, err := w.store.RunStart(ctx, &store.RunStartParams{RunID: job.Args.RunID, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID})
+	started := w.starter.start(ctx, store.RunStartParams{RunID: job.Args.RunID, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID})
+	run, ds, err := started.Run, started.DataSource, started.Err
 	switch {
 	case errors.Is(err, store.ErrRunFinal):
 		// Cancelled (datasource deleted), or finished by an earlier attempt

@@ -47,6 +47,7 @@ type Config struct {
 type Scheduler struct {
 	cfg     Config
 	river   *river.Client[pgx.Tx]
+	starter *starter
 	planner *planner
 	logger  *slog.Logger
 	started time.Time
@@ -81,8 +82,10 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, errors.New("scheduler: Config.Work is required")
 	}
 
+	starter := newStarter(cfg.Store)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &runWorker{store: cfg.Store, work: cfg.Work, replicaID: cfg.ReplicaID, logger: cfg.Logger})
+	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work,
+		replicaID: cfg.ReplicaID, logger: cfg.Logger})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,
 		Queues:  map[string]river.QueueConfig{QueueRuns: {MaxWorkers: cfg.Workers}},
@@ -98,7 +101,7 @@ func New(cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: River client: %w", err)
 	}
-	s := &Scheduler{cfg: cfg, river: client, logger: cfg.Logger, started: time.Now()}
+	s := &Scheduler{cfg: cfg, river: client, starter: starter, logger: cfg.Logger, started: time.Now()}
 	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now}
 	return s, nil
 }
@@ -108,6 +111,12 @@ func New(cfg Config) (*Scheduler, error) {
 // over in well under a second), and lets running jobs finish for up to
 // stopTimeout.
 func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
+	// The starter outlives River's workers, which use it.
+	starterCtx, stopStarter := context.WithCancel(context.WithoutCancel(ctx))
+	var starterDone sync.WaitGroup
+	starterDone.Go(func() { s.starter.run(starterCtx) })
+	defer func() { stopStarter(); starterDone.Wait() }()
+
 	// River stops hard when its start context ends; it gets its own, and a
 	// soft Stop below, so that running jobs can finish.
 	if err := s.river.Start(context.WithoutCancel(ctx)); err != nil {

@@ -206,59 +206,134 @@ var ErrRunFinal = errors.New("store: run already finished")
 // while an earlier run of its datasource is still unfinished.
 var ErrRunWaiting = errors.New("store: run waits for an earlier run")
 
-// RunStart marks a run RUNNING for an attempt, records RUN_STARTED and
-// returns it with its datasource (which may have been deleted since). It
-// returns ErrRunFinal if the run is already final, and ErrRunWaiting if it
-// must wait for an earlier run (BUFFER_ONE).
-//
-// Every run starts here, so it is one statement: the update, its event and
-// its NOTIFY commit together without a round trip each.
+// RunStartResult is the outcome of starting one run.
+type RunStartResult struct {
+	Run *Run
+	// DataSource is the run's datasource (possibly deleted since).
+	DataSource *DataSource
+	// Err is ErrRunFinal, ErrRunWaiting, ErrNotFound or nil.
+	Err error
+}
+
+// RunStart starts one run; see RunsStart.
 func (s *Store) RunStart(ctx context.Context, params *RunStartParams) (*Run, *DataSource, error) {
-	run, err := scanRun(s.pool.QueryRow(ctx, `
-		WITH started AS (
-			UPDATE runs SET status = 'RUNNING', attempt = $2, replica_id = $3, river_job_id = $6,
-				started_at = coalesce(started_at, now()), updated_at = now()
-			WHERE id = $1 AND status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
+	results, err := s.RunsStart(ctx, []RunStartParams{*params})
+	if err != nil {
+		return nil, nil, err
+	}
+	return results[0].Run, results[0].DataSource, results[0].Err
+}
+
+// RunsStart marks runs RUNNING for an attempt, each with its RUN_STARTED
+// event, and one NOTIFY for all, in one statement. The results are in the
+// order of params. A run that is already final gets ErrRunFinal; one that
+// must wait for an earlier run (BUFFER_ONE) gets ErrRunWaiting.
+//
+// Every run starts here, so starts are batched: a burst of jobs costs a
+// few statements, not a transaction each.
+func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunStartResult, error) {
+	var (
+		ids      = make([]int64, len(params))
+		attempts = make([]int32, len(params))
+		jobIDs   = make([]int64, len(params))
+		replicas = make([]string, len(params))
+	)
+	for i, p := range params {
+		ids[i], attempts[i], jobIDs[i], replicas[i] = p.RunID, int32(p.Attempt), p.JobID, p.ReplicaID
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH req AS (
+			SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS u(run_id, attempt, job_id, replica_id)
+		), started AS (
+			UPDATE runs SET status = 'RUNNING', attempt = req.attempt, replica_id = req.replica_id, river_job_id = req.job_id,
+				started_at = coalesce(runs.started_at, now()), updated_at = now()
+			FROM req
+			WHERE runs.id = req.run_id AND runs.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
 				AND NOT EXISTS (
 					SELECT 1 FROM datasources d
 					WHERE d.id = runs.datasource_id AND d.overlap_policy = 'BUFFER_ONE' AND EXISTS (
 						SELECT 1 FROM runs e WHERE e.datasource_id = runs.datasource_id
 							AND e.scheduled_for < runs.scheduled_for AND e.status IN ('RUNNING', 'RETRYING')))
-			RETURNING *
+			RETURNING runs.*
 		), event AS (
 			INSERT INTO events (kind, datasource_id, run_id, payload)
-			SELECT $4, datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
+			SELECT $5, datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
 				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger)
 			FROM started
 			RETURNING id
 		), notified AS (
-			SELECT pg_notify($5, json_build_object('count', 1, 'last', id)::text) FROM event
+			SELECT pg_notify($6, json_build_object('count', count(*), 'last', max(id))::text) FROM event HAVING count(*) > 0
 		)
 		SELECT `+runColumns+` FROM started, (SELECT count(*) FROM notified) AS n`,
-		params.RunID, params.Attempt, params.ReplicaID, EventRunStarted, ScheduleEventsChannel, params.JobID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, s.runNotStartable(ctx, params.RunID)
-	}
+		ids, attempts, jobIDs, replicas, EventRunStarted, ScheduleEventsChannel)
 	if err != nil {
-		return nil, nil, translate(err)
+		return nil, err
 	}
-	ds, err := scanDataSource(s.pool.QueryRow(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1`, run.DataSourceID))
+	started, err := collectRuns(rows)
 	if err != nil {
-		return nil, nil, translate(err)
+		return nil, err
 	}
-	return run, ds, nil
-}
 
-// runNotStartable says why RunStart updated nothing.
-func (s *Store) runNotStartable(ctx context.Context, runID int64) error {
-	var status string
-	if err := s.pool.QueryRow(ctx, `SELECT status FROM runs WHERE id = $1`, runID).Scan(&status); err != nil {
-		return translate(err)
+	byID := make(map[int64]*Run, len(started))
+	var dsIDs []uuid.UUID
+	for _, r := range started {
+		byID[r.ID] = r
+		dsIDs = append(dsIDs, r.DataSourceID)
 	}
-	if (&Run{Status: status}).Final() {
-		return ErrRunFinal
+	dataSources := map[uuid.UUID]*DataSource{}
+	if len(dsIDs) > 0 {
+		rows, err := s.pool.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = ANY($1)`, dsIDs)
+		if err != nil {
+			return nil, err
+		}
+		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
+		if err != nil {
+			return nil, err
+		}
+		for _, ds := range list {
+			dataSources[ds.ID] = ds
+		}
 	}
-	return ErrRunWaiting
+
+	results := make([]RunStartResult, len(params))
+	var notStarted []int64
+	for i, p := range params {
+		if r, ok := byID[p.RunID]; ok {
+			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
+		} else {
+			notStarted = append(notStarted, p.RunID)
+		}
+	}
+	if len(notStarted) == 0 {
+		return results, nil
+	}
+	// Say why the others did not start: final, waiting, or gone.
+	statuses := map[int64]string{}
+	rows, err = s.pool.Query(ctx, `SELECT id, status FROM runs WHERE id = ANY($1)`, notStarted)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		id     int64
+		status string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { statuses[id] = status; return nil }); err != nil {
+		return nil, err
+	}
+	for i, p := range params {
+		if results[i].Run != nil {
+			continue
+		}
+		switch status, ok := statuses[p.RunID]; {
+		case !ok:
+			results[i].Err = ErrNotFound
+		case (&Run{Status: status}).Final():
+			results[i].Err = ErrRunFinal
+		default:
+			results[i].Err = ErrRunWaiting
+		}
+	}
+	return results, nil
 }
 
 // RunFinishParams end an attempt.

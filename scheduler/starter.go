@@ -1,0 +1,81 @@
+package scheduler
+
+import (
+	"context"
+
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// maxStartBatch bounds how many runs one statement starts.
+const maxStartBatch = 200
+
+// starter marks runs RUNNING for all of a replica's workers, in batches:
+// the requests that arrive while one batch is in flight go together in the
+// next (group commit). A burst of jobs then costs a few statements instead
+// of one each, and no request waits for a timer.
+type starter struct {
+	store *store.Store
+	reqs  chan startRequest
+}
+
+type startRequest struct {
+	params store.RunStartParams
+	reply  chan store.RunStartResult
+}
+
+func newStarter(s *store.Store) *starter {
+	return &starter{store: s, reqs: make(chan startRequest)}
+}
+
+// start starts one run, batched with its concurrent peers. It blocks until
+// the batch is done or ctx ends.
+func (s *starter) start(ctx context.Context, params store.RunStartParams) store.RunStartResult {
+	req := startRequest{params: params, reply: make(chan store.RunStartResult, 1)}
+	select {
+	case s.reqs <- req:
+	case <-ctx.Done():
+		return store.RunStartResult{Err: ctx.Err()}
+	}
+	select {
+	case res := <-req.reply:
+		return res
+	case <-ctx.Done():
+		// The batch may still start the run; the job's retry, or the
+		// rescuer, takes it from there.
+		return store.RunStartResult{Err: ctx.Err()}
+	}
+}
+
+// run serves requests until ctx ends.
+func (s *starter) run(ctx context.Context) {
+	for {
+		var batch []startRequest
+		select {
+		case req := <-s.reqs:
+			batch = append(batch, req)
+		case <-ctx.Done():
+			return
+		}
+	collect:
+		for len(batch) < maxStartBatch {
+			select {
+			case req := <-s.reqs:
+				batch = append(batch, req)
+			default:
+				break collect
+			}
+		}
+		params := make([]store.RunStartParams, len(batch))
+		for i, req := range batch {
+			params[i] = req.params
+		}
+		results, err := s.store.RunsStart(context.WithoutCancel(ctx), params)
+		for i, req := range batch {
+			if err != nil {
+				req.reply <- store.RunStartResult{Err: err}
+				continue
+			}
+			req.reply <- results[i]
+		}
+	}
+}
