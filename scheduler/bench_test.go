@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
@@ -209,3 +211,54 @@ func BenchmarkReconcile100k(b *testing.B) {
 // benchWorkers is the River worker count of the lag benchmarks: enough to
 // keep both cores busy, few enough not to thrash PostgreSQL.
 var benchWorkers = 50
+
+// River alone, for scale: a burst of 1,000 no-op jobs inserted in one
+// transaction, from commit to each job's start. No runs rows, no events: the
+// floor that River itself sets on this machine.
+func BenchmarkRiverOnlyBurst1000(b *testing.B) {
+	bundle := setup(b)
+	workers := river.NewWorkers()
+	w := &nopWorker{starts: make(chan time.Time, 1000)}
+	river.AddWorker(workers, w)
+	client, err := river.NewClient(riverpgxv5.New(bundle.store.Pool()), &river.Config{
+		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 50}},
+		Workers:       workers,
+		FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 500 * time.Millisecond,
+		Logger: quietLogger(),
+	})
+	require.NoError(b, err)
+	require.NoError(b, client.Start(b.Context()))
+	defer func() { _ = client.Stop(context.Background()) }()
+
+	var lags []time.Duration
+	for round := range 5 {
+		params := make([]river.InsertManyParams, 1000)
+		for i := range params {
+			params[i] = river.InsertManyParams{Args: nopArgs{N: round*1000 + i}}
+		}
+		tx, err := bundle.store.Pool().Begin(b.Context())
+		require.NoError(b, err)
+		_, err = client.InsertManyTx(b.Context(), tx, params)
+		require.NoError(b, err)
+		committed := time.Now()
+		require.NoError(b, tx.Commit(b.Context()))
+		for range params {
+			lags = append(lags, (<-w.starts).Sub(committed))
+		}
+	}
+	reportPercentiles(b, "start", lags)
+}
+
+type nopArgs struct{ N int }
+
+func (nopArgs) Kind() string { return "bench.nop" }
+
+type nopWorker struct {
+	river.WorkerDefaults[nopArgs]
+	starts chan time.Time
+}
+
+func (w *nopWorker) Work(ctx context.Context, job *river.Job[nopArgs]) error {
+	w.starts <- time.Now()
+	return nil
+}
