@@ -96,7 +96,7 @@ func New(cfg Config) (*Scheduler, error) {
 		FetchPollInterval:           500 * time.Millisecond,
 		CompletedJobRetentionPeriod: time.Hour,
 		RetryPolicy:                 retryPolicy{},
-		Logger:                      cfg.Logger.With("component", "river"),
+		Logger:                      slog.New(atLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "river"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: River client: %w", err)
