@@ -74,6 +74,7 @@ type runWorker struct {
 	work      Work
 	replicaID string
 	logger    *slog.Logger
+	metrics   *metrics
 }
 
 // Timeout is the run's timeout, set per datasource.
@@ -103,6 +104,8 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return err
 	}
 
+	w.metrics.startLag.Observe(time.Since(run.ScheduledFor).Seconds())
+
 	result, workErr := w.work.Run(ctx, ds, run)
 	if workErr == nil && result == nil {
 		result = &WorkResult{}
@@ -111,6 +114,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		workErr = fmt.Errorf("timed out after %s: %w", w.Timeout(job), workErr)
 	}
 	finish := &store.RunFinishParams{RunID: run.ID, Attempt: job.Attempt, Status: store.RunSucceeded}
+	defer func() { w.metrics.finished.WithLabelValues(finish.Status).Inc() }()
 	switch {
 	case workErr == nil:
 		finish.FilesFound = result.FilesFound

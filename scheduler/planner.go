@@ -46,11 +46,12 @@ var DefaultPlannerOptions = PlannerOptions{
 // planner turns due slots into runs and River jobs. Only the leader runs it,
 // and every transaction is fenced by the leader's epoch (I2).
 type planner struct {
-	store  *store.Store
-	river  *river.Client[pgx.Tx]
-	logger *slog.Logger
-	opts   PlannerOptions
-	now    func() time.Time
+	store   *store.Store
+	river   *river.Client[pgx.Tx]
+	logger  *slog.Logger
+	opts    PlannerOptions
+	now     func() time.Time
+	metrics *metrics
 }
 
 // run plans until ctx ends (leadership lost) or the epoch is fenced.
@@ -160,7 +161,11 @@ func (p *planner) planDue(ctx context.Context, epoch int64) (int, error) {
 // planBatch plans up to Batch due datasources in one fenced transaction:
 // runs rows, River jobs and next slots commit together, or not at all.
 func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
-	var planned int
+	var (
+		planned int
+		runs    []*store.Run
+	)
+	began := time.Now()
 	err := p.store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.LeaderFence(ctx, epoch); err != nil {
 			return err
@@ -193,7 +198,7 @@ func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
 			next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: plan.next, Announced: len(plan.runs) > 0})
 			timeouts[d.DataSource.ID] = d.DataSource.RunTimeout
 		}
-		runs, err := tx.RunsInsert(ctx, inserts)
+		runs, err = tx.RunsInsert(ctx, inserts)
 		if err != nil {
 			return err
 		}
@@ -204,6 +209,12 @@ func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("plan: %w", err)
+	}
+	if p.metrics != nil {
+		p.metrics.planSeconds.Observe(time.Since(began).Seconds())
+		for _, r := range runs {
+			p.metrics.planned.WithLabelValues(r.Status).Inc()
+		}
 	}
 	return planned, nil
 }

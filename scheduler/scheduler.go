@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -40,6 +41,8 @@ type Config struct {
 	KeyPrefix string
 	Planner   PlannerOptions
 	Logger    *slog.Logger
+	// Registerer, if set, receives the scheduler's Prometheus metrics.
+	Registerer prometheus.Registerer
 }
 
 // Scheduler is one replica's part of the scheduler: it works run jobs,
@@ -49,6 +52,7 @@ type Scheduler struct {
 	river   *river.Client[pgx.Tx]
 	starter *starter
 	planner *planner
+	metrics *metrics
 	logger  *slog.Logger
 	started time.Time
 
@@ -82,10 +86,11 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, errors.New("scheduler: Config.Work is required")
 	}
 
+	m := newMetrics(cfg.Registerer)
 	starter := newStarter(cfg.Store)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work,
-		replicaID: cfg.ReplicaID, logger: cfg.Logger})
+		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,
 		Queues:  map[string]river.QueueConfig{QueueRuns: {MaxWorkers: cfg.Workers}},
@@ -101,8 +106,8 @@ func New(cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: River client: %w", err)
 	}
-	s := &Scheduler{cfg: cfg, river: client, starter: starter, logger: cfg.Logger, started: time.Now()}
-	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now}
+	s := &Scheduler{cfg: cfg, river: client, starter: starter, metrics: m, logger: cfg.Logger, started: time.Now()}
+	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now, metrics: m}
 	return s, nil
 }
 
@@ -171,6 +176,12 @@ func (s *Scheduler) setLeading(epoch int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.epoch, s.leadAt = epoch, time.Now()
+	s.metrics.epoch.Set(float64(epoch))
+	if epoch > 0 {
+		s.metrics.leader.Set(1)
+	} else {
+		s.metrics.leader.Set(0)
+	}
 }
 
 // Epoch returns this replica's epoch while it leads, else 0.

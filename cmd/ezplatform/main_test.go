@@ -151,6 +151,7 @@ func TestDev(t *testing.T) {
 	status, body = get(t, base+"/metrics")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "ezplatform_http_requests_total")
+	require.Contains(t, body, "ezplatform_scheduler_leader")
 	status, _ = get(t, base+"/playground")
 	require.Equal(t, http.StatusOK, status)
 

@@ -144,6 +144,7 @@ func (s *replica) start(ctx context.Context) error {
 		Work:       checkPathWork(s.cfg.DataRoots),
 		SessionTTL: s.cfg.SessionTTL,
 		Logger:     s.logger,
+		Registerer: s.metrics.registry,
 	})
 	if err != nil {
 		return err
