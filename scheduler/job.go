@@ -55,6 +55,10 @@ type Work interface {
 
 // WorkResult is what an attempt found.
 type WorkResult struct {
+	// Discovery, if set, is recorded in the transaction that completes the
+	// run, and the run's totals come from what it inserted.
+	Discovery *store.FileDiscovery
+	// FilesFound is the count to report when there is no Discovery.
 	FilesFound int
 }
 
@@ -92,14 +96,14 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	case errors.Is(err, store.ErrRunFinal):
 		// Cancelled (datasource deleted), or finished by an earlier attempt
 		// whose job completion was lost: nothing to do.
-		return w.complete(ctx, job, nil)
+		return w.complete(ctx, job, nil, nil)
 	case errors.Is(err, store.ErrRunWaiting):
 		// BUFFER_ONE: wait for the earlier run to finish. A snooze is not
 		// an attempt.
 		return river.JobSnooze(time.Second)
 	case errors.Is(err, store.ErrNotFound):
 		// The run was pruned: the job is obsolete.
-		return w.complete(ctx, job, nil)
+		return w.complete(ctx, job, nil, nil)
 	case err != nil:
 		return err
 	}
@@ -118,7 +122,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	switch {
 	case workErr == nil:
 		finish.FilesFound = result.FilesFound
-		return w.complete(ctx, job, finish)
+		return w.complete(ctx, job, finish, result.Discovery)
 	case job.Attempt < job.MaxAttempts:
 		finish.Status, finish.Error = store.RunRetrying, workErr.Error()
 	default:
@@ -136,11 +140,19 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	return workErr
 }
 
-// complete finishes the run (if finish is set) and the River job in one
-// transaction, so that neither can commit without the other.
-func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams) error {
+// complete records what the run discovered, finishes the run (if finish is
+// set) and completes the River job in one transaction, so that none can
+// commit without the others.
+func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams, discovery *store.FileDiscovery) error {
 	ctx = context.WithoutCancel(ctx) // the attempt may have timed out; its result must still be saved
 	return w.store.InTx(ctx, func(tx *store.Tx) error {
+		if discovery != nil {
+			totals, err := tx.FilesRecord(ctx, job.Args.DataSourceID, job.Args.RunID, discovery)
+			if err != nil {
+				return err
+			}
+			finish.FilesFound, finish.BytesFound, finish.RecordsFound = totals.Files, totals.Bytes, totals.Records
+		}
 		if finish != nil {
 			if _, err := tx.RunFinish(ctx, finish); err != nil {
 				return err

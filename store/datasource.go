@@ -41,6 +41,11 @@ type DataSource struct {
 	MaxAttempts int
 	// RunTimeout bounds one attempt.
 	RunTimeout time.Duration
+	// Discovery settings: how long a file must be unmodified, whether to
+	// hash files, and how many candidate files one run handles.
+	MinFileAge     time.Duration
+	HashFiles      bool
+	MaxFilesPerRun int
 	// NextRunAt is the next slot the leader will plan: nil while the leader
 	// has yet to compute it (and for paused or disabled schedules), and
 	// NeverTime for a schedule that never fires again.
@@ -56,8 +61,10 @@ var NeverTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
 // Defaults of the run settings of a datasource.
 const (
-	DefaultMaxAttempts = 3
-	DefaultRunTimeout  = 10 * time.Minute
+	DefaultMaxAttempts    = 3
+	DefaultRunTimeout     = 10 * time.Minute
+	DefaultMinFileAge     = 2 * time.Second
+	DefaultMaxFilesPerRun = 100_000
 )
 
 // Schedule says when a datasource's discovery runs. Exactly one of Cron and
@@ -83,9 +90,13 @@ type DataSourceCreateParams struct {
 	FilePattern  string
 	Enabled      bool
 	Schedule     Schedule
-	// MaxAttempts and RunTimeout default when zero.
-	MaxAttempts int
-	RunTimeout  time.Duration
+	// MaxAttempts, RunTimeout and MaxFilesPerRun default when zero;
+	// MinFileAge defaults when nil.
+	MaxAttempts    int
+	RunTimeout     time.Duration
+	MinFileAge     *time.Duration
+	HashFiles      bool
+	MaxFilesPerRun int
 }
 
 // DataSourceUpdateParams changes the fields that are non-nil. The caller has
@@ -104,8 +115,11 @@ type DataSourceUpdateParams struct {
 	FilePattern  *string
 	Enabled      *bool
 	Schedule     *Schedule
-	MaxAttempts  *int
-	RunTimeout   *time.Duration
+	MaxAttempts    *int
+	RunTimeout     *time.Duration
+	MinFileAge     *time.Duration
+	HashFiles      *bool
+	MaxFilesPerRun *int
 }
 
 // DataSourceDeleteParams names the datasource to delete.
@@ -140,7 +154,7 @@ var ErrInvalidCursor = errors.New("store: invalid cursor")
 
 const dataSourceColumns = `id, name, description, supplier_name, category, path, file_pattern, enabled,
 	schedule_cron, schedule_interval, schedule_anchor, schedule_timezone, misfire_policy, overlap_policy, paused,
-	max_attempts, run_timeout, next_run_at, version, created_at, updated_at`
+	max_attempts, run_timeout, min_file_age, hash_files, max_files_per_run, next_run_at, version, created_at, updated_at`
 
 // DataSourceCreate inserts a datasource, records a DATASOURCE_CREATED event
 // and notifies DataSourceEventsChannel, in one transaction.
@@ -152,12 +166,14 @@ func (s *Store) DataSourceCreate(ctx context.Context, params *DataSourceCreatePa
 		ds, err = scanDataSource(tx.QueryRow(ctx, `
 			INSERT INTO datasources (name, description, supplier_name, category, path, file_pattern, enabled,
 				schedule_cron, schedule_interval, schedule_anchor, schedule_timezone, misfire_policy, overlap_policy, paused,
-				max_attempts, run_timeout)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				max_attempts, run_timeout, min_file_age, hash_files, max_files_per_run)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 			RETURNING `+dataSourceColumns,
 			append(append([]any{params.Name, params.Description, params.SupplierName, params.Category, params.Path,
 				params.FilePattern, params.Enabled}, scheduleArgs(&params.Schedule)...),
-				cmp.Or(params.MaxAttempts, DefaultMaxAttempts), durationArg(cmp.Or(params.RunTimeout, DefaultRunTimeout)))...))
+				cmp.Or(params.MaxAttempts, DefaultMaxAttempts), durationArg(cmp.Or(params.RunTimeout, DefaultRunTimeout)),
+				durationArg(valueOr(params.MinFileAge, DefaultMinFileAge)), params.HashFiles,
+				cmp.Or(params.MaxFilesPerRun, DefaultMaxFilesPerRun))...))
 		if err != nil {
 			return err
 		}
@@ -202,14 +218,15 @@ func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdatePa
 			UPDATE datasources SET name = $2, description = $3, supplier_name = $4, category = $5, path = $6,
 				file_pattern = $7, enabled = $8, schedule_cron = $9, schedule_interval = $10, schedule_anchor = $11,
 				schedule_timezone = $12, misfire_policy = $13, overlap_policy = $14, paused = $15,
-				max_attempts = $16, run_timeout = $17,
+				max_attempts = $16, run_timeout = $17, min_file_age = $19, hash_files = $20, max_files_per_run = $21,
 				next_run_at = CASE WHEN $18 THEN NULL ELSE next_run_at END,
 				version = version + 1, updated_at = now()
 			WHERE id = $1
 			RETURNING `+dataSourceColumns,
 			append(append([]any{next.ID, next.Name, next.Description, next.SupplierName, next.Category, next.Path,
 				next.FilePattern, next.Enabled}, scheduleArgs(&next.Schedule)...),
-				next.MaxAttempts, durationArg(next.RunTimeout), replan)...))
+				next.MaxAttempts, durationArg(next.RunTimeout), replan,
+				durationArg(next.MinFileAge), next.HashFiles, next.MaxFilesPerRun)...))
 		if err != nil {
 			return err
 		}
@@ -378,13 +395,30 @@ func applyUpdate(ds DataSource, p *DataSourceUpdateParams) DataSource {
 	if p.RunTimeout != nil {
 		ds.RunTimeout = *p.RunTimeout
 	}
+	if p.MinFileAge != nil {
+		ds.MinFileAge = *p.MinFileAge
+	}
+	if p.HashFiles != nil {
+		ds.HashFiles = *p.HashFiles
+	}
+	if p.MaxFilesPerRun != nil {
+		ds.MaxFilesPerRun = *p.MaxFilesPerRun
+	}
 	return ds
+}
+
+func valueOr[T any](p *T, fallback T) T {
+	if p == nil {
+		return fallback
+	}
+	return *p
 }
 
 func dataSourceEqual(a, b *DataSource) bool {
 	return a.Name == b.Name && a.Description == b.Description && a.SupplierName == b.SupplierName &&
 		a.Category == b.Category && a.Path == b.Path && a.FilePattern == b.FilePattern && a.Enabled == b.Enabled &&
-		scheduleEqual(&a.Schedule, &b.Schedule) && a.MaxAttempts == b.MaxAttempts && a.RunTimeout == b.RunTimeout
+		scheduleEqual(&a.Schedule, &b.Schedule) && a.MaxAttempts == b.MaxAttempts && a.RunTimeout == b.RunTimeout &&
+		a.MinFileAge == b.MinFileAge && a.HashFiles == b.HashFiles && a.MaxFilesPerRun == b.MaxFilesPerRun
 }
 
 func scheduleEqual(a, b *Schedule) bool {
@@ -421,11 +455,13 @@ func scanDataSource(row pgx.Row) (*DataSource, error) {
 		cron       *string
 		interval   pgtype.Interval
 		runTimeout pgtype.Interval
+		minFileAge pgtype.Interval
 		nextRunAt  pgtype.Timestamptz
 	)
 	err := row.Scan(&ds.ID, &ds.Name, &ds.Description, &ds.SupplierName, &ds.Category, &ds.Path, &ds.FilePattern,
 		&ds.Enabled, &cron, &interval, &ds.Schedule.Anchor, &ds.Schedule.Timezone, &ds.Schedule.MisfirePolicy,
-		&ds.Schedule.OverlapPolicy, &ds.Schedule.Paused, &ds.MaxAttempts, &runTimeout, &nextRunAt,
+		&ds.Schedule.OverlapPolicy, &ds.Schedule.Paused, &ds.MaxAttempts, &runTimeout, &minFileAge, &ds.HashFiles,
+		&ds.MaxFilesPerRun, &nextRunAt,
 		&ds.Version, &ds.CreatedAt, &ds.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -437,6 +473,7 @@ func scanDataSource(row pgx.Row) (*DataSource, error) {
 		ds.Schedule.Interval = intervalDuration(interval)
 	}
 	ds.RunTimeout = intervalDuration(runTimeout)
+	ds.MinFileAge = intervalDuration(minFileAge)
 	ds.NextRunAt = timeFromTimestamptz(nextRunAt)
 	return &ds, nil
 }

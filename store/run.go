@@ -52,6 +52,8 @@ type Run struct {
 	Error         string
 	AttemptErrors []AttemptError
 	FilesFound    int
+	BytesFound    int64
+	RecordsFound  int64
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -74,13 +76,13 @@ func (r *Run) Final() bool {
 
 const runColumns = `id, datasource_id, scheduled_for, covers_until, slot_count, trigger, status, attempt, max_attempts,
 	coalesce(replica_id, ''), river_job_id, epoch, started_at, finished_at, coalesce(error, ''), attempt_errors,
-	files_found, created_at, updated_at`
+	files_found, bytes_found, records_found, created_at, updated_at`
 
 func scanRun(row pgx.Row) (*Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.DataSourceID, &r.ScheduledFor, &r.CoversUntil, &r.SlotCount, &r.Trigger, &r.Status,
 		&r.Attempt, &r.MaxAttempts, &r.ReplicaID, &r.RiverJobID, &r.Epoch, &r.StartedAt, &r.FinishedAt, &r.Error,
-		&r.AttemptErrors, &r.FilesFound, &r.CreatedAt, &r.UpdatedAt)
+		&r.AttemptErrors, &r.FilesFound, &r.BytesFound, &r.RecordsFound, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -341,10 +343,12 @@ type RunFinishParams struct {
 	RunID int64
 	// Status is RunSucceeded, RunFailed, RunRetrying (the attempt failed and
 	// another follows) or RunCancelled.
-	Status     string
-	Attempt    int
-	Error      string
-	FilesFound int
+	Status       string
+	Attempt      int
+	Error        string
+	FilesFound   int
+	BytesFound   int64
+	RecordsFound int64
 }
 
 // RunFinish records the end of an attempt with its event and NOTIFY, in
@@ -359,7 +363,7 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 		RunRetrying: EventRunRetrying, RunCancelled: EventRunCancelled}[params.Status]
 	run, err := scanRun(t.tx.QueryRow(ctx, `
 		WITH finished AS (
-			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4,
+			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4, bytes_found = $8, records_found = $9,
 				attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
 				finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
 				updated_at = now()
@@ -369,7 +373,9 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 			INSERT INTO events (kind, datasource_id, run_id, payload)
 			SELECT $6, datasource_id, id, jsonb_strip_nulls(jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
 				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger,
-				'error', error, 'filesFound', CASE WHEN status <> 'RETRYING' THEN files_found END))
+				'error', error, 'filesFound', CASE WHEN status <> 'RETRYING' THEN files_found END,
+				'bytesFound', CASE WHEN status <> 'RETRYING' THEN bytes_found END,
+				'recordsFound', CASE WHEN status <> 'RETRYING' THEN records_found END))
 			FROM finished
 			RETURNING id
 		), notified AS (
@@ -377,7 +383,7 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 		)
 		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM notified) AS n`,
 		params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr),
-		kind, ScheduleEventsChannel))
+		kind, ScheduleEventsChannel, params.BytesFound, params.RecordsFound))
 	if err != nil {
 		return nil, translate(err)
 	}

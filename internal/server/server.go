@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
@@ -141,7 +140,7 @@ func (s *replica) start(ctx context.Context) error {
 		Etcd:       s.etcd,
 		ReplicaID:  s.cfg.ReplicaID,
 		Address:    s.address,
-		Work:       checkPathWork(s.cfg.DataRoots),
+		Work:       scheduler.DiscoveryWork(s.cfg.DataRoots, st),
 		SessionTTL: s.cfg.SessionTTL,
 		Logger:     s.logger,
 		Registerer: s.metrics.registry,
@@ -171,18 +170,6 @@ func (s *replica) start(ctx context.Context) error {
 		}, graph.DefaultLimits),
 	})
 	return nil
-}
-
-// checkPathWork is the run's work until file discovery plugs in: it checks
-// at run time that the datasource's directory still resolves inside the
-// data roots, so that a run of a removed or escaped directory fails loudly.
-func checkPathWork(roots discovery.Roots) scheduler.Work {
-	return scheduler.WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*scheduler.WorkResult, error) {
-		if _, err := roots.Resolve(ds.Path); err != nil {
-			return nil, err
-		}
-		return &scheduler.WorkResult{}, nil
-	})
 }
 
 func (s *replica) close() {

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// DiscoveredFile is one file version a run discovered.
+type DiscoveredFile struct {
+	ID           int64
+	DataSourceID uuid.UUID
+	RunID        *int64
+	// Path is relative to the datasource directory, as bytes: file names
+	// need not be UTF-8. DisplayPath shows it with U+FFFD for those bytes.
+	Path         string
+	Size         int64
+	ModTime      time.Time
+	SHA256       string
+	Format       string
+	RecordCount  *int64
+	ParseError   string
+	DiscoveredAt time.Time
+}
+
+// DisplayPath is Path as valid UTF-8.
+func (f *DiscoveredFile) DisplayPath() string { return strings.ToValidUTF8(f.Path, "\uFFFD") }
+
+// FileVersion is what identifies a version of a file besides its path.
+type FileVersion struct {
+	Size    int64
+	ModTime time.Time
+}
+
+// FileHistory is what earlier runs knew of a datasource's files, by path.
+type FileHistory struct {
+	// Looks holds files seen but not yet stable, as last seen.
+	Looks map[string]FileVersion
+	// Discovered holds each path's latest discovered version.
+	Discovered map[string]FileVersion
+}
+
+// FileHistoryGet reads a datasource's file history. It reads one row per
+// known path; a rescan that finds nothing new writes nothing.
+func (s *Store) FileHistoryGet(ctx context.Context, dataSourceID uuid.UUID) (*FileHistory, error) {
+	h := &FileHistory{Looks: map[string]FileVersion{}, Discovered: map[string]FileVersion{}}
+	read := func(into map[string]FileVersion, sql string) error {
+		rows, err := s.pool.Query(ctx, sql, dataSourceID)
+		if err != nil {
+			return err
+		}
+		var (
+			path []byte
+			v    FileVersion
+		)
+		_, err = pgx.ForEachRow(rows, []any{&path, &v.Size, &v.ModTime}, func() error {
+			into[string(path)] = v
+			return nil
+		})
+		return err
+	}
+	if err := read(h.Looks, `SELECT path_bytes, size, mtime FROM file_looks WHERE datasource_id = $1`); err != nil {
+		return nil, err
+	}
+	if err := read(h.Discovered, `
+		SELECT DISTINCT ON (path_bytes) path_bytes, size, mtime FROM discovered_files
+		WHERE datasource_id = $1 ORDER BY path_bytes, id DESC`); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// FileDiscovery is what one run records.
+type FileDiscovery struct {
+	// Files are the new stable versions.
+	Files []DiscoveredFile
+	// Looks are the files not yet stable, as seen now.
+	Looks map[string]FileVersion
+	// Settled are paths whose look is no longer needed (now stable).
+	Settled []string
+}
+
+// FileDiscoveryTotals counts what FilesRecord inserted.
+type FileDiscoveryTotals struct {
+	Files   int
+	Bytes   int64
+	Records int64
+}
+
+// FilesRecord records a run's discoveries in one statement per table:
+// new versions (a version already recorded, by a retry or a replayed run,
+// is left alone), the looks at unstable files, and the looks no longer
+// needed. It returns the totals of what was inserted.
+func (t *Tx) FilesRecord(ctx context.Context, dataSourceID uuid.UUID, runID int64, d *FileDiscovery) (*FileDiscoveryTotals, error) {
+	totals := &FileDiscoveryTotals{}
+	if n := len(d.Files); n > 0 {
+		var (
+			paths    = make([]string, n)
+			raw      = make([][]byte, n)
+			sizes    = make([]int64, n)
+			mtimes   = make([]time.Time, n)
+			hashes   = make([]*string, n)
+			formats  = make([]string, n)
+			counts   = make([]*int64, n)
+			problems = make([]*string, n)
+		)
+		for i, f := range d.Files {
+			paths[i], raw[i], sizes[i], mtimes[i], formats[i], counts[i] = f.DisplayPath(), []byte(f.Path), f.Size, f.ModTime, f.Format, f.RecordCount
+			if f.SHA256 != "" {
+				hashes[i] = &d.Files[i].SHA256
+			}
+			if f.ParseError != "" {
+				problems[i] = &d.Files[i].ParseError
+			}
+		}
+		err := t.tx.QueryRow(ctx, `
+			WITH inserted AS (
+				INSERT INTO discovered_files (datasource_id, run_id, path, path_bytes, size, mtime, sha256, format, record_count, parse_error)
+				SELECT $1, $2, * FROM unnest($3::text[], $4::bytea[], $5::bigint[], $6::timestamptz[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+				ON CONFLICT (datasource_id, path_bytes, size, mtime) DO NOTHING
+				RETURNING size, record_count
+			)
+			SELECT count(*), coalesce(sum(size), 0), coalesce(sum(record_count), 0) FROM inserted`,
+			dataSourceID, runID, paths, raw, sizes, mtimes, hashes, formats, counts, problems).
+			Scan(&totals.Files, &totals.Bytes, &totals.Records)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Looks) > 0 {
+		var (
+			raw    [][]byte
+			sizes  []int64
+			mtimes []time.Time
+		)
+		for path, v := range d.Looks {
+			raw, sizes, mtimes = append(raw, []byte(path)), append(sizes, v.Size), append(mtimes, v.ModTime)
+		}
+		if _, err := t.tx.Exec(ctx, `
+			INSERT INTO file_looks (datasource_id, path_bytes, size, mtime)
+			SELECT $1, * FROM unnest($2::bytea[], $3::bigint[], $4::timestamptz[])
+			ON CONFLICT (datasource_id, path_bytes) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, looked_at = now()`,
+			dataSourceID, raw, sizes, mtimes); err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Settled) > 0 {
+		raw := make([][]byte, len(d.Settled))
+		for i, p := range d.Settled {
+			raw[i] = []byte(p)
+		}
+		if _, err := t.tx.Exec(ctx, `DELETE FROM file_looks WHERE datasource_id = $1 AND path_bytes = ANY($2)`, dataSourceID, raw); err != nil {
+			return nil, err
+		}
+	}
+	return totals, nil
+}
