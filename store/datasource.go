@@ -107,14 +107,14 @@ type DataSourceUpdateParams struct {
 	// *VersionConflictError unless it is the current version.
 	ExpectedVersion *int
 
-	Name         *string
-	Description  *string
-	SupplierName *string
-	Category     *string
-	Path         *string
-	FilePattern  *string
-	Enabled      *bool
-	Schedule     *Schedule
+	Name           *string
+	Description    *string
+	SupplierName   *string
+	Category       *string
+	Path           *string
+	FilePattern    *string
+	Enabled        *bool
+	Schedule       *Schedule
 	MaxAttempts    *int
 	RunTimeout     *time.Duration
 	MinFileAge     *time.Duration
