@@ -12,20 +12,23 @@ import (
 
 func toModelDataSource(ds *store.DataSource) *model.DataSource {
 	return &model.DataSource{
-		ID:           ds.ID.String(),
-		Name:         ds.Name,
-		Description:  ds.Description,
-		SupplierName: ds.SupplierName,
-		Category:     ds.Category,
-		Path:         ds.Path,
-		FilePattern:  ds.FilePattern,
-		Schedule:     toModelSchedule(ds),
-		Enabled:      ds.Enabled,
-		MaxAttempts:  ds.MaxAttempts,
-		RunTimeout:   ds.RunTimeout.String(),
-		CreatedAt:    ds.CreatedAt,
-		UpdatedAt:    ds.UpdatedAt,
-		Version:      ds.Version,
+		ID:             ds.ID.String(),
+		Name:           ds.Name,
+		Description:    ds.Description,
+		SupplierName:   ds.SupplierName,
+		Category:       ds.Category,
+		Path:           ds.Path,
+		FilePattern:    ds.FilePattern,
+		Schedule:       toModelSchedule(ds),
+		Enabled:        ds.Enabled,
+		MaxAttempts:    ds.MaxAttempts,
+		RunTimeout:     ds.RunTimeout.String(),
+		MinFileAge:     ds.MinFileAge.String(),
+		HashFiles:      ds.HashFiles,
+		MaxFilesPerRun: ds.MaxFilesPerRun,
+		CreatedAt:      ds.CreatedAt,
+		UpdatedAt:      ds.UpdatedAt,
+		Version:        ds.Version,
 	}
 }
 

@@ -32,6 +32,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	DataSource() DataSourceResolver
+	DiscoveredFile() DiscoveredFileResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Run() RunResolver
@@ -54,21 +55,26 @@ type ComplexityRoot struct {
 	}
 
 	DataSource struct {
-		Category     func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Description  func(childComplexity int) int
-		Enabled      func(childComplexity int) int
-		FilePattern  func(childComplexity int) int
-		ID           func(childComplexity int) int
-		MaxAttempts  func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Path         func(childComplexity int) int
-		RunTimeout   func(childComplexity int) int
-		Runs         func(childComplexity int, first *int, after *string, status []model.RunStatus) int
-		Schedule     func(childComplexity int) int
-		SupplierName func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
-		Version      func(childComplexity int) int
+		Category       func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Description    func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		FilePattern    func(childComplexity int) int
+		FileTotals     func(childComplexity int) int
+		Files          func(childComplexity int, first *int, after *string, runID *string) int
+		HashFiles      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		MaxAttempts    func(childComplexity int) int
+		MaxFilesPerRun func(childComplexity int) int
+		MinFileAge     func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Path           func(childComplexity int) int
+		RunTimeout     func(childComplexity int) int
+		Runs           func(childComplexity int, first *int, after *string, status []model.RunStatus) int
+		Schedule       func(childComplexity int) int
+		SupplierName   func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	DataSourceConnection struct {
@@ -80,6 +86,36 @@ type ComplexityRoot struct {
 	DataSourceEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DiscoveredFile struct {
+		DiscoveredAt func(childComplexity int) int
+		Format       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		ModifiedAt   func(childComplexity int) int
+		ParseError   func(childComplexity int) int
+		Path         func(childComplexity int) int
+		RecordCount  func(childComplexity int) int
+		RunID        func(childComplexity int) int
+		Sha256       func(childComplexity int) int
+		Size         func(childComplexity int) int
+	}
+
+	DiscoveredFileConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DiscoveredFileEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	FileTotals struct {
+		Bytes   func(childComplexity int) int
+		Files   func(childComplexity int) int
+		Records func(childComplexity int) int
 	}
 
 	Leader struct {
@@ -123,14 +159,17 @@ type ComplexityRoot struct {
 	Run struct {
 		Attempt       func(childComplexity int) int
 		AttemptErrors func(childComplexity int) int
+		BytesFound    func(childComplexity int) int
 		CoversUntil   func(childComplexity int) int
 		DataSourceID  func(childComplexity int) int
 		DurationMs    func(childComplexity int) int
 		Error         func(childComplexity int) int
+		Files         func(childComplexity int, first *int, after *string) int
 		FilesFound    func(childComplexity int) int
 		FinishedAt    func(childComplexity int) int
 		ID            func(childComplexity int) int
 		MaxAttempts   func(childComplexity int) int
+		RecordsFound  func(childComplexity int) int
 		ReplicaID     func(childComplexity int) int
 		ScheduledFor  func(childComplexity int) int
 		SlotCount     func(childComplexity int) int
@@ -170,6 +209,20 @@ type ComplexityRoot struct {
 
 type DataSourceResolver interface {
 	Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []model.RunStatus) (*model.RunConnection, error)
+
+	Files(ctx context.Context, obj *model.DataSource, first *int, after *string, runID *string) (*model.DiscoveredFileConnection, error)
+	FileTotals(ctx context.Context, obj *model.DataSource) (*model.FileTotals, error)
+}
+type DiscoveredFileResolver interface {
+	ID(ctx context.Context, obj *store.DiscoveredFile) (string, error)
+	Path(ctx context.Context, obj *store.DiscoveredFile) (string, error)
+
+	ModifiedAt(ctx context.Context, obj *store.DiscoveredFile) (*time.Time, error)
+	Sha256(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
+	Format(ctx context.Context, obj *store.DiscoveredFile) (model.FileFormat, error)
+
+	ParseError(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
+	RunID(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
 }
 type MutationResolver interface {
 	CreateDataSource(ctx context.Context, input model.CreateDataSourceInput) (*model.DataSource, error)
@@ -197,6 +250,8 @@ type RunResolver interface {
 	Error(ctx context.Context, obj *store.Run) (*string, error)
 
 	ReplicaID(ctx context.Context, obj *store.Run) (*string, error)
+
+	Files(ctx context.Context, obj *store.Run, first *int, after *string) (*model.DiscoveredFileConnection, error)
 }
 type ScheduleResolver interface {
 	LastRun(ctx context.Context, obj *model.Schedule) (*store.Run, error)
@@ -283,6 +338,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSource.FilePattern(childComplexity), true
+	case "DataSource.fileTotals":
+		if e.ComplexityRoot.DataSource.FileTotals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.FileTotals(childComplexity), true
+	case "DataSource.files":
+		if e.ComplexityRoot.DataSource.Files == nil {
+			break
+		}
+
+		args, err := ec.field_DataSource_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DataSource.Files(childComplexity, args["first"].(*int), args["after"].(*string), args["runId"].(*string)), true
+	case "DataSource.hashFiles":
+		if e.ComplexityRoot.DataSource.HashFiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.HashFiles(childComplexity), true
 	case "DataSource.id":
 		if e.ComplexityRoot.DataSource.ID == nil {
 			break
@@ -295,6 +373,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSource.MaxAttempts(childComplexity), true
+	case "DataSource.maxFilesPerRun":
+		if e.ComplexityRoot.DataSource.MaxFilesPerRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.MaxFilesPerRun(childComplexity), true
+	case "DataSource.minFileAge":
+		if e.ComplexityRoot.DataSource.MinFileAge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.MinFileAge(childComplexity), true
 	case "DataSource.name":
 		if e.ComplexityRoot.DataSource.Name == nil {
 			break
@@ -380,6 +470,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSourceEdge.Node(childComplexity), true
+
+	case "DiscoveredFile.discoveredAt":
+		if e.ComplexityRoot.DiscoveredFile.DiscoveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.DiscoveredAt(childComplexity), true
+	case "DiscoveredFile.format":
+		if e.ComplexityRoot.DiscoveredFile.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.Format(childComplexity), true
+	case "DiscoveredFile.id":
+		if e.ComplexityRoot.DiscoveredFile.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.ID(childComplexity), true
+	case "DiscoveredFile.modifiedAt":
+		if e.ComplexityRoot.DiscoveredFile.ModifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.ModifiedAt(childComplexity), true
+	case "DiscoveredFile.parseError":
+		if e.ComplexityRoot.DiscoveredFile.ParseError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.ParseError(childComplexity), true
+	case "DiscoveredFile.path":
+		if e.ComplexityRoot.DiscoveredFile.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.Path(childComplexity), true
+	case "DiscoveredFile.recordCount":
+		if e.ComplexityRoot.DiscoveredFile.RecordCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.RecordCount(childComplexity), true
+	case "DiscoveredFile.runId":
+		if e.ComplexityRoot.DiscoveredFile.RunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.RunID(childComplexity), true
+	case "DiscoveredFile.sha256":
+		if e.ComplexityRoot.DiscoveredFile.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.Sha256(childComplexity), true
+	case "DiscoveredFile.size":
+		if e.ComplexityRoot.DiscoveredFile.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFile.Size(childComplexity), true
+
+	case "DiscoveredFileConnection.edges":
+		if e.ComplexityRoot.DiscoveredFileConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFileConnection.Edges(childComplexity), true
+	case "DiscoveredFileConnection.pageInfo":
+		if e.ComplexityRoot.DiscoveredFileConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFileConnection.PageInfo(childComplexity), true
+	case "DiscoveredFileConnection.totalCount":
+		if e.ComplexityRoot.DiscoveredFileConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFileConnection.TotalCount(childComplexity), true
+
+	case "DiscoveredFileEdge.cursor":
+		if e.ComplexityRoot.DiscoveredFileEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFileEdge.Cursor(childComplexity), true
+	case "DiscoveredFileEdge.node":
+		if e.ComplexityRoot.DiscoveredFileEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredFileEdge.Node(childComplexity), true
+
+	case "FileTotals.bytes":
+		if e.ComplexityRoot.FileTotals.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileTotals.Bytes(childComplexity), true
+	case "FileTotals.files":
+		if e.ComplexityRoot.FileTotals.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileTotals.Files(childComplexity), true
+	case "FileTotals.records":
+		if e.ComplexityRoot.FileTotals.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileTotals.Records(childComplexity), true
 
 	case "Leader.address":
 		if e.ComplexityRoot.Leader.Address == nil {
@@ -587,6 +789,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.AttemptErrors(childComplexity), true
+	case "Run.bytesFound":
+		if e.ComplexityRoot.Run.BytesFound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.BytesFound(childComplexity), true
 	case "Run.coversUntil":
 		if e.ComplexityRoot.Run.CoversUntil == nil {
 			break
@@ -611,6 +819,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.Error(childComplexity), true
+	case "Run.files":
+		if e.ComplexityRoot.Run.Files == nil {
+			break
+		}
+
+		args, err := ec.field_Run_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.Files(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Run.filesFound":
 		if e.ComplexityRoot.Run.FilesFound == nil {
 			break
@@ -635,6 +854,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.MaxAttempts(childComplexity), true
+	case "Run.recordsFound":
+		if e.ComplexityRoot.Run.RecordsFound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.RecordsFound(childComplexity), true
 	case "Run.replicaId":
 		if e.ComplexityRoot.Run.ReplicaID == nil {
 			break
@@ -982,6 +1207,87 @@ extend type Mutation {
   deleteDataSource(id: ID!, expectedVersion: Int): ID!
 }
 `, BuiltIn: false},
+	{Name: "../schema/file.graphqls", Input: `"A 64-bit integer, as a JSON number: file sizes and totals."
+scalar Int64
+
+"A file version a run discovered: a new or changed file, complete when seen."
+type DiscoveredFile {
+  id: ID!
+  "Path relative to the datasource directory; bytes that are not UTF-8 show as U+FFFD."
+  path: String!
+  size: Int64!
+  modifiedAt: Time!
+  "Hex sha256, when the datasource hashes files."
+  sha256: String
+  format: FileFormat!
+  "Records, for CSV (the header excluded), TSV, JSON and JSON Lines; null for OTHER."
+  recordCount: Int64
+  "Why the file could not be fully parsed; recordCount counts up to there."
+  parseError: String
+  "The run that discovered it."
+  runId: ID
+  discoveredAt: Time!
+}
+
+enum FileFormat {
+  CSV
+  TSV
+  JSON
+  JSONL
+  OTHER
+}
+
+type DiscoveredFileConnection {
+  edges: [DiscoveredFileEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type DiscoveredFileEdge {
+  cursor: String!
+  node: DiscoveredFile!
+}
+
+type FileTotals {
+  files: Int64!
+  bytes: Int64!
+  records: Int64!
+}
+
+extend type DataSource {
+  "Discovered files, newest first; runId keeps one run's."
+  files(first: Int = 20, after: String, runId: ID): DiscoveredFileConnection!
+  "Totals over every file discovered."
+  fileTotals: FileTotals!
+  "How long a file must go unmodified before it is discovered (Go duration)."
+  minFileAge: String!
+  "Whether discovered files get a sha256."
+  hashFiles: Boolean!
+  "Most candidate files one run handles; the rest continue in the next run."
+  maxFilesPerRun: Int!
+}
+
+extend type Run {
+  "The files this run discovered, newest first."
+  files(first: Int = 20, after: String): DiscoveredFileConnection!
+  bytesFound: Int64!
+  recordsFound: Int64!
+}
+
+extend input CreateDataSourceInput {
+  "Go duration, 0s-24h. Default 2s."
+  minFileAge: String
+  hashFiles: Boolean
+  "1-1000000. Default 100000."
+  maxFilesPerRun: Int
+}
+
+extend input UpdateDataSourceInput {
+  minFileAge: String
+  hashFiles: Boolean
+  maxFilesPerRun: Int
+}
+`, BuiltIn: false},
 	{Name: "../schema/run.graphqls", Input: `"""
 One slot of a datasource's schedule: a run, or a slot that was SKIPPED,
 MISSED or CANCELLED. Every slot is accounted for by exactly one Run; a MISSED
@@ -1229,6 +1535,16 @@ func (ec *executionContext) childFields_DataSource(ctx context.Context, field gr
 		return ec.fieldContext_DataSource_updatedAt(ctx, field)
 	case "version":
 		return ec.fieldContext_DataSource_version(ctx, field)
+	case "files":
+		return ec.fieldContext_DataSource_files(ctx, field)
+	case "fileTotals":
+		return ec.fieldContext_DataSource_fileTotals(ctx, field)
+	case "minFileAge":
+		return ec.fieldContext_DataSource_minFileAge(ctx, field)
+	case "hashFiles":
+		return ec.fieldContext_DataSource_hashFiles(ctx, field)
+	case "maxFilesPerRun":
+		return ec.fieldContext_DataSource_maxFilesPerRun(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSource", field.Name)
 }
@@ -1253,6 +1569,66 @@ func (ec *executionContext) childFields_DataSourceEdge(ctx context.Context, fiel
 		return ec.fieldContext_DataSourceEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSourceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscoveredFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DiscoveredFile_id(ctx, field)
+	case "path":
+		return ec.fieldContext_DiscoveredFile_path(ctx, field)
+	case "size":
+		return ec.fieldContext_DiscoveredFile_size(ctx, field)
+	case "modifiedAt":
+		return ec.fieldContext_DiscoveredFile_modifiedAt(ctx, field)
+	case "sha256":
+		return ec.fieldContext_DiscoveredFile_sha256(ctx, field)
+	case "format":
+		return ec.fieldContext_DiscoveredFile_format(ctx, field)
+	case "recordCount":
+		return ec.fieldContext_DiscoveredFile_recordCount(ctx, field)
+	case "parseError":
+		return ec.fieldContext_DiscoveredFile_parseError(ctx, field)
+	case "runId":
+		return ec.fieldContext_DiscoveredFile_runId(ctx, field)
+	case "discoveredAt":
+		return ec.fieldContext_DiscoveredFile_discoveredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscoveredFile", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscoveredFileConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DiscoveredFileConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DiscoveredFileConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DiscoveredFileConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscoveredFileConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscoveredFileEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DiscoveredFileEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DiscoveredFileEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscoveredFileEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FileTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "files":
+		return ec.fieldContext_FileTotals_files(ctx, field)
+	case "bytes":
+		return ec.fieldContext_FileTotals_bytes(ctx, field)
+	case "records":
+		return ec.fieldContext_FileTotals_records(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileTotals", field.Name)
 }
 
 func (ec *executionContext) childFields_Leader(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1331,6 +1707,12 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_replicaId(ctx, field)
 	case "filesFound":
 		return ec.fieldContext_Run_filesFound(ctx, field)
+	case "files":
+		return ec.fieldContext_Run_files(ctx, field)
+	case "bytesFound":
+		return ec.fieldContext_Run_bytesFound(ctx, field)
+	case "recordsFound":
+		return ec.fieldContext_Run_recordsFound(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Run", field.Name)
 }
@@ -1498,6 +1880,36 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_DataSource_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "runId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["runId"] = arg2
+	return args, nil
+}
 
 func (ec *executionContext) field_DataSource_runs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -1744,6 +2156,28 @@ func (ec *executionContext) field_Query_run_args(ctx context.Context, rawArgs ma
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Run_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -2343,6 +2777,151 @@ func (ec *executionContext) fieldContext_DataSource_version(_ context.Context, f
 	return graphql.NewScalarFieldContext("DataSource", field, false, false, "Int")
 }
 
+func (ec *executionContext) _DataSource_files(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.DataSource().Files(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["runId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscoveredFileConnection) graphql.Marshaler {
+			return ec.marshalNDiscoveredFileConnection2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscoveredFileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DataSource_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataSource_fileTotals(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_fileTotals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataSource().FileTotals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FileTotals) graphql.Marshaler {
+			return ec.marshalNFileTotals2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileTotals(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_fileTotals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileTotals(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataSource_minFileAge(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_minFileAge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinFileAge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_minFileAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSource_hashFiles(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_hashFiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HashFiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_hashFiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DataSource_maxFilesPerRun(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_maxFilesPerRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxFilesPerRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_maxFilesPerRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "Int")
+}
+
 func (ec *executionContext) _DataSourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DataSourceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2483,6 +3062,447 @@ func (ec *executionContext) fieldContext_DataSourceEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DiscoveredFile_id(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DiscoveredFile_path(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().Path(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "String")
+}
+
+func (ec *executionContext) _DiscoveredFile_size(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _DiscoveredFile_modifiedAt(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_modifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().ModifiedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_modifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "Time")
+}
+
+func (ec *executionContext) _DiscoveredFile_sha256(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().Sha256(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "String")
+}
+
+func (ec *executionContext) _DiscoveredFile_format(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FileFormat) graphql.Marshaler {
+			return ec.marshalNFileFormat2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "FileFormat")
+}
+
+func (ec *executionContext) _DiscoveredFile_recordCount(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_recordCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_recordCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _DiscoveredFile_parseError(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_parseError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().ParseError(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_parseError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "String")
+}
+
+func (ec *executionContext) _DiscoveredFile_runId(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_runId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoveredFile().RunID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_runId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DiscoveredFile_discoveredAt(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFile_discoveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiscoveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFile_discoveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DiscoveredFileConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFileConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DiscoveredFileEdge) graphql.Marshaler {
+			return ec.marshalNDiscoveredFileEdge2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFileConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscoveredFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscoveredFileEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscoveredFileConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFileConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFileConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscoveredFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscoveredFileConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFileConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFileConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFileConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DiscoveredFileEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredFileEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFileEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFileEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredFileEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiscoveredFileEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredFileEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredFileEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.DiscoveredFile) graphql.Marshaler {
+			return ec.marshalNDiscoveredFile2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐDiscoveredFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredFileEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscoveredFileEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscoveredFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FileTotals_files(ctx context.Context, field graphql.CollectedField, obj *model.FileTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileTotals_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Files, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileTotals_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileTotals", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FileTotals_bytes(ctx context.Context, field graphql.CollectedField, obj *model.FileTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileTotals_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileTotals_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileTotals", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FileTotals_records(ctx context.Context, field graphql.CollectedField, obj *model.FileTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileTotals_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileTotals_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileTotals", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _Leader_replicaId(ctx context.Context, field graphql.CollectedField, obj *model.Leader) (ret graphql.Marshaler) {
@@ -3684,6 +4704,96 @@ func (ec *executionContext) _Run_filesFound(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Run_filesFound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Run", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Run_files(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().Files(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscoveredFileConnection) graphql.Marshaler {
+			return ec.marshalNDiscoveredFileConnection2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscoveredFileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_bytesFound(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_bytesFound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BytesFound, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_bytesFound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Run_recordsFound(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_recordsFound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordsFound, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_recordsFound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _RunConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RunConnection) (ret graphql.Marshaler) {
@@ -5191,7 +6301,7 @@ func (ec *executionContext) unmarshalInputCreateDataSourceInput(ctx context.Cont
 		asMap["runTimeout"] = "10m"
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "supplierName", "category", "path", "filePattern", "enabled", "schedule", "maxAttempts", "runTimeout"}
+	fieldsInOrder := [...]string{"name", "description", "supplierName", "category", "path", "filePattern", "enabled", "schedule", "maxAttempts", "runTimeout", "minFileAge", "hashFiles", "maxFilesPerRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5268,6 +6378,27 @@ func (ec *executionContext) unmarshalInputCreateDataSourceInput(ctx context.Cont
 				return it, err
 			}
 			it.RunTimeout = data
+		case "minFileAge":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minFileAge"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinFileAge = data
+		case "hashFiles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hashFiles"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HashFiles = data
+		case "maxFilesPerRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxFilesPerRun"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxFilesPerRun = data
 		}
 	}
 	return it, nil
@@ -5393,7 +6524,7 @@ func (ec *executionContext) unmarshalInputUpdateDataSourceInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "supplierName", "category", "path", "filePattern", "enabled", "schedule", "maxAttempts", "runTimeout"}
+	fieldsInOrder := [...]string{"name", "description", "supplierName", "category", "path", "filePattern", "enabled", "schedule", "maxAttempts", "runTimeout", "minFileAge", "hashFiles", "maxFilesPerRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5470,6 +6601,27 @@ func (ec *executionContext) unmarshalInputUpdateDataSourceInput(ctx context.Cont
 				return it, err
 			}
 			it.RunTimeout = data
+		case "minFileAge":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minFileAge"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinFileAge = data
+		case "hashFiles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hashFiles"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HashFiles = data
+		case "maxFilesPerRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxFilesPerRun"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxFilesPerRun = data
 		}
 	}
 	return it, nil
@@ -5663,6 +6815,33 @@ func (ec *executionContext) _DataSource(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSource_files(ctx, field, obj)
+				})
+		case "fileTotals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSource_fileTotals(ctx, field, obj)
+				})
+		case "minFileAge":
+			out.Values[i] = ec._DataSource_minFileAge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hashFiles":
+			out.Values[i] = ec._DataSource_hashFiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxFilesPerRun":
+			out.Values[i] = ec._DataSource_maxFilesPerRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5741,6 +6920,215 @@ func (ec *executionContext) _DataSourceEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._DataSourceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discoveredFileImplementors = []string{"DiscoveredFile"}
+
+func (ec *executionContext) _DiscoveredFile(ctx context.Context, sel ast.SelectionSet, obj *store.DiscoveredFile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discoveredFileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscoveredFile")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_id(ctx, field, obj)
+				})
+		case "path":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_path(ctx, field, obj)
+				})
+		case "size":
+			out.Values[i] = ec._DiscoveredFile_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "modifiedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_modifiedAt(ctx, field, obj)
+				})
+		case "sha256":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_sha256(ctx, field, obj)
+				})
+		case "format":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_format(ctx, field, obj)
+				})
+		case "recordCount":
+			out.Values[i] = ec._DiscoveredFile_recordCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parseError":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_parseError(ctx, field, obj)
+				})
+		case "runId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoveredFile_runId(ctx, field, obj)
+				})
+		case "discoveredAt":
+			out.Values[i] = ec._DiscoveredFile_discoveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discoveredFileConnectionImplementors = []string{"DiscoveredFileConnection"}
+
+func (ec *executionContext) _DiscoveredFileConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DiscoveredFileConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discoveredFileConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscoveredFileConnection")
+		case "edges":
+			out.Values[i] = ec._DiscoveredFileConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DiscoveredFileConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DiscoveredFileConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discoveredFileEdgeImplementors = []string{"DiscoveredFileEdge"}
+
+func (ec *executionContext) _DiscoveredFileEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DiscoveredFileEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discoveredFileEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscoveredFileEdge")
+		case "cursor":
+			out.Values[i] = ec._DiscoveredFileEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DiscoveredFileEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileTotalsImplementors = []string{"FileTotals"}
+
+func (ec *executionContext) _FileTotals(ctx context.Context, sel ast.SelectionSet, obj *model.FileTotals) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileTotalsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileTotals")
+		case "files":
+			out.Values[i] = ec._FileTotals_files(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._FileTotals_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._FileTotals_records(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6158,6 +7546,22 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				})
 		case "filesFound":
 			out.Values[i] = ec._Run_filesFound(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_files(ctx, field, obj)
+				})
+		case "bytesFound":
+			out.Values[i] = ec._Run_bytesFound(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordsFound":
+			out.Values[i] = ec._Run_recordsFound(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -6784,6 +8188,60 @@ func (ec *executionContext) marshalNDataSourceEdge2ᚕgithubᚗcomᚋezplatform�
 	return ret
 }
 
+func (ec *executionContext) marshalNDiscoveredFile2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐDiscoveredFile(ctx context.Context, sel ast.SelectionSet, v *store.DiscoveredFile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscoveredFile!")
+		return graphql.Null
+	}
+	return ec._DiscoveredFile(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscoveredFileConnection2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileConnection(ctx context.Context, sel ast.SelectionSet, v *model.DiscoveredFileConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscoveredFileConnection!")
+		return graphql.Null
+	}
+	return ec._DiscoveredFileConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscoveredFileEdge2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileEdge(ctx context.Context, sel ast.SelectionSet, v model.DiscoveredFileEdge) graphql.Marshaler {
+	return ec._DiscoveredFileEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDiscoveredFileEdge2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DiscoveredFileEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscoveredFileEdge2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDiscoveredFileEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFileFormat2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileFormat(ctx context.Context, v any) (model.FileFormat, error) {
+	var res model.FileFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFileFormat2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileFormat(ctx context.Context, sel ast.SelectionSet, v model.FileFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNFileTotals2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileTotals(ctx context.Context, sel ast.SelectionSet, v *model.FileTotals) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FileTotals!")
+		return graphql.Null
+	}
+	return ec._FileTotals(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6808,6 +8266,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	res := graphql.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt642int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
 	}
 	return res
 }
@@ -6984,6 +8456,24 @@ func (ec *executionContext) marshalNTime2ᚕtimeᚐTimeᚄ(ctx context.Context, 
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := scalar.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := scalar.MarshalTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNUpdateDataSourceInput2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐUpdateDataSourceInput(ctx context.Context, v any) (model.UpdateDataSourceInput, error) {
@@ -7170,6 +8660,24 @@ func (ec *executionContext) marshalODataSource2ᚖgithubᚗcomᚋezplatformᚋez
 	return ec._DataSource(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -7185,6 +8693,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt642ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt642ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 

@@ -188,6 +188,24 @@ func (v *validator) runTimeout(field, s string) time.Duration {
 	return d
 }
 
+func (v *validator) minFileAge(field, s string) time.Duration {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		v.fail(field, "minFileAge %q is not a duration; use Go syntax such as \"2s\" or \"1m\"", truncate(s, 40))
+	case d < 0 || d > 24*time.Hour:
+		v.fail(field, "minFileAge must be between 0s and 24h, got %s", d)
+	}
+	return d
+}
+
+func (v *validator) maxFilesPerRun(field string, n int) int {
+	if n < 1 || n > 1_000_000 {
+		v.fail(field, "maxFilesPerRun must be between 1 and 1000000, got %d", n)
+	}
+	return n
+}
+
 func (v *validator) err() []*fieldError { return v.errs }
 
 func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, []*fieldError) {
@@ -209,6 +227,13 @@ func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*st
 	}
 	if in.RunTimeout != nil {
 		p.RunTimeout = v.runTimeout("input.runTimeout", *in.RunTimeout)
+	}
+	if in.MinFileAge != nil {
+		p.MinFileAge = ptr(v.minFileAge("input.minFileAge", *in.MinFileAge))
+	}
+	p.HashFiles = deref(in.HashFiles)
+	if in.MaxFilesPerRun != nil {
+		p.MaxFilesPerRun = v.maxFilesPerRun("input.maxFilesPerRun", *in.MaxFilesPerRun)
 	}
 	return p, v.err()
 }
@@ -242,6 +267,13 @@ func validateUpdate(roots discovery.Roots, in *model.UpdateDataSourceInput) (*st
 	}
 	if in.RunTimeout != nil {
 		p.RunTimeout = ptr(v.runTimeout("input.runTimeout", *in.RunTimeout))
+	}
+	if in.MinFileAge != nil {
+		p.MinFileAge = ptr(v.minFileAge("input.minFileAge", *in.MinFileAge))
+	}
+	p.HashFiles = in.HashFiles
+	if in.MaxFilesPerRun != nil {
+		p.MaxFilesPerRun = ptr(v.maxFilesPerRun("input.maxFilesPerRun", *in.MaxFilesPerRun))
 	}
 	return p, v.err()
 }

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -157,4 +160,109 @@ func (t *Tx) FilesRecord(ctx context.Context, dataSourceID uuid.UUID, runID int6
 		}
 	}
 	return totals, nil
+}
+
+// DiscoveredFileListParams select a page of discovered files, newest first.
+type DiscoveredFileListParams struct {
+	DataSourceID uuid.UUID
+	// RunID, when set, keeps the files that run discovered.
+	RunID *int64
+	First int
+	After string
+}
+
+// DiscoveredFilePage is one page of DiscoveredFileList.
+type DiscoveredFilePage struct {
+	Files       []*DiscoveredFile
+	Cursors     []string
+	HasNextPage bool
+	TotalCount  int
+}
+
+const discoveredFileColumns = `id, datasource_id, run_id, path_bytes, size, mtime, coalesce(sha256, ''), format,
+	record_count, coalesce(parse_error, ''), discovered_at`
+
+// DiscoveredFileList returns a page of a datasource's discovered files,
+// newest first.
+func (s *Store) DiscoveredFileList(ctx context.Context, params *DiscoveredFileListParams) (*DiscoveredFilePage, error) {
+	if params.First < 1 {
+		return nil, fmt.Errorf("store: page size must be at least 1, got %d", params.First)
+	}
+	var after *int64
+	if params.After != "" {
+		id, err := decodeIDCursor(params.After)
+		if err != nil {
+			return nil, err
+		}
+		after = &id
+	}
+	page := &DiscoveredFilePage{}
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		const filter = `datasource_id = $1 AND ($2::bigint IS NULL OR run_id = $2)`
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM discovered_files WHERE `+filter, params.DataSourceID, params.RunID).
+			Scan(&page.TotalCount); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+discoveredFileColumns+` FROM discovered_files WHERE `+filter+`
+			AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+			params.DataSourceID, params.RunID, after, params.First+1)
+		if err != nil {
+			return err
+		}
+		files, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DiscoveredFile, error) {
+			var (
+				f    DiscoveredFile
+				path []byte
+			)
+			err := row.Scan(&f.ID, &f.DataSourceID, &f.RunID, &path, &f.Size, &f.ModTime, &f.SHA256, &f.Format,
+				&f.RecordCount, &f.ParseError, &f.DiscoveredAt)
+			f.Path = string(path)
+			return &f, err
+		})
+		if err != nil {
+			return err
+		}
+		if len(files) > params.First {
+			files, page.HasNextPage = files[:params.First], true
+		}
+		page.Files = files
+		for _, f := range files {
+			page.Cursors = append(page.Cursors, encodeIDCursor(f.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return page, nil
+}
+
+// DiscoveredFileTotals sums a datasource's discovered files.
+func (s *Store) DiscoveredFileTotals(ctx context.Context, dataSourceID uuid.UUID) (*FileDiscoveryTotals, error) {
+	var t FileDiscoveryTotals
+	err := s.pool.QueryRow(ctx, `
+		SELECT count(*), coalesce(sum(size), 0), coalesce(sum(record_count), 0)
+		FROM discovered_files WHERE datasource_id = $1`, dataSourceID).Scan(&t.Files, &t.Bytes, &t.Records)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &t, nil
+}
+
+const idCursorPrefix = "id:"
+
+func encodeIDCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(idCursorPrefix + strconv.FormatInt(id, 10)))
+}
+
+func decodeIDCursor(cursor string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || !strings.HasPrefix(string(raw), idCursorPrefix) {
+		return 0, ErrInvalidCursor
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(string(raw), idCursorPrefix), 10, 64)
+	if err != nil {
+		return 0, ErrInvalidCursor
+	}
+	return id, nil
 }

@@ -39,6 +39,11 @@ type CreateDataSourceInput struct {
 	MaxAttempts *int `json:"maxAttempts,omitempty"`
 	// How long one attempt may take (Go duration, 1s-24h).
 	RunTimeout *string `json:"runTimeout,omitempty"`
+	// Go duration, 0s-24h. Default 2s.
+	MinFileAge *string `json:"minFileAge,omitempty"`
+	HashFiles  *bool   `json:"hashFiles,omitempty"`
+	// 1-1000000. Default 100000.
+	MaxFilesPerRun *int `json:"maxFilesPerRun,omitempty"`
 }
 
 // A directory to watch, the files in it to discover, and when to look.
@@ -66,6 +71,16 @@ type DataSource struct {
 	UpdatedAt time.Time      `json:"updatedAt"`
 	// Incremented by every change. Pass it as expectedVersion to update safely.
 	Version int `json:"version"`
+	// Discovered files, newest first; runId keeps one run's.
+	Files *DiscoveredFileConnection `json:"files"`
+	// Totals over every file discovered.
+	FileTotals *FileTotals `json:"fileTotals"`
+	// How long a file must go unmodified before it is discovered (Go duration).
+	MinFileAge string `json:"minFileAge"`
+	// Whether discovered files get a sha256.
+	HashFiles bool `json:"hashFiles"`
+	// Most candidate files one run handles; the rest continue in the next run.
+	MaxFilesPerRun int `json:"maxFilesPerRun"`
 }
 
 type DataSourceConnection struct {
@@ -78,6 +93,23 @@ type DataSourceConnection struct {
 type DataSourceEdge struct {
 	Cursor string      `json:"cursor"`
 	Node   *DataSource `json:"node"`
+}
+
+type DiscoveredFileConnection struct {
+	Edges      []DiscoveredFileEdge `json:"edges"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type DiscoveredFileEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *store.DiscoveredFile `json:"node"`
+}
+
+type FileTotals struct {
+	Files   int64 `json:"files"`
+	Bytes   int64 `json:"bytes"`
+	Records int64 `json:"records"`
 }
 
 type Leader struct {
@@ -142,16 +174,80 @@ type ScheduleInput struct {
 
 // Fields left out (or null) keep their value. schedule, when given, replaces the whole schedule.
 type UpdateDataSourceInput struct {
-	Name         *string        `json:"name,omitempty"`
-	Description  *string        `json:"description,omitempty"`
-	SupplierName *string        `json:"supplierName,omitempty"`
-	Category     *string        `json:"category,omitempty"`
-	Path         *string        `json:"path,omitempty"`
-	FilePattern  *string        `json:"filePattern,omitempty"`
-	Enabled      *bool          `json:"enabled,omitempty"`
-	Schedule     *ScheduleInput `json:"schedule,omitempty"`
-	MaxAttempts  *int           `json:"maxAttempts,omitempty"`
-	RunTimeout   *string        `json:"runTimeout,omitempty"`
+	Name           *string        `json:"name,omitempty"`
+	Description    *string        `json:"description,omitempty"`
+	SupplierName   *string        `json:"supplierName,omitempty"`
+	Category       *string        `json:"category,omitempty"`
+	Path           *string        `json:"path,omitempty"`
+	FilePattern    *string        `json:"filePattern,omitempty"`
+	Enabled        *bool          `json:"enabled,omitempty"`
+	Schedule       *ScheduleInput `json:"schedule,omitempty"`
+	MaxAttempts    *int           `json:"maxAttempts,omitempty"`
+	RunTimeout     *string        `json:"runTimeout,omitempty"`
+	MinFileAge     *string        `json:"minFileAge,omitempty"`
+	HashFiles      *bool          `json:"hashFiles,omitempty"`
+	MaxFilesPerRun *int           `json:"maxFilesPerRun,omitempty"`
+}
+
+type FileFormat string
+
+const (
+	FileFormatCSV   FileFormat = "CSV"
+	FileFormatTsv   FileFormat = "TSV"
+	FileFormatJSON  FileFormat = "JSON"
+	FileFormatJSONL FileFormat = "JSONL"
+	FileFormatOther FileFormat = "OTHER"
+)
+
+var AllFileFormat = []FileFormat{
+	FileFormatCSV,
+	FileFormatTsv,
+	FileFormatJSON,
+	FileFormatJSONL,
+	FileFormatOther,
+}
+
+func (e FileFormat) IsValid() bool {
+	switch e {
+	case FileFormatCSV, FileFormatTsv, FileFormatJSON, FileFormatJSONL, FileFormatOther:
+		return true
+	}
+	return false
+}
+
+func (e FileFormat) String() string {
+	return string(e)
+}
+
+func (e *FileFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FileFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FileFormat", str)
+	}
+	return nil
+}
+
+func (e FileFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FileFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FileFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What happens to slots that were missed while no leader was planning.
