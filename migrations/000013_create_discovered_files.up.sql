@@ -4,12 +4,14 @@ ALTER TABLE datasources
     ADD COLUMN min_file_age      interval NOT NULL DEFAULT '2 seconds',
     ADD COLUMN hash_files        boolean  NOT NULL DEFAULT false,
     ADD COLUMN max_files_per_run integer  NOT NULL DEFAULT 100000,
+    ADD COLUMN scan_resume_after bytea,
     ADD CONSTRAINT datasources_min_file_age_range CHECK (min_file_age BETWEEN interval '0' AND interval '1 day'),
     ADD CONSTRAINT datasources_max_files_per_run_range CHECK (max_files_per_run BETWEEN 1 AND 1000000);
 
 COMMENT ON COLUMN datasources.min_file_age IS 'A file must have gone unmodified this long (and keep its size and mtime between two looks once it has changed) before it is discovered: files still being written are left for a later run.';
 COMMENT ON COLUMN datasources.hash_files IS 'true: compute the sha256 of each discovered file.';
 COMMENT ON COLUMN datasources.max_files_per_run IS 'Most candidate files one run handles; the rest continue in the next run.';
+COMMENT ON COLUMN datasources.scan_resume_after IS 'Where the next run resumes its walk (a relative path) after a run that reached max_files_per_run; NULL: from the start.';
 
 ALTER TABLE runs
     ADD COLUMN bytes_found   bigint NOT NULL DEFAULT 0,

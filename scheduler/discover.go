@@ -37,6 +37,7 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 			// scanner's default.
 			MinFileAge: max(ds.MinFileAge, time.Nanosecond),
 			MaxFiles:   ds.MaxFilesPerRun,
+			StartAfter: history.ResumeAfter,
 			Previous: func(path string) (int64, time.Time, bool) {
 				if v, ok := history.Looks[path]; ok {
 					return v.Size, v.ModTime, true
@@ -55,6 +56,9 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 
 		// PostgreSQL keeps microseconds: compare and store at that precision.
 		d := &store.FileDiscovery{Looks: map[string]store.FileVersion{}}
+		if scan.Truncated {
+			d.ResumeAfter = scan.ResumeAfter
+		}
 		for _, f := range scan.Unstable {
 			d.Looks[f.RelPath] = store.FileVersion{Size: f.Size, ModTime: f.ModTime.Truncate(time.Microsecond)}
 		}

@@ -176,3 +176,35 @@ func TestDiscoveryStepByStep(t *testing.T) {
 	_, err = work.Run(t.Context(), got, &store.Run{})
 	require.ErrorIs(t, err, discovery.ErrPathNotFound)
 }
+
+// A directory with more files than a run may handle is covered over
+// several runs: each resumes where the previous stopped.
+func TestDiscoveryResumesAfterMaxFiles(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	root := t.TempDir()
+	roots, err := discovery.NewRoots(root)
+	require.NoError(t, err)
+	old := time.Now().Add(-time.Minute)
+	for i := range 7 {
+		p := filepath.Join(root, fmt.Sprintf("f%d.csv", i))
+		require.NoError(t, os.WriteFile(p, []byte("h\n1\n"), 0o644))
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
+	ds := b.createInterval(t, "many", time.Hour, func(p *store.DataSourceCreateParams) {
+		p.Path, p.FilePattern, p.MaxFilesPerRun = root, "*.csv", 3
+	})
+	work := DiscoveryWork(roots, b.store)
+	var counts []int
+	for range 4 {
+		res, err := work.Run(t.Context(), ds, &store.Run{})
+		require.NoError(t, err)
+		require.NoError(t, b.store.InTx(t.Context(), func(tx *store.Tx) error {
+			totals, err := tx.FilesRecord(t.Context(), ds.ID, 1, res.Discovery)
+			counts = append(counts, totals.Files)
+			return err
+		}))
+	}
+	require.Equal(t, []int{3, 3, 1, 0}, counts)
+	require.Len(t, discoveredFiles(t, b, ds.ID), 7)
+}

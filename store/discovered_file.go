@@ -40,6 +40,8 @@ type FileVersion struct {
 
 // FileHistory is what earlier runs knew of a datasource's files, by path.
 type FileHistory struct {
+	// ResumeAfter is where this run resumes its walk; "" starts over.
+	ResumeAfter string
 	// Looks holds files seen but not yet stable, as last seen.
 	Looks map[string]FileVersion
 	// Discovered holds each path's latest discovered version.
@@ -50,6 +52,11 @@ type FileHistory struct {
 // known path; a rescan that finds nothing new writes nothing.
 func (s *Store) FileHistoryGet(ctx context.Context, dataSourceID uuid.UUID) (*FileHistory, error) {
 	h := &FileHistory{Looks: map[string]FileVersion{}, Discovered: map[string]FileVersion{}}
+	var resume []byte
+	if err := s.pool.QueryRow(ctx, `SELECT scan_resume_after FROM datasources WHERE id = $1`, dataSourceID).Scan(&resume); err != nil {
+		return nil, translate(err)
+	}
+	h.ResumeAfter = string(resume)
 	read := func(into map[string]FileVersion, sql string) error {
 		rows, err := s.pool.Query(ctx, sql, dataSourceID)
 		if err != nil {
@@ -84,6 +91,8 @@ type FileDiscovery struct {
 	Looks map[string]FileVersion
 	// Settled are paths whose look is no longer needed (now stable).
 	Settled []string
+	// ResumeAfter is where the next run resumes its walk; "" starts over.
+	ResumeAfter string
 }
 
 // FileDiscoveryTotals counts what FilesRecord inserted.
@@ -158,6 +167,16 @@ func (t *Tx) FilesRecord(ctx context.Context, dataSourceID uuid.UUID, runID int6
 		if _, err := t.tx.Exec(ctx, `DELETE FROM file_looks WHERE datasource_id = $1 AND path_bytes = ANY($2)`, dataSourceID, raw); err != nil {
 			return nil, err
 		}
+	}
+	var resume []byte
+	if d.ResumeAfter != "" {
+		resume = []byte(d.ResumeAfter)
+	}
+	// Only a change is written: a rescan that started and ended at the
+	// beginning writes nothing.
+	if _, err := t.tx.Exec(ctx, `UPDATE datasources SET scan_resume_after = $2
+		WHERE id = $1 AND scan_resume_after IS DISTINCT FROM $2`, dataSourceID, resume); err != nil {
+		return nil, err
 	}
 	return totals, nil
 }
