@@ -208,3 +208,30 @@ func TestDiscoveryResumesAfterMaxFiles(t *testing.T) {
 	require.Equal(t, []int{3, 3, 1, 0}, counts)
 	require.Len(t, discoveredFiles(t, b, ds.ID), 7)
 }
+
+// The path is checked again at run time: a directory replaced by a symlink
+// out of the roots (absolute or relative) fails the run, discovering nothing.
+func TestDiscoveryRefusesEscapeAtRunTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	root, outside := t.TempDir(), t.TempDir()
+	writeTransactions(t, filepath.Join(outside, "secret.csv"), 3, time.Minute)
+	roots, err := discovery.NewRoots(root)
+	require.NoError(t, err)
+	work := DiscoveryWork(roots, b.store)
+	for name, target := range map[string]string{
+		"absolute": outside,
+		"relative": func() string { rel, err := filepath.Rel(root, outside); require.NoError(t, err); return rel }(),
+	} {
+		dir := filepath.Join(root, name)
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		ds := b.createInterval(t, "escape-"+name, time.Hour, func(p *store.DataSourceCreateParams) {
+			p.Path, p.FilePattern = dir, "*.csv"
+		})
+		require.NoError(t, os.Remove(dir))
+		require.NoError(t, os.Symlink(target, dir))
+		_, err := work.Run(t.Context(), ds, &store.Run{})
+		require.ErrorIs(t, err, discovery.ErrOutsideRoots, name)
+		require.Empty(t, discoveredFiles(t, b, ds.ID))
+	}
+}
