@@ -148,6 +148,14 @@ func TestDiscoveryStepByStep(t *testing.T) {
 	require.Zero(t, runOnce().Files)
 	require.Equal(t, 1, runOnce().Files)
 
+	// A rename is a new path, so a new version; a deleted file is simply
+	// not seen again.
+	renamed := filepath.Join(dir, "2026", "11", "renamed.csv")
+	require.NoError(t, os.Rename(slow, renamed))
+	require.Equal(t, 1, runOnce().Files)
+	require.NoError(t, os.Remove(renamed))
+	require.Zero(t, runOnce().Files)
+
 	// Non-UTF-8 names, JSON Lines, and a malformed file that is recorded
 	// with its parse error.
 	odd := filepath.Join(dir, "caf\xe9.jsonl")
@@ -160,7 +168,7 @@ func TestDiscoveryStepByStep(t *testing.T) {
 	require.Equal(t, 2, runOnce().Files)
 
 	files := discoveredFiles(t, b, ds.ID)
-	require.Len(t, files, 4)
+	require.Len(t, files, 5)
 	byPath := map[string]store.DiscoveredFile{}
 	for _, f := range files {
 		byPath[f.Path] = f
