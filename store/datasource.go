@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -281,7 +280,7 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 	}
 	var after *string
 	if params.After != "" {
-		name, err := decodeNameCursor(params.After)
+		name, err := decodeCursor(cursorName, params.After)
 		if err != nil {
 			return nil, err
 		}
@@ -323,7 +322,7 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 		}
 		page.DataSources = list
 		for _, ds := range list {
-			page.Cursors = append(page.Cursors, encodeNameCursor(ds.Name))
+			page.Cursors = append(page.Cursors, encodeCursor(cursorName, ds.Name))
 		}
 		return nil
 	})
@@ -512,21 +511,6 @@ func translate(err error) error {
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
-// Cursors are opaque to clients; inside, a versioned prefix and the name.
-const nameCursorPrefix = "name:"
-
-func encodeNameCursor(name string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(nameCursorPrefix + name))
-}
-
-func decodeNameCursor(cursor string) (string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || !strings.HasPrefix(string(raw), nameCursorPrefix) {
-		return "", ErrInvalidCursor
-	}
-	return strings.TrimPrefix(string(raw), nameCursorPrefix), nil
-}
 
 // DataSourceSetPaused pauses or resumes a live datasource's schedule. A
 // resumed schedule restarts at its next slot after now: next_run_at is reset

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -209,7 +208,7 @@ func (s *Store) DiscoveredFileList(ctx context.Context, params *DiscoveredFileLi
 	}
 	var after *int64
 	if params.After != "" {
-		id, err := decodeIDCursor(params.After)
+		id, err := decodeInt64Cursor(cursorID, params.After)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +245,7 @@ func (s *Store) DiscoveredFileList(ctx context.Context, params *DiscoveredFileLi
 		}
 		page.Files = files
 		for _, f := range files {
-			page.Cursors = append(page.Cursors, encodeIDCursor(f.ID))
+			page.Cursors = append(page.Cursors, encodeCursor(cursorID, strconv.FormatInt(f.ID, 10)))
 		}
 		return nil
 	})
@@ -266,22 +265,4 @@ func (s *Store) DiscoveredFileTotals(ctx context.Context, dataSourceID uuid.UUID
 		return nil, translate(err)
 	}
 	return &t, nil
-}
-
-const idCursorPrefix = "id:"
-
-func encodeIDCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(idCursorPrefix + strconv.FormatInt(id, 10)))
-}
-
-func decodeIDCursor(cursor string) (int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || !strings.HasPrefix(string(raw), idCursorPrefix) {
-		return 0, ErrInvalidCursor
-	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(string(raw), idCursorPrefix), 10, 64)
-	if err != nil {
-		return 0, ErrInvalidCursor
-	}
-	return id, nil
 }

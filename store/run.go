@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -502,10 +500,11 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 	}
 	var afterSlot *time.Time
 	if params.After != "" {
-		t, err := decodeRunCursor(params.After)
+		us, err := decodeInt64Cursor(cursorSlot, params.After)
 		if err != nil {
 			return nil, err
 		}
+		t := time.UnixMicro(us)
 		afterSlot = &t
 	}
 	var statuses []string
@@ -534,7 +533,7 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 		}
 		page.Runs = runs
 		for _, r := range runs {
-			page.Cursors = append(page.Cursors, encodeRunCursor(r.ScheduledFor))
+			page.Cursors = append(page.Cursors, encodeCursor(cursorSlot, strconv.FormatInt(r.ScheduledFor.UnixMicro(), 10)))
 		}
 		return nil
 	})
@@ -542,25 +541,6 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 		return nil, translate(err)
 	}
 	return page, nil
-}
-
-// Slots are unique per datasource, so a slot is a cursor.
-const runCursorPrefix = "slot:"
-
-func encodeRunCursor(slot time.Time) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(runCursorPrefix + strconv.FormatInt(slot.UnixMicro(), 10)))
-}
-
-func decodeRunCursor(cursor string) (time.Time, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || !strings.HasPrefix(string(raw), runCursorPrefix) {
-		return time.Time{}, ErrInvalidCursor
-	}
-	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), runCursorPrefix), 10, 64)
-	if err != nil {
-		return time.Time{}, ErrInvalidCursor
-	}
-	return time.UnixMicro(us), nil
 }
 
 // RetentionParams bound the history kept.
