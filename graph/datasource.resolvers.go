@@ -16,12 +16,9 @@ import (
 
 // Runs is the resolver for the runs field.
 func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []model.RunStatus) (*model.RunConnection, error) {
-	size := deref(first)
-	if first == nil {
-		size = 20
-	}
-	if size < 1 || size > maxPageSize {
-		return nil, newFieldError(CodeValidation, "first", "first must be between 1 and %d, got %d", maxPageSize, size)
+	size, err := pageSize(first)
+	if err != nil {
+		return nil, err
 	}
 	dsID, err := uuid.Parse(obj.ID)
 	if err != nil {
@@ -117,12 +114,9 @@ func (r *queryResolver) DataSource(ctx context.Context, id string) (*model.DataS
 
 // DataSources is the resolver for the dataSources field.
 func (r *queryResolver) DataSources(ctx context.Context, first *int, after *string, search *string, enabled *bool) (*model.DataSourceConnection, error) {
-	size := 20
-	if first != nil {
-		size = *first
-	}
-	if size < 1 || size > maxPageSize {
-		return nil, newFieldError(CodeValidation, "first", "first must be between 1 and %d, got %d", maxPageSize, size)
+	size, err := pageSize(first)
+	if err != nil {
+		return nil, err
 	}
 	v := &validator{}
 	term := v.text("search", deref(search), maxNameLen, true)

@@ -9,12 +9,9 @@ import (
 
 // filePage reads one page of discovered files as a connection.
 func (r *Resolver) filePage(ctx context.Context, params *store.DiscoveredFileListParams, first *int) (*model.DiscoveredFileConnection, error) {
-	size := 20
-	if first != nil {
-		size = *first
-	}
-	if size < 1 || size > maxPageSize {
-		return nil, newFieldError(CodeValidation, "first", "first must be between 1 and %d, got %d", maxPageSize, size)
+	size, err := pageSize(first)
+	if err != nil {
+		return nil, err
 	}
 	params.First = size
 	page, err := r.Store.DiscoveredFileList(ctx, params)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -75,7 +76,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, rc *graphql.Operat
 	}
 	if depth := selectionDepth(rc.Operation.SelectionSet, 0); depth > d.max {
 		return &gqlerror.Error{
-			Message:    "the operation is nested " + itoa(depth) + " levels deep; the limit is " + itoa(d.max),
+			Message:    fmt.Sprintf("the operation is nested %d levels deep; the limit is %d", depth, d.max),
 			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
 		}
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
@@ -43,7 +42,7 @@ func setupWithLimits(t testing.TB, limits graph.Limits) *testBundle {
 	s, dbURL := pgtest.NewStore(t)
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "sales"), 0o755))
-	roots, err := discovery.NewRoots(root)
+	roots, err := scheduler.NewRoots(root)
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
 	prefix := etcdtest.Prefix()

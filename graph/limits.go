@@ -1,8 +1,16 @@
 package graph
 
-import "strconv"
-
 // maxPageSize caps the page size of every connection.
 const maxPageSize = 100
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// pageSize checks a connection's first argument; nil means 20.
+func pageSize(first *int) (int, error) {
+	size := 20
+	if first != nil {
+		size = *first
+	}
+	if size < 1 || size > maxPageSize {
+		return 0, newFieldError(CodeValidation, "first", "first must be between 1 and %d, got %d", maxPageSize, size)
+	}
+	return size, nil
+}

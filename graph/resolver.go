@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -18,7 +17,7 @@ import (
 type Resolver struct {
 	Store     *store.Store
 	Scheduler Scheduler
-	Roots     discovery.Roots
+	Roots     scheduler.Roots
 	Logger    *slog.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time

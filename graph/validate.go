@@ -8,7 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
@@ -29,7 +28,7 @@ const (
 // validator collects every problem with an input, so that a form can show
 // them all at once. Nothing reaches the store until it is empty (I7).
 type validator struct {
-	roots discovery.Roots
+	roots scheduler.Roots
 	errs  []*fieldError
 }
 
@@ -83,14 +82,14 @@ func (v *validator) path(field, p string) string {
 	}
 	if _, err := v.roots.Resolve(p); err != nil {
 		switch {
-		case errors.Is(err, discovery.ErrOutsideRoots):
+		case errors.Is(err, scheduler.ErrOutsideRoots):
 			v.fail(field, "path %q is outside the data roots (%s); symlinks are followed before this check", p, v.rootsText())
-		case errors.Is(err, discovery.ErrPathNotFound) && !v.lexicallyInside(filepath.Clean(p)):
+		case errors.Is(err, scheduler.ErrPathNotFound) && !v.lexicallyInside(filepath.Clean(p)):
 			// Don't tell whether paths outside the roots exist.
 			v.fail(field, "path %q is outside the data roots (%s)", p, v.rootsText())
-		case errors.Is(err, discovery.ErrPathNotFound):
+		case errors.Is(err, scheduler.ErrPathNotFound):
 			v.fail(field, "path %q does not exist; create the directory first", p)
-		case errors.Is(err, discovery.ErrNotDirectory):
+		case errors.Is(err, scheduler.ErrNotDirectory):
 			v.fail(field, "path %q is not a directory", p)
 		default:
 			v.fail(field, "path %q cannot be used: %v", p, err)
@@ -118,8 +117,8 @@ func (v *validator) pattern(field, p string) string {
 		v.fail(field, "filePattern is longer than %d characters", maxPatternLen)
 		return p
 	}
-	if _, err := discovery.CompilePattern(p); err != nil {
-		var perr *discovery.PatternError
+	if err := scheduler.CheckPattern(p); err != nil {
+		var perr *scheduler.PatternError
 		if errors.As(err, &perr) {
 			v.fail(field, "filePattern %q is not a valid glob: %s (at offset %d)", truncate(p, 80), perr.Msg, perr.Offset)
 		} else {
@@ -170,45 +169,46 @@ func (v *validator) schedule(field string, in *model.ScheduleInput) store.Schedu
 	return out
 }
 
-func (v *validator) maxAttempts(field string, n int) int {
-	if n < 1 || n > 25 {
-		v.fail(field, "maxAttempts must be between 1 and 25, got %d", n)
+// intRule and durationRule bound the numeric settings of a datasource.
+type intRule struct {
+	name     string
+	min, max int
+}
+
+type durationRule struct {
+	name             string
+	min, max         time.Duration
+	limits, examples string // as the error message shows them
+}
+
+var (
+	maxAttemptsRule    = intRule{"maxAttempts", 1, 25}
+	maxFilesPerRunRule = intRule{"maxFilesPerRun", 1, 1_000_000}
+	runTimeoutRule     = durationRule{"runTimeout", time.Second, 24 * time.Hour, "1s and 24h", `"30s" or "10m"`}
+	minFileAgeRule     = durationRule{"minFileAge", 0, 24 * time.Hour, "0s and 24h", `"2s" or "1m"`}
+)
+
+func (v *validator) int(field string, r intRule, n int) int {
+	if n < r.min || n > r.max {
+		v.fail(field, "%s must be between %d and %d, got %d", r.name, r.min, r.max, n)
 	}
 	return n
 }
 
-func (v *validator) runTimeout(field, s string) time.Duration {
+func (v *validator) duration(field string, r durationRule, s string) time.Duration {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	switch {
 	case err != nil:
-		v.fail(field, "runTimeout %q is not a duration; use Go syntax such as \"30s\" or \"10m\"", truncate(s, 40))
-	case d < time.Second || d > 24*time.Hour:
-		v.fail(field, "runTimeout must be between 1s and 24h, got %s", d)
+		v.fail(field, "%s %q is not a duration; use Go syntax such as %s", r.name, truncate(s, 40), r.examples)
+	case d < r.min || d > r.max:
+		v.fail(field, "%s must be between %s, got %s", r.name, r.limits, d)
 	}
 	return d
-}
-
-func (v *validator) minFileAge(field, s string) time.Duration {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
-	switch {
-	case err != nil:
-		v.fail(field, "minFileAge %q is not a duration; use Go syntax such as \"2s\" or \"1m\"", truncate(s, 40))
-	case d < 0 || d > 24*time.Hour:
-		v.fail(field, "minFileAge must be between 0s and 24h, got %s", d)
-	}
-	return d
-}
-
-func (v *validator) maxFilesPerRun(field string, n int) int {
-	if n < 1 || n > 1_000_000 {
-		v.fail(field, "maxFilesPerRun must be between 1 and 1000000, got %d", n)
-	}
-	return n
 }
 
 func (v *validator) err() []*fieldError { return v.errs }
 
-func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, []*fieldError) {
+func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, []*fieldError) {
 	v := &validator{roots: roots}
 	p := &store.DataSourceCreateParams{
 		Name:         v.name("input.name", in.Name),
@@ -223,22 +223,22 @@ func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*st
 		RunTimeout:   store.DefaultRunTimeout,
 	}
 	if in.MaxAttempts != nil {
-		p.MaxAttempts = v.maxAttempts("input.maxAttempts", *in.MaxAttempts)
+		p.MaxAttempts = v.int("input.maxAttempts", maxAttemptsRule, *in.MaxAttempts)
 	}
 	if in.RunTimeout != nil {
-		p.RunTimeout = v.runTimeout("input.runTimeout", *in.RunTimeout)
+		p.RunTimeout = v.duration("input.runTimeout", runTimeoutRule, *in.RunTimeout)
 	}
 	if in.MinFileAge != nil {
-		p.MinFileAge = ptr(v.minFileAge("input.minFileAge", *in.MinFileAge))
+		p.MinFileAge = ptr(v.duration("input.minFileAge", minFileAgeRule, *in.MinFileAge))
 	}
 	p.HashFiles = deref(in.HashFiles)
 	if in.MaxFilesPerRun != nil {
-		p.MaxFilesPerRun = v.maxFilesPerRun("input.maxFilesPerRun", *in.MaxFilesPerRun)
+		p.MaxFilesPerRun = v.int("input.maxFilesPerRun", maxFilesPerRunRule, *in.MaxFilesPerRun)
 	}
 	return p, v.err()
 }
 
-func validateUpdate(roots discovery.Roots, in *model.UpdateDataSourceInput) (*store.DataSourceUpdateParams, []*fieldError) {
+func validateUpdate(roots scheduler.Roots, in *model.UpdateDataSourceInput) (*store.DataSourceUpdateParams, []*fieldError) {
 	v := &validator{roots: roots}
 	p := &store.DataSourceUpdateParams{Enabled: in.Enabled}
 	if in.Name != nil {
@@ -263,17 +263,17 @@ func validateUpdate(roots discovery.Roots, in *model.UpdateDataSourceInput) (*st
 		p.Schedule = ptr(v.schedule("input.schedule", in.Schedule))
 	}
 	if in.MaxAttempts != nil {
-		p.MaxAttempts = ptr(v.maxAttempts("input.maxAttempts", *in.MaxAttempts))
+		p.MaxAttempts = ptr(v.int("input.maxAttempts", maxAttemptsRule, *in.MaxAttempts))
 	}
 	if in.RunTimeout != nil {
-		p.RunTimeout = ptr(v.runTimeout("input.runTimeout", *in.RunTimeout))
+		p.RunTimeout = ptr(v.duration("input.runTimeout", runTimeoutRule, *in.RunTimeout))
 	}
 	if in.MinFileAge != nil {
-		p.MinFileAge = ptr(v.minFileAge("input.minFileAge", *in.MinFileAge))
+		p.MinFileAge = ptr(v.duration("input.minFileAge", minFileAgeRule, *in.MinFileAge))
 	}
 	p.HashFiles = in.HashFiles
 	if in.MaxFilesPerRun != nil {
-		p.MaxFilesPerRun = ptr(v.maxFilesPerRun("input.maxFilesPerRun", *in.MaxFilesPerRun))
+		p.MaxFilesPerRun = ptr(v.int("input.maxFilesPerRun", maxFilesPerRunRule, *in.MaxFilesPerRun))
 	}
 	return p, v.err()
 }

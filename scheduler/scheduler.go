@@ -56,9 +56,8 @@ type Scheduler struct {
 	logger  *slog.Logger
 	started time.Time
 
-	mu     sync.Mutex
-	epoch  int64 // while leading, else 0
-	leadAt time.Time
+	mu    sync.Mutex
+	epoch int64 // while leading, else 0
 }
 
 // New builds a replica's scheduler. Run starts it.
@@ -155,10 +154,14 @@ func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
 	s.setLeading(epoch)
 	defer s.setLeading(0)
 
-	l := newListener(s.cfg.Store.Pool(), store.DataSourceEventsChannel, s.logger)
+	l := s.cfg.Store.NewListener(store.DataSourceEventsChannel)
 	listenCtx, stopListening := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { l.run(listenCtx) })
+	wg.Go(func() {
+		l.Run(listenCtx, func(err error) {
+			s.logger.Warn("scheduler: LISTEN connection lost; reconnecting", "channel", store.DataSourceEventsChannel, "error", err)
+		})
+	})
 	defer func() {
 		stopListening()
 		wg.Wait()
@@ -169,13 +172,13 @@ func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
 			s.logger.Warn("scheduler: record resignation", "error", err)
 		}
 	}()
-	return s.planner.run(ctx, epoch, l.wake, l.reconnected)
+	return s.planner.run(ctx, epoch, l.Notified(), l.Reconnected())
 }
 
 func (s *Scheduler) setLeading(epoch int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch, s.leadAt = epoch, time.Now()
+	s.epoch = epoch
 	s.metrics.epoch.Set(float64(epoch))
 	if epoch > 0 {
 		s.metrics.leader.Set(1)
@@ -225,12 +228,10 @@ func (s *Scheduler) register(ctx context.Context) {
 func (s *Scheduler) electionPrefix() string { return s.cfg.KeyPrefix + "/leader" }
 func (s *Scheduler) replicaKey() string     { return s.cfg.KeyPrefix + "/replicas/" + s.cfg.ReplicaID }
 
-// ErrNotFound is returned by TriggerRun for a datasource that does not exist.
-var ErrNotFound = store.ErrNotFound
-
 // TriggerRun runs a datasource now, from any replica. The run's slot is the
 // current second: two triggers in one second, or a trigger and a planned
-// slot at the same second, share one run (I1). It returns the run.
+// slot at the same second, share one run (I1). It returns the run, or
+// store.ErrNotFound for a datasource that does not exist.
 func (s *Scheduler) TriggerRun(ctx context.Context, dataSourceID uuid.UUID) (*store.Run, error) {
 	ds, err := s.cfg.Store.DataSourceGetByID(ctx, dataSourceID)
 	if err != nil {

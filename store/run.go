@@ -215,15 +215,6 @@ type RunStartResult struct {
 	Err error
 }
 
-// RunStart starts one run; see RunsStart.
-func (s *Store) RunStart(ctx context.Context, params *RunStartParams) (*Run, *DataSource, error) {
-	results, err := s.RunsStart(ctx, []RunStartParams{*params})
-	if err != nil {
-		return nil, nil, err
-	}
-	return results[0].Run, results[0].DataSource, results[0].Err
-}
-
 // RunsStart marks runs RUNNING for an attempt, each with its RUN_STARTED
 // event, and one NOTIFY for all, in one statement. The results are in the
 // order of params. A run that is already final gets ErrRunFinal; one that

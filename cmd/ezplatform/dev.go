@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/devstack"
 	"github.com/ezplatform/ezplatform/internal/server"
+	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -34,9 +34,9 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return 1
 	}
 	// Explicit data roots are checked before anything starts.
-	var roots discovery.Roots
+	var roots scheduler.Roots
 	if list := getenv("EZ_DATA_ROOTS"); list != "" {
-		if roots, err = discovery.ParseRoots(list); err != nil {
+		if roots, err = scheduler.ParseRoots(list); err != nil {
 			fmt.Fprintf(stderr, "ezplatform dev: EZ_DATA_ROOTS: %v\n", err)
 			return 2
 		}
@@ -102,7 +102,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 			cfg.DatabaseURL = stack.DatabaseURL
 			cfg.EtcdEndpoints = stack.EtcdEndpoints
 			if len(cfg.DataRoots.List()) == 0 {
-				inbox, err := discovery.NewRoots(stack.InboxDir)
+				inbox, err := scheduler.NewRoots(stack.InboxDir)
 				if err != nil {
 					return err
 				}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/scheduler"
 )
 
@@ -20,7 +19,7 @@ type Config struct {
 	EtcdEndpoints []string
 	HTTPAddr      string
 	ReplicaID     string
-	DataRoots     discovery.Roots
+	DataRoots     scheduler.Roots
 	// SessionTTL is the etcd session TTL of the leader election (EZ_SESSION_TTL,
 	// default 5s, minimum 2s).
 	SessionTTL time.Duration
@@ -78,7 +77,7 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 	}
 	if roots := strings.TrimSpace(getenv("EZ_DATA_ROOTS")); roots == "" {
 		errs = append(errs, errors.New("EZ_DATA_ROOTS is not set (':'-separated directories that datasources may watch)"))
-	} else if r, err := discovery.ParseRoots(roots); err != nil {
+	} else if r, err := scheduler.ParseRoots(roots); err != nil {
 		errs = append(errs, fmt.Errorf("EZ_DATA_ROOTS: %w", err))
 	} else {
 		cfg.DataRoots = r

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
+	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -28,7 +28,7 @@ func TestReadyzReportsEtcdDown(t *testing.T) {
 	deadEtcd := "http://" + ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	roots, err := discovery.NewRoots(t.TempDir())
+	roots, err := scheduler.NewRoots(t.TempDir())
 	require.NoError(t, err)
 	cfg := &server.Config{
 		DatabaseURL:     pgtest.NewDatabase(t),
