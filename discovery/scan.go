@@ -73,6 +73,9 @@ func (e FileError) Error() string { return quote(e.RelPath) + ": " + e.Err.Error
 
 // ScanResult is what one scan found.
 type ScanResult struct {
+	// Dir is the datasource directory as resolved for this scan: open the
+	// reported files relative to it.
+	Dir string
 	// Stable holds the complete files, Unstable the matching files that may
 	// still be being written (see Scan for the rule). Both are in walk
 	// order.
@@ -153,7 +156,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 			minAge:   opts.MinFileAge,
 			previous: opts.Previous,
 		},
-		res: &ScanResult{},
+		res: &ScanResult{Dir: dir},
 	}
 	if w.maxFiles <= 0 {
 		w.maxFiles = DefaultMaxFiles

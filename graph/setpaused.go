@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ezplatform/ezplatform/graph/model"
+	"github.com/ezplatform/ezplatform/store"
 )
 
 func (r *mutationResolver) setPaused(ctx context.Context, id string, paused bool) (*model.DataSource, error) {
@@ -11,7 +12,7 @@ func (r *mutationResolver) setPaused(ctx context.Context, id string, paused bool
 	if err != nil {
 		return nil, err
 	}
-	ds, err := r.Store.DataSourceSetPaused(ctx, dsID, paused)
+	ds, err := r.Store.DataSourceUpdate(ctx, &store.DataSourceUpdateParams{ID: dsID, Paused: &paused})
 	if err != nil {
 		return nil, err
 	}

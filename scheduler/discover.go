@@ -49,10 +49,6 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 		if err != nil {
 			return nil, err
 		}
-		dir, err := roots.Resolve(ds.Path)
-		if err != nil {
-			return nil, err
-		}
 
 		// PostgreSQL keeps microseconds: compare and store at that precision.
 		d := &store.FileDiscovery{Looks: map[string]store.FileVersion{}}
@@ -70,7 +66,7 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 			if known, ok := history.Discovered[f.RelPath]; ok && known.Size == f.Size && known.ModTime.Equal(f.ModTime) {
 				continue
 			}
-			meta, err := discovery.InspectFile(ctx, filepath.Join(dir, filepath.FromSlash(f.RelPath)), ds.HashFiles)
+			meta, err := discovery.InspectFile(ctx, filepath.Join(scan.Dir, filepath.FromSlash(f.RelPath)), ds.HashFiles)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, err

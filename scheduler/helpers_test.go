@@ -96,3 +96,5 @@ func requireTiled(t testing.TB, runs []*store.Run, interval time.Duration) int {
 	}
 	return slots
 }
+
+func ptrTo[T any](v T) *T { return &v }

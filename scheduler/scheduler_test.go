@@ -122,7 +122,7 @@ func TestScheduleLifecycle(t *testing.T) {
 	require.Equal(t, 1, runs[0].Attempt)
 
 	t.Run("Pause", func(t *testing.T) {
-		paused, err := b.store.DataSourceSetPaused(t.Context(), ds.ID, true)
+		paused, err := b.store.DataSourceUpdate(t.Context(), &store.DataSourceUpdateParams{ID: ds.ID, Paused: ptrTo(true)})
 		require.NoError(t, err)
 		require.Nil(t, paused.NextRunAt)
 		before := len(b.runs(t, ds.ID))
@@ -139,7 +139,7 @@ func TestScheduleLifecycle(t *testing.T) {
 		require.Nil(t, got.NextRunAt, "a paused schedule is not planned")
 		require.LessOrEqual(t, len(b.runs(t, ds.ID)), before+1, "at most a slot already in flight")
 
-		resumed, err := b.store.DataSourceSetPaused(t.Context(), ds.ID, false)
+		resumed, err := b.store.DataSourceUpdate(t.Context(), &store.DataSourceUpdateParams{ID: ds.ID, Paused: ptrTo(false)})
 		require.NoError(t, err)
 		eventually(t, "runs after resume", func() bool {
 			rs := b.runs(t, ds.ID)

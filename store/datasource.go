@@ -106,14 +106,18 @@ type DataSourceUpdateParams struct {
 	// *VersionConflictError unless it is the current version.
 	ExpectedVersion *int
 
-	Name           *string
-	Description    *string
-	SupplierName   *string
-	Category       *string
-	Path           *string
-	FilePattern    *string
-	Enabled        *bool
-	Schedule       *Schedule
+	Name         *string
+	Description  *string
+	SupplierName *string
+	Category     *string
+	Path         *string
+	FilePattern  *string
+	Enabled      *bool
+	Schedule     *Schedule
+	// Paused, when set, pauses or resumes the schedule (after Schedule, if
+	// both are given). A resumed schedule restarts at its next slot after
+	// now.
+	Paused         *bool
 	MaxAttempts    *int
 	RunTimeout     *time.Duration
 	MinFileAge     *time.Duration
@@ -371,39 +375,28 @@ func recordDataSourceEvent(ctx context.Context, tx pgx.Tx, kind, op string, ds *
 }
 
 func applyUpdate(ds DataSource, p *DataSourceUpdateParams) DataSource {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&ds.Name, p.Name)
-	set(&ds.Description, p.Description)
-	set(&ds.SupplierName, p.SupplierName)
-	set(&ds.Category, p.Category)
-	set(&ds.Path, p.Path)
-	set(&ds.FilePattern, p.FilePattern)
-	if p.Enabled != nil {
-		ds.Enabled = *p.Enabled
-	}
-	if p.Schedule != nil {
-		ds.Schedule = *p.Schedule
-	}
-	if p.MaxAttempts != nil {
-		ds.MaxAttempts = *p.MaxAttempts
-	}
-	if p.RunTimeout != nil {
-		ds.RunTimeout = *p.RunTimeout
-	}
-	if p.MinFileAge != nil {
-		ds.MinFileAge = *p.MinFileAge
-	}
-	if p.HashFiles != nil {
-		ds.HashFiles = *p.HashFiles
-	}
-	if p.MaxFilesPerRun != nil {
-		ds.MaxFilesPerRun = *p.MaxFilesPerRun
-	}
+	setIf(&ds.Name, p.Name)
+	setIf(&ds.Description, p.Description)
+	setIf(&ds.SupplierName, p.SupplierName)
+	setIf(&ds.Category, p.Category)
+	setIf(&ds.Path, p.Path)
+	setIf(&ds.FilePattern, p.FilePattern)
+	setIf(&ds.Enabled, p.Enabled)
+	setIf(&ds.Schedule, p.Schedule)
+	setIf(&ds.Schedule.Paused, p.Paused)
+	setIf(&ds.MaxAttempts, p.MaxAttempts)
+	setIf(&ds.RunTimeout, p.RunTimeout)
+	setIf(&ds.MinFileAge, p.MinFileAge)
+	setIf(&ds.HashFiles, p.HashFiles)
+	setIf(&ds.MaxFilesPerRun, p.MaxFilesPerRun)
 	return ds
+}
+
+// setIf sets *dst to *src when src is not nil.
+func setIf[T any](dst, src *T) {
+	if src != nil {
+		*dst = *src
+	}
 }
 
 func valueOr[T any](p *T, fallback T) T {
@@ -511,36 +504,3 @@ func translate(err error) error {
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
-// DataSourceSetPaused pauses or resumes a live datasource's schedule. A
-// resumed schedule restarts at its next slot after now: next_run_at is reset
-// for the leader to compute. Setting the current state writes nothing.
-func (s *Store) DataSourceSetPaused(ctx context.Context, id uuid.UUID, paused bool) (*DataSource, error) {
-	var ds *DataSource
-	err := s.InTx(ctx, func(stx *Tx) error {
-		tx := stx.tx
-		current, err := lockLiveDataSource(ctx, tx, id, nil)
-		if err != nil {
-			return err
-		}
-		if current.Schedule.Paused == paused {
-			ds = current
-			return nil
-		}
-		ds, err = scanDataSource(tx.QueryRow(ctx, `
-			UPDATE datasources SET paused = $2, next_run_at = NULL, version = version + 1, updated_at = now()
-			WHERE id = $1
-			RETURNING `+dataSourceColumns, id, paused))
-		if err != nil {
-			return err
-		}
-		if err := stx.recordPauseEvent(ds); err != nil {
-			return err
-		}
-		return recordDataSourceEvent(ctx, tx, EventDataSourceUpdated, "update", ds)
-	})
-	if err != nil {
-		return nil, translate(err)
-	}
-	return ds, nil
-}

@@ -40,11 +40,13 @@ func (t *Tx) SchedulesDue(ctx context.Context, now time.Time, limit int) ([]*Due
 }
 
 // dueSelect selects plannable datasources with their unfinished and
-// waiting run counts, for the overlap policy.
-const dueSelect = `SELECT ` + dataSourceColumns + `,
-		(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')),
-		(SELECT count(*) FROM runs r WHERE r.datasource_id = d.id AND r.status = 'SCHEDULED')
-	FROM datasources d
+// waiting run counts, for the overlap policy, in one scan of the partial
+// index of unfinished runs.
+const dueSelect = `SELECT ` + dataSourceColumns + `, unfinished.total, unfinished.waiting
+	FROM datasources d, LATERAL (
+		SELECT count(*) AS total, count(*) FILTER (WHERE r.status = 'SCHEDULED') AS waiting
+		FROM runs r WHERE r.datasource_id = d.id AND r.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
+	) unfinished
 	WHERE ` + plannable
 
 func (t *Tx) schedulesLocked(ctx context.Context, sql string, args ...any) ([]*DueSchedule, error) {
