@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -279,9 +278,6 @@ func (s *Store) DataSourceDelete(ctx context.Context, params *DataSourceDeletePa
 // DataSourceList returns a page of live datasources ordered by name (byte
 // order), with the total count of datasources that match the filters.
 func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams) (*DataSourcePage, error) {
-	if params.First < 1 {
-		return nil, fmt.Errorf("store: page size must be at least 1, got %d", params.First)
-	}
 	var after *string
 	if params.After != "" {
 		name, err := decodeCursor(cursorName, params.After)
@@ -299,41 +295,17 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 	const filter = `deleted_at IS NULL
 		AND ($1::text IS NULL OR name ILIKE $1)
 		AND ($2::boolean IS NULL OR enabled = $2)`
-
-	page := &DataSourcePage{}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		// One snapshot for the page and the count, so that they agree.
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM datasources WHERE `+filter, search, params.Enabled).
-			Scan(&page.TotalCount); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE `+filter+`
+	page, err := readPage(ctx, s.pool, params.First,
+		`SELECT count(*) FROM datasources WHERE `+filter, []any{search, params.Enabled},
+		`SELECT `+dataSourceColumns+` FROM datasources WHERE `+filter+`
 			AND ($3::text IS NULL OR name COLLATE "C" > $3::text COLLATE "C")
-			ORDER BY name COLLATE "C"
-			LIMIT $4`, search, params.Enabled, after, params.First+1)
-		if err != nil {
-			return err
-		}
-		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) {
-			return scanDataSource(row)
-		})
-		if err != nil {
-			return err
-		}
-		if len(list) > params.First {
-			list = list[:params.First]
-			page.HasNextPage = true
-		}
-		page.DataSources = list
-		for _, ds := range list {
-			page.Cursors = append(page.Cursors, encodeCursor(cursorName, ds.Name))
-		}
-		return nil
-	})
+			ORDER BY name COLLATE "C" LIMIT $4`, []any{search, params.Enabled, after},
+		func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) },
+		func(ds *DataSource) string { return encodeCursor(cursorName, ds.Name) })
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	return page, nil
+	return &DataSourcePage{DataSources: page.items, Cursors: page.cursors, HasNextPage: page.hasNext, TotalCount: page.total}, nil
 }
 
 // recordPauseEvent records that a schedule was paused or resumed.

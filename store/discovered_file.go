@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -203,9 +202,6 @@ const discoveredFileColumns = `id, datasource_id, run_id, path_bytes, size, mtim
 // DiscoveredFileList returns a page of a datasource's discovered files,
 // newest first.
 func (s *Store) DiscoveredFileList(ctx context.Context, params *DiscoveredFileListParams) (*DiscoveredFilePage, error) {
-	if params.First < 1 {
-		return nil, fmt.Errorf("store: page size must be at least 1, got %d", params.First)
-	}
 	var after *int64
 	if params.After != "" {
 		id, err := decodeInt64Cursor(cursorID, params.After)
@@ -214,45 +210,28 @@ func (s *Store) DiscoveredFileList(ctx context.Context, params *DiscoveredFileLi
 		}
 		after = &id
 	}
-	page := &DiscoveredFilePage{}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		const filter = `datasource_id = $1 AND ($2::bigint IS NULL OR run_id = $2)`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM discovered_files WHERE `+filter, params.DataSourceID, params.RunID).
-			Scan(&page.TotalCount); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+discoveredFileColumns+` FROM discovered_files WHERE `+filter+`
-			AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
-			params.DataSourceID, params.RunID, after, params.First+1)
-		if err != nil {
-			return err
-		}
-		files, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DiscoveredFile, error) {
-			var (
-				f    DiscoveredFile
-				path []byte
-			)
-			err := row.Scan(&f.ID, &f.DataSourceID, &f.RunID, &path, &f.Size, &f.ModTime, &f.SHA256, &f.Format,
-				&f.RecordCount, &f.ParseError, &f.DiscoveredAt)
-			f.Path = string(path)
-			return &f, err
-		})
-		if err != nil {
-			return err
-		}
-		if len(files) > params.First {
-			files, page.HasNextPage = files[:params.First], true
-		}
-		page.Files = files
-		for _, f := range files {
-			page.Cursors = append(page.Cursors, encodeCursor(cursorID, strconv.FormatInt(f.ID, 10)))
-		}
-		return nil
-	})
+	const filter = `datasource_id = $1 AND ($2::bigint IS NULL OR run_id = $2)`
+	page, err := readPage(ctx, s.pool, params.First,
+		`SELECT count(*) FROM discovered_files WHERE `+filter, []any{params.DataSourceID, params.RunID},
+		`SELECT `+discoveredFileColumns+` FROM discovered_files WHERE `+filter+`
+			AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`, []any{params.DataSourceID, params.RunID, after},
+		scanDiscoveredFile,
+		func(f *DiscoveredFile) string { return encodeCursor(cursorID, strconv.FormatInt(f.ID, 10)) })
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	return page, nil
+	return &DiscoveredFilePage{Files: page.items, Cursors: page.cursors, HasNextPage: page.hasNext, TotalCount: page.total}, nil
+}
+
+func scanDiscoveredFile(row pgx.CollectableRow) (*DiscoveredFile, error) {
+	var (
+		f    DiscoveredFile
+		path []byte
+	)
+	err := row.Scan(&f.ID, &f.DataSourceID, &f.RunID, &path, &f.Size, &f.ModTime, &f.SHA256, &f.Format,
+		&f.RecordCount, &f.ParseError, &f.DiscoveredAt)
+	f.Path = string(path)
+	return &f, err
 }
 
 // DiscoveredFileTotals sums a datasource's discovered files.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"strconv"
 	"time"
@@ -486,9 +485,6 @@ type RunPage struct {
 
 // RunList returns a page of a datasource's runs, newest slot first.
 func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, error) {
-	if params.First < 1 {
-		return nil, fmt.Errorf("store: page size must be at least 1, got %d", params.First)
-	}
 	var afterSlot *time.Time
 	if params.After != "" {
 		us, err := decodeInt64Cursor(cursorSlot, params.After)
@@ -502,36 +498,20 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 	if len(params.Statuses) > 0 {
 		statuses = params.Statuses
 	}
-	page := &RunPage{}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		const filter = `datasource_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM runs WHERE `+filter, params.DataSourceID, statuses).
-			Scan(&page.TotalCount); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+runColumns+` FROM runs WHERE `+filter+`
+	const filter = `datasource_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))`
+	page, err := readPage(ctx, s.pool, params.First,
+		`SELECT count(*) FROM runs WHERE `+filter, []any{params.DataSourceID, statuses},
+		`SELECT `+runColumns+` FROM runs WHERE `+filter+`
 			AND ($3::timestamptz IS NULL OR scheduled_for < $3)
-			ORDER BY scheduled_for DESC LIMIT $4`, params.DataSourceID, statuses, afterSlot, params.First+1)
-		if err != nil {
-			return err
-		}
-		runs, err := collectRuns(rows)
-		if err != nil {
-			return err
-		}
-		if len(runs) > params.First {
-			runs, page.HasNextPage = runs[:params.First], true
-		}
-		page.Runs = runs
-		for _, r := range runs {
-			page.Cursors = append(page.Cursors, encodeCursor(cursorSlot, strconv.FormatInt(r.ScheduledFor.UnixMicro(), 10)))
-		}
-		return nil
-	})
+			ORDER BY scheduled_for DESC LIMIT $4`, []any{params.DataSourceID, statuses, afterSlot},
+		func(row pgx.CollectableRow) (*Run, error) { return scanRun(row) },
+		func(r *Run) string {
+			return encodeCursor(cursorSlot, strconv.FormatInt(r.ScheduledFor.UnixMicro(), 10))
+		})
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	return page, nil
+	return &RunPage{Runs: page.items, Cursors: page.cursors, HasNextPage: page.hasNext, TotalCount: page.total}, nil
 }
 
 // RetentionParams bound the history kept.
