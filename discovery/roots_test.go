@@ -5,11 +5,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -336,7 +334,7 @@ func TestResolvePermissionDenied(t *testing.T) {
 		checkPermissionDenied(t, base)
 		return
 	}
-	runAsNobody(t, base)
+	runTestAsNobody(t, base, "TestResolvePermissionDenied", permHelperEnv)
 }
 
 func checkPermissionDenied(t *testing.T, base string) {
@@ -352,39 +350,6 @@ func checkPermissionDenied(t *testing.T, base string) {
 	if !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("error %q does not wrap fs.ErrPermission", err)
 	}
-}
-
-func runAsNobody(t *testing.T, base string) {
-	// Let nobody reach base: TempDir makes its directories private.
-	for _, d := range []string{base, filepath.Dir(base)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	bin := filepath.Join(base, "discovery.test")
-	copyFile(t, exe, bin)
-
-	cmd := exec.Command(bin, "-test.run=^TestResolvePermissionDenied$", "-test.v")
-	cmd.Dir = base
-	cmd.Env = append(os.Environ(), permHelperEnv+"="+base)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	output, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		t.Fatalf("the run as nobody failed:\n%s", output)
-	case err != nil:
-		t.Skipf("cannot run the test binary as nobody: %v", err)
-	case strings.Contains(string(output), "--- SKIP"):
-		t.Skipf("the run as nobody skipped:\n%s", output)
-	case !strings.Contains(string(output), "--- PASS: TestResolvePermissionDenied"):
-		t.Fatalf("the run as nobody did not run the test:\n%s", output)
-	}
-	t.Logf("run as nobody:\n%s", output)
 }
 
 func copyFile(t *testing.T, from, to string) {
