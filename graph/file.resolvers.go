@@ -38,7 +38,7 @@ func (r *dataSourceResolver) FileTotals(ctx context.Context, obj *model.DataSour
 	if err != nil {
 		return nil, err
 	}
-	t, err := r.Store.DiscoveredFileTotals(ctx, dsID)
+	t, err := loadersFrom(ctx).fileTotals.Load(ctx, dsID)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func NewHandler(r *Resolver, limits Limits) http.Handler {
 	srv.Use(depthLimit{max: limits.MaxDepth})
 	srv.SetErrorPresenter(errorPresenter(r.Logger))
 	srv.SetRecoverFunc(recoverFunc(r.Logger))
-	return srv
+	return withLoaders(r.Store, srv)
 }
 
 // depthLimit refuses operations nested deeper than max. Introspection is

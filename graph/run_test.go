@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/store"
 )
 
 func TestTriggerRunAndRuns(t *testing.T) {
@@ -127,4 +129,28 @@ func TestCluster(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "no leader in cluster: %v", got)
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lastRun and fileTotals of a page of datasources come from per-request
+// loaders; each datasource still gets its own answer.
+func TestLastRunAndTotalsPerDataSource(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	started := b.create(t, "started")["id"].(string)
+	b.create(t, "idle")
+	run := b.mustDo(t, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, map[string]any{"id": started})["triggerRun"].(map[string]any)
+	var runID int64
+	require.NoError(t, b.store.Pool().QueryRow(t.Context(), `SELECT $1::bigint`, run["id"]).Scan(&runID))
+	results, err := b.store.RunsStart(t.Context(), []store.RunStartParams{{RunID: runID, JobID: 1, Attempt: 1, ReplicaID: "r"}})
+	require.NoError(t, err)
+	require.NoError(t, results[0].Err)
+
+	edges := b.mustDo(t, `{ dataSources { edges { node { name schedule { lastRun { id status } } fileTotals { files } } } } }`, nil)["dataSources"].(map[string]any)["edges"].([]any)
+	got := map[string]any{}
+	for _, e := range edges {
+		n := e.(map[string]any)["node"].(map[string]any)
+		got[n["name"].(string)] = n["schedule"].(map[string]any)["lastRun"]
+		require.EqualValues(t, 0, n["fileTotals"].(map[string]any)["files"])
+	}
+	require.Equal(t, map[string]any{"started": map[string]any{"id": run["id"], "status": "RUNNING"}, "idle": nil}, got)
 }

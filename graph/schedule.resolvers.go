@@ -67,11 +67,7 @@ func (r *scheduleResolver) LastRun(ctx context.Context, obj *model.Schedule) (*s
 	if err != nil {
 		return nil, err
 	}
-	run, err := r.Store.RunLastStarted(ctx, dsID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	return run, err
+	return loadersFrom(ctx).lastRun.Load(ctx, dsID)
 }
 
 // Upcoming is the resolver for the upcoming field.

@@ -234,14 +234,27 @@ func scanDiscoveredFile(row pgx.CollectableRow) (*DiscoveredFile, error) {
 	return &f, err
 }
 
-// DiscoveredFileTotals sums a datasource's discovered files.
-func (s *Store) DiscoveredFileTotals(ctx context.Context, dataSourceID uuid.UUID) (*FileDiscoveryTotals, error) {
-	var t FileDiscoveryTotals
-	err := s.pool.QueryRow(ctx, `
-		SELECT count(*), coalesce(sum(size), 0), coalesce(sum(record_count), 0)
-		FROM discovered_files WHERE datasource_id = $1`, dataSourceID).Scan(&t.Files, &t.Bytes, &t.Records)
+// DiscoveredFileTotals sums each datasource's discovered files, in one
+// query; a datasource without files gets zero totals.
+func (s *Store) DiscoveredFileTotals(ctx context.Context, dataSourceIDs []uuid.UUID) (map[uuid.UUID]*FileDiscoveryTotals, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT datasource_id, count(*), sum(size), coalesce(sum(record_count), 0)
+		FROM discovered_files WHERE datasource_id = ANY($1) GROUP BY datasource_id`, dataSourceIDs)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	return &t, nil
+	out := make(map[uuid.UUID]*FileDiscoveryTotals, len(dataSourceIDs))
+	for _, id := range dataSourceIDs {
+		out[id] = &FileDiscoveryTotals{}
+	}
+	var (
+		id uuid.UUID
+		t  FileDiscoveryTotals
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &t.Files, &t.Bytes, &t.Records}, func() error {
+		totals := t
+		out[id] = &totals
+		return nil
+	})
+	return out, err
 }

@@ -453,17 +453,25 @@ func (s *Store) RunGetByID(ctx context.Context, id int64) (*Run, error) {
 	return r, nil
 }
 
-// RunLastStarted returns the datasource's run with the latest slot that has
-// started, or ErrNotFound.
-func (s *Store) RunLastStarted(ctx context.Context, dataSourceID uuid.UUID) (*Run, error) {
-	r, err := scanRun(s.pool.QueryRow(ctx, `
-		SELECT `+runColumns+` FROM runs
-		WHERE datasource_id = $1 AND started_at IS NOT NULL
-		ORDER BY scheduled_for DESC LIMIT 1`, dataSourceID))
+// RunsLastStarted returns, for each datasource that has one, its run with
+// the latest slot that has started, in one query.
+func (s *Store) RunsLastStarted(ctx context.Context, dataSourceIDs []uuid.UUID) (map[uuid.UUID]*Run, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT ON (datasource_id) `+runColumns+` FROM runs
+		WHERE datasource_id = ANY($1) AND started_at IS NOT NULL
+		ORDER BY datasource_id, scheduled_for DESC`, dataSourceIDs)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	return r, nil
+	runs, err := collectRuns(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]*Run, len(runs))
+	for _, r := range runs {
+		out[r.DataSourceID] = r
+	}
+	return out, nil
 }
 
 // RunListParams select a page of a datasource's runs, newest slot first.
