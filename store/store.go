@@ -41,8 +41,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.pool.Ping(ctx)
 }
 
-// Pool returns the underlying pool, for components (River, LISTEN) that need
-// their own connections.
+// Pool returns the underlying pool, for River, whose driver needs it
+// directly.
 func (s *Store) Pool() *pgxpool.Pool {
 	return s.pool
 }
