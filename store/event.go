@@ -26,6 +26,9 @@ const (
 	EventSchedulePaused  = "SCHEDULE_PAUSED"
 	EventScheduleResumed = "SCHEDULE_RESUMED"
 	EventScheduleNextRun = "SCHEDULE_NEXT_RUN"
+	// EventFilesDiscovered follows RUN_SUCCEEDED when the run found files:
+	// {runId, dataSourceId, filesFound, bytesFound, recordsFound}.
+	EventFilesDiscovered = "FILES_DISCOVERED"
 	EventLeaderElected   = "LEADER_ELECTED"
 	EventLeaderResigned  = "LEADER_RESIGNED"
 )
@@ -49,7 +52,8 @@ func (t *Tx) recordEvent(kind string, dataSourceID *uuid.UUID, runID *int64, pay
 }
 
 // flushEvents inserts the queued events in one statement and sends one
-// NOTIFY for all of them.
+// NOTIFY for all of them. A run's events carry the run row as it is at
+// commit ("run"), so that subscribers need not read it again.
 func (t *Tx) flushEvents(ctx context.Context) error {
 	if len(t.events) == 0 {
 		return nil
@@ -64,7 +68,12 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 	_, err := t.tx.Exec(ctx, `
 		WITH e AS (
 			INSERT INTO events (kind, datasource_id, run_id, payload)
-			SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::jsonb[])
+			SELECT u.kind, u.datasource_id, u.run_id,
+				CASE WHEN r.id IS NULL THEN u.payload ELSE u.payload || jsonb_build_object('run', to_jsonb(r)) END
+			FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::jsonb[]) WITH ORDINALITY
+				AS u(kind, datasource_id, run_id, payload, n)
+			LEFT JOIN runs r ON r.id = u.run_id
+			ORDER BY u.n
 			RETURNING id
 		)
 		SELECT pg_notify($5, json_build_object('count', count(*), 'last', max(id))::text) FROM e`,

@@ -7,22 +7,22 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Listener holds one dedicated LISTEN connection on a channel. It signals
+// Listener holds one dedicated LISTEN connection on one or more channels. It signals
 // Notified after each notification, and Reconnected once it has listened
 // again after losing its connection: notifications sent meanwhile are lost,
 // so the reader must catch up from the tables. Both channels hold one
 // signal: a pending one already says "look again".
 type Listener struct {
 	store       *Store
-	channel     string
+	channels    []string
 	notified    chan struct{}
 	reconnected chan struct{}
 }
 
-// NewListener returns a listener on channel (a constant of this package,
+// NewListener returns a listener on channels (constants of this package,
 // such as DataSourceEventsChannel). Run starts it.
-func (s *Store) NewListener(channel string) *Listener {
-	return &Listener{store: s, channel: channel, notified: make(chan struct{}, 1), reconnected: make(chan struct{}, 1)}
+func (s *Store) NewListener(channels ...string) *Listener {
+	return &Listener{store: s, channels: channels, notified: make(chan struct{}, 1), reconnected: make(chan struct{}, 1)}
 }
 
 // Notified receives a signal after notifications.
@@ -66,8 +66,10 @@ func (l *Listener) listen(ctx context.Context, listening func()) error {
 	// The connection keeps its LISTEN state: never hand it back to the pool.
 	pgConn := conn.Hijack()
 	defer pgConn.Close(context.WithoutCancel(ctx))
-	if _, err := pgConn.Exec(ctx, "LISTEN "+pgx.Identifier{l.channel}.Sanitize()); err != nil {
-		return err
+	for _, channel := range l.channels {
+		if _, err := pgConn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			return err
+		}
 	}
 	listening()
 	for {

@@ -248,7 +248,8 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 		), event AS (
 			INSERT INTO events (kind, datasource_id, run_id, payload)
 			SELECT $5, datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
-				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger)
+				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger,
+				'run', to_jsonb(started))
 			FROM started
 			RETURNING id
 		), notified AS (
@@ -363,11 +364,15 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger,
 				'error', error, 'filesFound', CASE WHEN status <> 'RETRYING' THEN files_found END,
 				'bytesFound', CASE WHEN status <> 'RETRYING' THEN bytes_found END,
-				'recordsFound', CASE WHEN status <> 'RETRYING' THEN records_found END))
+				'recordsFound', CASE WHEN status <> 'RETRYING' THEN records_found END)) || jsonb_build_object('run', to_jsonb(finished))
 			FROM finished
+			UNION ALL
+			SELECT '`+EventFilesDiscovered+`', datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
+				'filesFound', files_found, 'bytesFound', bytes_found, 'recordsFound', records_found)
+			FROM finished WHERE status = 'SUCCEEDED' AND files_found > 0
 			RETURNING id
 		), notified AS (
-			SELECT pg_notify($7, json_build_object('count', 1, 'last', id)::text) FROM event
+			SELECT pg_notify($7, json_build_object('count', count(*), 'last', max(id))::text) FROM event
 		)
 		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM notified) AS n`,
 		params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr),

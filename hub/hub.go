@@ -1,0 +1,405 @@
+// Package hub fans the event stream out to the subscriptions of one replica.
+//
+// Each replica runs one Hub. It holds one LISTEN connection (store.Listener)
+// and reads every committed event once, in stream order (see store's
+// EventList), then hands a shared, decoded Message to each subscription
+// whose filter matches. Subscriptions are indexed by topic and datasource,
+// so an event costs work only for the subscriptions that want it.
+//
+// A send to a subscription never blocks: each has a bounded buffer, and one
+// that fills it is cut off with ErrSlowConsumer and the cursor of the last
+// message it got (DESIGN.md I6). A subscription that starts from a cursor
+// replays from the events table up to the hub's position, then continues
+// live, with no gap and no duplicate (I5).
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// Topic is a family of event kinds that one subscription follows.
+type Topic int
+
+const (
+	// TopicSchedules: runs, schedule changes and discovery results
+	// (RUN_*, SCHEDULE_*, FILES_DISCOVERED).
+	TopicSchedules Topic = iota + 1
+	// TopicDataSources: DATASOURCE_CREATED, _UPDATED and _DELETED.
+	TopicDataSources
+)
+
+// topicKinds lists the stored kinds of each topic, for replays.
+var topicKinds = map[Topic][]string{
+	TopicSchedules: {
+		store.EventRunScheduled, store.EventRunStarted, store.EventRunRetrying, store.EventRunSucceeded,
+		store.EventRunFailed, store.EventRunSkipped, store.EventRunMissed, store.EventRunCancelled,
+		store.EventSchedulePaused, store.EventScheduleResumed, store.EventScheduleNextRun, store.EventFilesDiscovered,
+	},
+	TopicDataSources: {store.EventDataSourceCreated, store.EventDataSourceUpdated, store.EventDataSourceDeleted},
+}
+
+// topicOf returns the topic of a stored kind, or 0 for kinds no
+// subscription follows (leadership events stream from etcd instead).
+func topicOf(kind string) Topic {
+	switch {
+	case strings.HasPrefix(kind, "DATASOURCE_"):
+		return TopicDataSources
+	case strings.HasPrefix(kind, "RUN_"), strings.HasPrefix(kind, "SCHEDULE_"), kind == store.EventFilesDiscovered:
+		return TopicSchedules
+	}
+	return 0
+}
+
+// Message is one event as subscribers get it: shared by all of them, and
+// never modified.
+type Message struct {
+	*store.Event
+	Data *store.EventData
+}
+
+// Errors that end a stream. Both wrap into a *StreamError that carries the
+// cursor to resume from.
+var (
+	// ErrSlowConsumer: the subscriber fell a full buffer behind.
+	ErrSlowConsumer = errors.New("hub: subscriber too slow: its buffer is full")
+	// ErrStopped: the replica is shutting down.
+	ErrStopped = errors.New("hub: replica is shutting down")
+)
+
+// StreamError ends a stream that the client can resume: subscribe again
+// with After set to Cursor.
+type StreamError struct {
+	Err error
+	// Cursor is the last message the subscriber got; the zero cursor if
+	// it got none but a snapshot, or nothing.
+	Cursor store.EventCursor
+}
+
+func (e *StreamError) Error() string { return e.Err.Error() }
+func (e *StreamError) Unwrap() error { return e.Err }
+
+// Options tune a Hub. The zero value means the defaults.
+type Options struct {
+	// Buffer is each subscription's buffer, in messages (default 256).
+	Buffer int
+	// Resync is how often the hub reads the table without a notification,
+	// in case one was lost (default 5 s).
+	Resync time.Duration
+	// Logger receives connection and decoding problems.
+	Logger *slog.Logger
+}
+
+// Hub fans events out to subscriptions. Create it with New, start it with
+// Run; Subscribe may be called before Run has caught up.
+type Hub struct {
+	store  *store.Store
+	opts   Options
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	pos     store.EventCursor // last message published
+	started bool
+	stopped bool
+	subs    map[Topic]*index
+	changed chan struct{} // closed and replaced when started or stopped changes
+}
+
+// index finds a topic's subscriptions by datasource.
+type index struct {
+	all  map[*subscription]struct{}
+	byDS map[uuid.UUID]map[*subscription]struct{}
+}
+
+// New returns a hub that reads st.
+func New(st *store.Store, opts Options) *Hub {
+	if opts.Buffer <= 0 {
+		opts.Buffer = 256
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &Hub{store: st, opts: opts, logger: opts.Logger, subs: map[Topic]*index{}, changed: make(chan struct{})}
+	for topic := range topicKinds {
+		h.subs[topic] = &index{all: map[*subscription]struct{}{}, byDS: map[uuid.UUID]map[*subscription]struct{}{}}
+	}
+	return h
+}
+
+// Run reads the stream until ctx ends, then ends every subscription with
+// ErrStopped. It survives database outages: the listener reconnects with
+// backoff, and the hub reads from where it stopped, so nothing is lost.
+func (h *Hub) Run(ctx context.Context) {
+	listener := h.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	listenerDone := make(chan struct{})
+	go func() {
+		defer close(listenerDone)
+		listener.Run(ctx, func(err error) { h.logger.Warn("hub: LISTEN connection lost; reconnecting", "err", err) })
+	}()
+	defer func() {
+		<-listenerDone
+		h.stop()
+	}()
+
+	retry := newBackoff(100*time.Millisecond, 5*time.Second)
+	for {
+		head, err := h.store.EventHead(ctx)
+		if err == nil {
+			h.start(head)
+			break
+		}
+		h.logger.Warn("hub: cannot read the event stream; retrying", "err", err)
+		if !sleep(ctx, retry.next()) {
+			return
+		}
+	}
+
+	const pageSize = 1000
+	heldBack := newBackoff(time.Millisecond, 100*time.Millisecond)
+	resync := time.NewTicker(h.opts.Resync)
+	defer resync.Stop()
+	for {
+		events, more, err := h.store.EventList(ctx, &store.EventListParams{After: h.position(), Limit: pageSize})
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			h.logger.Warn("hub: cannot read the event stream; retrying", "err", err)
+			wait = retry.next()
+		default:
+			retry.reset()
+			h.publish(events)
+			switch {
+			case more && len(events) == pageSize:
+				continue
+			case more:
+				// A transaction still in flight holds committed events
+				// back; it sends no notification when it ends.
+				wait = heldBack.next()
+			default:
+				heldBack.reset()
+			}
+		}
+		var timer <-chan time.Time
+		if wait > 0 {
+			timer = time.After(wait)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-listener.Notified():
+		case <-listener.Reconnected():
+		case <-resync.C:
+		case <-timer:
+		}
+	}
+}
+
+func (h *Hub) start(head store.EventCursor) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pos, h.started = head, true
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+func (h *Hub) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	close(h.changed)
+	h.changed = make(chan struct{})
+	for _, idx := range h.subs {
+		for s := range idx.all {
+			h.closeLocked(s, ErrStopped)
+		}
+		for _, set := range idx.byDS {
+			for s := range set {
+				h.closeLocked(s, ErrStopped)
+			}
+		}
+	}
+}
+
+func (h *Hub) position() store.EventCursor {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pos
+}
+
+// publish decodes each event once and offers it to the subscriptions that
+// match, without ever blocking on one.
+func (h *Hub) publish(events []*store.Event) {
+	if len(events) == 0 {
+		return
+	}
+	msgs := make([]*Message, 0, len(events))
+	for _, e := range events {
+		data, err := e.Decode()
+		if err != nil {
+			// Deliver the event without its details rather than lose it.
+			h.logger.Error("hub: cannot decode an event", "err", err)
+			data = &store.EventData{}
+		}
+		msgs = append(msgs, &Message{Event: e, Data: data})
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range msgs {
+		if idx := h.subs[topicOf(m.Kind)]; idx != nil {
+			for s := range idx.all {
+				h.offerLocked(s, m)
+			}
+			if m.DataSourceID != nil {
+				for s := range idx.byDS[*m.DataSourceID] {
+					h.offerLocked(s, m)
+				}
+			}
+		}
+		h.pos = m.Cursor
+	}
+}
+
+func (h *Hub) offerLocked(s *subscription, m *Message) {
+	select {
+	case s.ch <- m:
+	default:
+		h.closeLocked(s, ErrSlowConsumer)
+	}
+}
+
+// register adds a subscription and returns the position from which it
+// gets live messages: everything after it is offered to s.
+func (h *Hub) register(s *subscription) store.EventCursor {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	idx := h.subs[s.topic]
+	if s.dataSourceIDs == nil {
+		idx.all[s] = struct{}{}
+	} else {
+		for _, id := range s.dataSourceIDs {
+			set := idx.byDS[id]
+			if set == nil {
+				set = map[*subscription]struct{}{}
+				idx.byDS[id] = set
+			}
+			set[s] = struct{}{}
+		}
+	}
+	return h.pos
+}
+
+// unregister removes s if it is still registered.
+func (h *Hub) unregister(s *subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(s)
+}
+
+func (h *Hub) removeLocked(s *subscription) bool {
+	idx := h.subs[s.topic]
+	if s.dataSourceIDs == nil {
+		if _, ok := idx.all[s]; !ok {
+			return false
+		}
+		delete(idx.all, s)
+		return true
+	}
+	removed := false
+	for _, id := range s.dataSourceIDs {
+		if set := idx.byDS[id]; set != nil {
+			if _, ok := set[s]; ok {
+				removed = true
+				delete(set, s)
+				if len(set) == 0 {
+					delete(idx.byDS, id)
+				}
+			}
+		}
+	}
+	return removed
+}
+
+// closeLocked ends s's live feed with err: it is removed, and its channel
+// closed, once.
+func (h *Hub) closeLocked(s *subscription, err error) {
+	if !h.removeLocked(s) {
+		return
+	}
+	s.closeErr = err
+	s.closedLive = s.live.Load()
+	close(s.ch)
+}
+
+// waitStarted blocks until Run has read the stream head, or the hub stops.
+func (h *Hub) waitStarted(ctx context.Context) error {
+	for {
+		h.mu.Lock()
+		started, stopped, changed := h.started, h.stopped, h.changed
+		h.mu.Unlock()
+		switch {
+		case stopped:
+			return ErrStopped
+		case started:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// Subscribers returns how many subscriptions are live, for metrics.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, idx := range h.subs {
+		n += len(idx.all)
+		seen := map[*subscription]struct{}{}
+		for _, set := range idx.byDS {
+			for s := range set {
+				seen[s] = struct{}{}
+			}
+		}
+		n += len(seen)
+	}
+	return n
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// backoff doubles a delay from min to max.
+type backoff struct{ min, max, cur time.Duration }
+
+func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max} }
+
+func (b *backoff) next() time.Duration {
+	b.cur = max(b.min, min(b.cur*2, b.max))
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }

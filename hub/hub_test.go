@@ -1,0 +1,319 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/ezplatform/ezplatform/hub"
+	"github.com/ezplatform/ezplatform/internal/pgtest"
+	"github.com/ezplatform/ezplatform/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+type testBundle struct {
+	store *store.Store
+	url   string
+	hub   *hub.Hub
+}
+
+func setup(t *testing.T, opts hub.Options) (*testBundle, context.Context) {
+	t.Helper()
+	st, url := pgtest.NewStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	h := hub.New(st, opts)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return &testBundle{store: st, url: url, hub: h}, ctx
+}
+
+func createParams(name string) *store.DataSourceCreateParams {
+	return &store.DataSourceCreateParams{
+		Name: name, Path: "/data/inbox/" + name, FilePattern: "*.csv", Enabled: true,
+		Schedule: store.Schedule{
+			Cron: "*/30 * * * * ?", Anchor: time.Unix(0, 0).UTC(), Timezone: "UTC",
+			MisfirePolicy: "FIRE_ONCE", OverlapPolicy: "SKIP",
+		},
+	}
+}
+
+// next returns the stream's next message, failing the test after 30 s.
+func next(t *testing.T, s *hub.Stream) *hub.Message {
+	t.Helper()
+	select {
+	case m, ok := <-s.C:
+		require.True(t, ok, "stream ended: %v", s.Err())
+		return m
+	case <-time.After(30 * time.Second):
+		t.Fatal("no message within 30 s")
+		return nil
+	}
+}
+
+// settledHead waits until no transaction in flight holds events back (the
+// test cluster is shared with other tests), and returns the stream head.
+func settledHead(t *testing.T, ctx context.Context, st *store.Store) store.EventCursor {
+	t.Helper()
+	var head store.EventCursor
+	require.Eventually(t, func() bool {
+		events, more, err := st.EventList(ctx, &store.EventListParams{After: head})
+		require.NoError(t, err)
+		if len(events) > 0 {
+			head = events[len(events)-1].Cursor
+		}
+		return !more
+	}, 30*time.Second, 5*time.Millisecond)
+	return head
+}
+
+func rename(t *testing.T, ctx context.Context, st *store.Store, id uuid.UUID, name string) {
+	t.Helper()
+	_, err := st.DataSourceUpdate(ctx, &store.DataSourceUpdateParams{ID: id, Name: &name})
+	require.NoError(t, err)
+}
+
+func TestSnapshotThenLive(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{})
+
+	a, err := b.store.DataSourceCreate(ctx, createParams("a"))
+	require.NoError(t, err)
+
+	s, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources})
+	require.NoError(t, err)
+	m := next(t, s)
+	require.Equal(t, store.EventKindSnapshot, m.Kind)
+	require.Equal(t, "a", m.Data.DataSource.Name)
+
+	rename(t, ctx, b.store, a.ID, "a2")
+	m = next(t, s)
+	require.Equal(t, store.EventDataSourceUpdated, m.Kind)
+	require.Equal(t, "a2", m.Data.DataSource.Name)
+	require.Equal(t, 2, m.Data.DataSource.Version)
+}
+
+func TestFilterByDataSource(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{})
+
+	a, err := b.store.DataSourceCreate(ctx, createParams("a"))
+	require.NoError(t, err)
+	other, err := b.store.DataSourceCreate(ctx, createParams("other"))
+	require.NoError(t, err)
+	head := settledHead(t, ctx, b.store)
+
+	s, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicSchedules, DataSourceIDs: []uuid.UUID{a.ID, a.ID}, After: &head})
+	require.NoError(t, err)
+	for _, id := range []uuid.UUID{other.ID, a.ID} {
+		paused := true
+		_, err := b.store.DataSourceUpdate(ctx, &store.DataSourceUpdateParams{ID: id, Paused: &paused})
+		require.NoError(t, err)
+	}
+	m := next(t, s)
+	require.Equal(t, store.EventSchedulePaused, m.Kind)
+	require.Equal(t, a.ID, *m.DataSourceID, "the other datasource's event is filtered out")
+	require.True(t, *m.Data.Schedule.Paused)
+	select {
+	case m := <-s.C:
+		t.Fatalf("unexpected message %s %s", m.Kind, m.Cursor)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestResumeIsGapFree reads half of a stream, disconnects, writes more, and
+// resumes from the last cursor: the union is the events table, in order,
+// each event once.
+func TestResumeIsGapFree(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{})
+
+	ds, err := b.store.DataSourceCreate(ctx, createParams("resume"))
+	require.NoError(t, err)
+	zero := store.EventCursor{}
+
+	var seen []store.EventCursor
+	subCtx, cancel := context.WithCancel(ctx)
+	s, err := b.hub.Subscribe(subCtx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &zero})
+	require.NoError(t, err)
+	seen = append(seen, next(t, s).Cursor)
+	for i := range 5 {
+		rename(t, ctx, b.store, ds.ID, fmt.Sprintf("resume-%d", i))
+		seen = append(seen, next(t, s).Cursor)
+	}
+	cancel() // the client goes away
+	for range s.C {
+	}
+	require.NoError(t, s.Err())
+
+	for i := 5; i < 10; i++ { // written while it is away
+		rename(t, ctx, b.store, ds.ID, fmt.Sprintf("resume-%d", i))
+	}
+	last := seen[len(seen)-1]
+	s, err = b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &last})
+	require.NoError(t, err)
+	for i := 10; i < 15; i++ { // written while it replays
+		rename(t, ctx, b.store, ds.ID, fmt.Sprintf("resume-%d", i))
+	}
+	for len(seen) < 16 {
+		seen = append(seen, next(t, s).Cursor)
+	}
+	events, _, err := b.store.EventList(ctx, &store.EventListParams{Kinds: []string{
+		store.EventDataSourceCreated, store.EventDataSourceUpdated, store.EventDataSourceDeleted}})
+	require.NoError(t, err)
+	var want []store.EventCursor
+	for _, e := range events {
+		want = append(want, e.Cursor)
+	}
+	require.Equal(t, want, seen)
+}
+
+func TestCursorErrors(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{})
+
+	_, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicSchedules, After: &store.EventCursor{TxID: 1 << 40, ID: 1 << 40}})
+	require.ErrorIs(t, err, store.ErrInvalidCursor)
+}
+
+// TestSlowConsumerIsCutOff: a subscriber that stops reading is cut off
+// with a resumable cursor, while a fast one gets every event.
+func TestSlowConsumerIsCutOff(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{Buffer: 4})
+
+	ds, err := b.store.DataSourceCreate(ctx, createParams("slow"))
+	require.NoError(t, err)
+	head := settledHead(t, ctx, b.store)
+	slow, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &head})
+	require.NoError(t, err)
+	fast, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &head})
+	require.NoError(t, err)
+
+	// The slow one reads one message, then stops.
+	rename(t, ctx, b.store, ds.ID, "slow-0")
+	first := next(t, slow)
+	require.Equal(t, "slow-0", first.Data.DataSource.Name)
+	require.Equal(t, "slow-0", next(t, fast).Data.DataSource.Name)
+
+	const n = 40
+	for i := 1; i <= n; i++ {
+		rename(t, ctx, b.store, ds.ID, fmt.Sprintf("slow-%d", i))
+		require.Equal(t, fmt.Sprintf("slow-%d", i), next(t, fast).Data.DataSource.Name)
+	}
+
+	// It gets what its buffer held, then the error with its last cursor.
+	var last store.EventCursor
+	for m := range slow.C {
+		last = m.Cursor
+	}
+	var streamErr *hub.StreamError
+	require.ErrorAs(t, slow.Err(), &streamErr)
+	require.ErrorIs(t, slow.Err(), hub.ErrSlowConsumer)
+	require.Equal(t, last, streamErr.Cursor)
+
+	// It resumes from that cursor and gets the rest, in order.
+	resumed, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &streamErr.Cursor})
+	require.NoError(t, err)
+	for {
+		m := next(t, resumed)
+		if m.Data.DataSource.Name == fmt.Sprintf("slow-%d", n) {
+			break
+		}
+	}
+}
+
+// TestListenerReconnectCatchesUp kills the hub's LISTEN connection: the
+// events committed while it reconnects still arrive.
+func TestListenerReconnectCatchesUp(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{Resync: time.Hour})
+
+	ds, err := b.store.DataSourceCreate(ctx, createParams("reconnect"))
+	require.NoError(t, err)
+	head := settledHead(t, ctx, b.store)
+	s, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &head})
+	require.NoError(t, err)
+	rename(t, ctx, b.store, ds.ID, "before")
+	require.Equal(t, "before", next(t, s).Data.DataSource.Name)
+
+	conn, err := pgx.Connect(ctx, b.url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var killed int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&killed))
+	require.Equal(t, 1, killed)
+	for i := range 3 {
+		rename(t, ctx, b.store, ds.ID, fmt.Sprintf("during-%d", i))
+	}
+	for i := range 3 {
+		require.Equal(t, fmt.Sprintf("during-%d", i), next(t, s).Data.DataSource.Name)
+	}
+}
+
+func TestStopEndsStreams(t *testing.T) {
+	t.Parallel()
+	st, _ := pgtest.NewStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	h := hub.New(st, hub.Options{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Run(ctx)
+	}()
+	zero := store.EventCursor{}
+	s, err := h.Subscribe(context.Background(), hub.SubscribeParams{Topic: hub.TopicSchedules, After: &zero})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return h.Subscribers() == 1 }, 30*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+	for range s.C {
+	}
+	require.ErrorIs(t, s.Err(), hub.ErrStopped)
+}
+
+// TestNoGoroutineLeak subscribes and unsubscribes 1,000 times.
+func TestNoGoroutineLeak(t *testing.T) {
+	b, ctx := setup(t, hub.Options{})
+	_, err := b.store.DataSourceCreate(ctx, createParams("leak"))
+	require.NoError(t, err)
+	head := settledHead(t, ctx, b.store)
+	require.Eventually(t, func() bool { return b.hub.Subscribers() == 0 }, 30*time.Second, 10*time.Millisecond)
+	opt := goleak.IgnoreCurrent()
+
+	for i := range 1000 {
+		subCtx, cancel := context.WithCancel(ctx)
+		params := hub.SubscribeParams{Topic: hub.Topic(i%2 + 1)}
+		if i%3 == 0 {
+			params.After = &head
+		}
+		s, err := b.hub.Subscribe(subCtx, params)
+		require.NoError(t, err)
+		if params.After == nil {
+			next(t, s) // the snapshot's first message
+		}
+		cancel()
+		for range s.C {
+		}
+		if err := s.Err(); err != nil && !errors.Is(err, context.Canceled) {
+			require.NoError(t, err)
+		}
+	}
+	require.Equal(t, 0, b.hub.Subscribers())
+	goleak.VerifyNone(t, opt)
+}

@@ -1,0 +1,165 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/store"
+)
+
+// TestEventListWaitsForLateCommit is the trap of DESIGN.md I5: a
+// transaction that inserts an event first (lower id) and commits last must
+// not be skipped by a reader that already moved past a later id.
+func TestEventListWaitsForLateCommit(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+
+	early, err := pgx.Connect(ctx, b.url)
+	require.NoError(t, err)
+	t.Cleanup(func() { early.Close(ctx) })
+
+	// The early transaction takes its xid and its event id first...
+	earlyTx, err := early.Begin(ctx)
+	require.NoError(t, err)
+	_, err = earlyTx.Exec(ctx, `INSERT INTO events (kind) VALUES ('TEST_EARLY')`)
+	require.NoError(t, err)
+
+	// ...then a later one commits.
+	ds, err := b.store.DataSourceCreate(ctx, createParams("late-commit"))
+	require.NoError(t, err)
+
+	events, more, err := b.store.EventList(ctx, &store.EventListParams{})
+	require.NoError(t, err)
+	require.Empty(t, events, "the committed event must wait for the older transaction in flight")
+	require.True(t, more, "the reader must know that committed events are held back")
+
+	require.NoError(t, earlyTx.Commit(ctx))
+	events = settledEvents(t, ctx, b.store)
+	require.Len(t, events, 2)
+	require.Equal(t, "TEST_EARLY", events[0].Kind)
+	require.Equal(t, store.EventDataSourceCreated, events[1].Kind)
+	require.True(t, events[0].Cursor.Less(events[1].Cursor))
+
+	// A cursor resumes exactly after its event.
+	rest, _, err := b.store.EventList(ctx, &store.EventListParams{After: events[0].Cursor})
+	require.NoError(t, err)
+	require.Len(t, rest, 1)
+	require.Equal(t, events[1].Cursor, rest[0].Cursor)
+
+	data, err := rest[0].Decode()
+	require.NoError(t, err)
+	require.Equal(t, ds.ID, data.DataSource.ID)
+	require.Equal(t, ds.Name, data.DataSource.Name)
+	require.Equal(t, ds.MinFileAge, data.DataSource.MinFileAge)
+	require.Equal(t, ds.RunTimeout, data.DataSource.RunTimeout)
+
+	head, err := b.store.EventHead(ctx)
+	require.NoError(t, err)
+	require.Equal(t, events[1].Cursor, head)
+}
+
+// settledEvents waits until no transaction in flight holds events back (the
+// test cluster is shared with other tests), and returns every event.
+func settledEvents(t *testing.T, ctx context.Context, st *store.Store) []*store.Event {
+	t.Helper()
+	var events []*store.Event
+	require.Eventually(t, func() bool {
+		var more bool
+		var err error
+		events, more, err = st.EventList(ctx, &store.EventListParams{})
+		require.NoError(t, err)
+		return !more
+	}, 30*time.Second, 5*time.Millisecond)
+	return events
+}
+
+func TestEventCursor(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+
+	_, err := b.store.DataSourceCreate(ctx, createParams("cursor-a"))
+	require.NoError(t, err)
+	_, err = b.store.DataSourceCreate(ctx, createParams("cursor-b"))
+	require.NoError(t, err)
+	events := settledEvents(t, ctx, b.store)
+	require.Len(t, events, 2)
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		c, err := store.ParseEventCursor(events[0].Cursor.String())
+		require.NoError(t, err)
+		require.Equal(t, events[0].Cursor, c)
+		zero, err := store.ParseEventCursor("0:0")
+		require.NoError(t, err)
+		require.True(t, zero.IsZero())
+	})
+	t.Run("Malformed", func(t *testing.T) {
+		for _, s := range []string{"", ":", "1", "a:b", "-1:2", "1:-2", "0:5", "5:0", "1:2:3",
+			"99999999999999999999999:1", string(make([]byte, 10_000))} {
+			_, err := store.ParseEventCursor(s)
+			require.ErrorIs(t, err, store.ErrInvalidCursor, "%q", s)
+		}
+	})
+	t.Run("Check", func(t *testing.T) {
+		require.NoError(t, b.store.EventCursorCheck(ctx, events[1].Cursor))
+		require.NoError(t, b.store.EventCursorCheck(ctx, store.EventCursor{}))
+		future := store.EventCursor{TxID: events[1].Cursor.TxID + 1000, ID: events[1].Cursor.ID + 1000}
+		require.ErrorIs(t, b.store.EventCursorCheck(ctx, future), store.ErrInvalidCursor)
+
+		// Retention prunes the oldest event: its cursor has expired.
+		_, err := b.store.PruneHistory(ctx, &store.RetentionParams{
+			RunsOlderThan: time.Unix(0, 0), RunsPerDataSource: 1 << 30, Batch: 1,
+			EventsOlderThan: events[0].OccurredAt.Add(time.Microsecond),
+		})
+		require.NoError(t, err)
+		require.ErrorIs(t, b.store.EventCursorCheck(ctx, events[0].Cursor), store.ErrCursorExpired)
+		require.NoError(t, b.store.EventCursorCheck(ctx, events[1].Cursor))
+	})
+}
+
+func TestEventSnapshot(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+
+	a, err := b.store.DataSourceCreate(ctx, createParams("snap-a"))
+	require.NoError(t, err)
+	_, err = b.store.DataSourceCreate(ctx, createParams("snap-b"))
+	require.NoError(t, err)
+	all := settledEvents(t, ctx, b.store)
+	head := all[len(all)-1].Cursor
+
+	var got []*store.EventData
+	at, err := b.store.EventSnapshot(ctx, &store.EventSnapshotParams{Topic: store.SnapshotSchedules},
+		func(e *store.Event) error {
+			require.Equal(t, store.EventKindSnapshot, e.Kind)
+			d, err := e.Decode()
+			got = append(got, d)
+			return err
+		})
+	require.NoError(t, err)
+	require.Equal(t, head, at.Head)
+	for _, e := range all {
+		require.True(t, at.Covers(e.Cursor), "the snapshot shows %s", e.Kind)
+	}
+	require.False(t, at.Covers(store.EventCursor{TxID: head.TxID + 1_000_000, ID: 1}))
+	require.Len(t, got, 2)
+	require.NotNil(t, got[0].Schedule)
+	require.False(t, *got[0].Schedule.Paused)
+	require.Nil(t, got[0].Run, "no run has started yet")
+
+	got = nil
+	_, err = b.store.EventSnapshot(ctx, &store.EventSnapshotParams{Topic: store.SnapshotDataSources, DataSourceIDs: []uuid.UUID{a.ID}},
+		func(e *store.Event) error {
+			d, err := e.Decode()
+			got = append(got, d)
+			return err
+		})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, a.ID, got[0].DataSource.ID)
+	require.Equal(t, a.Schedule.Cron, got[0].DataSource.Schedule.Cron)
+}
