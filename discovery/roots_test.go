@@ -2,13 +2,14 @@ package discovery
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ezplatform/ezplatform/discovery/discoverytest"
 )
 
 // tempDir returns a fresh directory with every symlink in its path resolved,
@@ -334,7 +335,7 @@ func TestResolvePermissionDenied(t *testing.T) {
 		checkPermissionDenied(t, base)
 		return
 	}
-	runTestAsNobody(t, base, "TestResolvePermissionDenied", permHelperEnv)
+	discoverytest.RunAsNobody(t, base, "TestResolvePermissionDenied", permHelperEnv+"="+base)
 }
 
 func checkPermissionDenied(t *testing.T, base string) {
@@ -349,24 +350,5 @@ func checkPermissionDenied(t *testing.T, base string) {
 		"cannot search directory "+quote(filepath.Join(root, "locked")))
 	if !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("error %q does not wrap fs.ErrPermission", err)
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	src, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

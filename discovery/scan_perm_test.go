@@ -2,17 +2,15 @@ package discovery
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/discovery/discoverytest"
 )
 
 const scanPermHelperEnv = "DISCOVERY_TEST_SCAN_PERMISSION_DIR"
@@ -46,7 +44,7 @@ func TestScanPermissionDenied(t *testing.T) {
 		checkScanPermissionDenied(t, base)
 		return
 	}
-	runTestAsNobody(t, base, "TestScanPermissionDenied", scanPermHelperEnv)
+	discoverytest.RunAsNobody(t, base, "TestScanPermissionDenied", scanPermHelperEnv+"="+base)
 }
 
 func checkScanPermissionDenied(t *testing.T, base string) {
@@ -79,39 +77,4 @@ func checkScanPermissionDenied(t *testing.T, base string) {
 	require.ErrorIs(t, err, fs.ErrPermission)
 	require.Contains(t, err.Error(), "permission denied")
 	require.Contains(t, err.Error(), quote(opts.Dir))
-}
-
-// runTestAsNobody runs the test binary, as user nobody, for the test named
-// test only, with env set to base, and fails if that run fails. It is skipped
-// only if that cannot be done, e.g. without CAP_SETUID or with a noexec
-// temporary directory.
-func runTestAsNobody(t *testing.T, base, test, env string) {
-	// Let nobody reach base: TempDir makes its directories private.
-	for _, d := range []string{base, filepath.Dir(base)} {
-		require.NoError(t, os.Chmod(d, 0o755))
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	bin := filepath.Join(base, "discovery.test")
-	copyFile(t, exe, bin)
-
-	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v")
-	cmd.Dir = base
-	cmd.Env = append(os.Environ(), env+"="+base)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	output, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		t.Fatalf("the run as nobody failed:\n%s", output)
-	case err != nil:
-		t.Skipf("cannot run the test binary as nobody: %v", err)
-	case strings.Contains(string(output), "--- SKIP"):
-		t.Skipf("the run as nobody skipped:\n%s", output)
-	case !strings.Contains(string(output), "--- PASS: "+test):
-		t.Fatalf("the run as nobody did not run the test:\n%s", output)
-	}
-	t.Logf("run as nobody:\n%s", output)
 }
