@@ -19,8 +19,16 @@ const (
 	CodeNotFound        = "NOT_FOUND"
 	CodeVersionConflict = "VERSION_CONFLICT"
 	CodeInvalidCursor   = "INVALID_CURSOR"
-	CodeInternal        = "INTERNAL"
-	CodeBadRequest      = "BAD_REQUEST"
+	// CodeCursorExpired: the event log no longer reaches back to the cursor.
+	CodeCursorExpired = "CURSOR_EXPIRED"
+	// CodeSlowConsumer ends a subscription that fell a buffer behind;
+	// extensions.cursor says where to resume.
+	CodeSlowConsumer = "SLOW_CONSUMER"
+	// CodeShuttingDown ends a subscription on a replica that stops;
+	// extensions.cursor says where to resume, on any replica.
+	CodeShuttingDown = "REPLICA_SHUTTING_DOWN"
+	CodeInternal     = "INTERNAL"
+	CodeBadRequest   = "BAD_REQUEST"
 )
 
 // fieldError is a user error about one input field. Field is the path in

@@ -16,6 +16,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/graph/scalar"
+	"github.com/ezplatform/ezplatform/hub"
+	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,12 +33,17 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ClusterEvent() ClusterEventResolver
 	DataSource() DataSourceResolver
+	DataSourceEvent() DataSourceEventResolver
 	DiscoveredFile() DiscoveredFileResolver
+	DiscoverySummary() DiscoverySummaryResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Run() RunResolver
 	Schedule() ScheduleResolver
+	ScheduleEvent() ScheduleEventResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -52,6 +59,16 @@ type ComplexityRoot struct {
 	Cluster struct {
 		Leader   func(childComplexity int) int
 		Replicas func(childComplexity int) int
+	}
+
+	ClusterEvent struct {
+		Address    func(childComplexity int) int
+		Cursor     func(childComplexity int) int
+		Epoch      func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		ReplicaID  func(childComplexity int) int
+		Snapshot   func(childComplexity int) int
 	}
 
 	DataSource struct {
@@ -88,6 +105,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DataSourceEvent struct {
+		Cursor       func(childComplexity int) int
+		DataSource   func(childComplexity int) int
+		DataSourceID func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+	}
+
 	DiscoveredFile struct {
 		DiscoveredAt func(childComplexity int) int
 		Format       func(childComplexity int) int
@@ -110,6 +135,13 @@ type ComplexityRoot struct {
 	DiscoveredFileEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DiscoverySummary struct {
+		Bytes   func(childComplexity int) int
+		Files   func(childComplexity int) int
+		Records func(childComplexity int) int
+		RunID   func(childComplexity int) int
 	}
 
 	FileTotals struct {
@@ -201,17 +233,50 @@ type ComplexityRoot struct {
 		Timezone      func(childComplexity int) int
 		Upcoming      func(childComplexity int, n *int) int
 	}
+
+	ScheduleEvent struct {
+		Cursor       func(childComplexity int) int
+		DataSourceID func(childComplexity int) int
+		Files        func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		NextRunAt    func(childComplexity int) int
+		OccurredAt   func(childComplexity int) int
+		Paused       func(childComplexity int) int
+		Run          func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ClusterEvents    func(childComplexity int, after *string) int
+		DataSourceEvents func(childComplexity int, after *string) int
+		ScheduleEvents   func(childComplexity int, dataSourceIds []string, after *string) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type ClusterEventResolver interface {
+	Cursor(ctx context.Context, obj *scheduler.ClusterEvent) (string, error)
+	Kind(ctx context.Context, obj *scheduler.ClusterEvent) (model.ClusterEventKind, error)
+	OccurredAt(ctx context.Context, obj *scheduler.ClusterEvent) (*time.Time, error)
+
+	ReplicaID(ctx context.Context, obj *scheduler.ClusterEvent) (string, error)
+	Address(ctx context.Context, obj *scheduler.ClusterEvent) (string, error)
+	Epoch(ctx context.Context, obj *scheduler.ClusterEvent) (*string, error)
+}
 type DataSourceResolver interface {
 	Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []model.RunStatus) (*model.RunConnection, error)
 
 	Files(ctx context.Context, obj *model.DataSource, first *int, after *string, runID *string) (*model.DiscoveredFileConnection, error)
 	FileTotals(ctx context.Context, obj *model.DataSource) (*model.FileTotals, error)
+}
+type DataSourceEventResolver interface {
+	Cursor(ctx context.Context, obj *hub.Message) (string, error)
+	Kind(ctx context.Context, obj *hub.Message) (model.DataSourceEventKind, error)
+
+	DataSourceID(ctx context.Context, obj *hub.Message) (string, error)
+	DataSource(ctx context.Context, obj *hub.Message) (*model.DataSource, error)
 }
 type DiscoveredFileResolver interface {
 	ID(ctx context.Context, obj *store.DiscoveredFile) (string, error)
@@ -223,6 +288,9 @@ type DiscoveredFileResolver interface {
 
 	ParseError(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
 	RunID(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
+}
+type DiscoverySummaryResolver interface {
+	RunID(ctx context.Context, obj *store.FilesSummary) (string, error)
 }
 type MutationResolver interface {
 	CreateDataSource(ctx context.Context, input model.CreateDataSourceInput) (*model.DataSource, error)
@@ -256,6 +324,21 @@ type RunResolver interface {
 type ScheduleResolver interface {
 	LastRun(ctx context.Context, obj *model.Schedule) (*store.Run, error)
 	Upcoming(ctx context.Context, obj *model.Schedule, n *int) ([]time.Time, error)
+}
+type ScheduleEventResolver interface {
+	Cursor(ctx context.Context, obj *hub.Message) (string, error)
+	Kind(ctx context.Context, obj *hub.Message) (model.ScheduleEventKind, error)
+
+	DataSourceID(ctx context.Context, obj *hub.Message) (string, error)
+	Run(ctx context.Context, obj *hub.Message) (*store.Run, error)
+	NextRunAt(ctx context.Context, obj *hub.Message) (*time.Time, error)
+	Paused(ctx context.Context, obj *hub.Message) (*bool, error)
+	Files(ctx context.Context, obj *hub.Message) (*store.FilesSummary, error)
+}
+type SubscriptionResolver interface {
+	ScheduleEvents(ctx context.Context, dataSourceIds []string, after *string) (<-chan *hub.Message, error)
+	DataSourceEvents(ctx context.Context, after *string) (<-chan *hub.Message, error)
+	ClusterEvents(ctx context.Context, after *string) (<-chan *scheduler.ClusterEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -307,6 +390,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cluster.Replicas(childComplexity), true
+
+	case "ClusterEvent.address":
+		if e.ComplexityRoot.ClusterEvent.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.Address(childComplexity), true
+	case "ClusterEvent.cursor":
+		if e.ComplexityRoot.ClusterEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.Cursor(childComplexity), true
+	case "ClusterEvent.epoch":
+		if e.ComplexityRoot.ClusterEvent.Epoch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.Epoch(childComplexity), true
+	case "ClusterEvent.kind":
+		if e.ComplexityRoot.ClusterEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.Kind(childComplexity), true
+	case "ClusterEvent.occurredAt":
+		if e.ComplexityRoot.ClusterEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.OccurredAt(childComplexity), true
+	case "ClusterEvent.replicaId":
+		if e.ComplexityRoot.ClusterEvent.ReplicaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.ReplicaID(childComplexity), true
+	case "ClusterEvent.snapshot":
+		if e.ComplexityRoot.ClusterEvent.Snapshot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterEvent.Snapshot(childComplexity), true
 
 	case "DataSource.category":
 		if e.ComplexityRoot.DataSource.Category == nil {
@@ -471,6 +597,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DataSourceEdge.Node(childComplexity), true
 
+	case "DataSourceEvent.cursor":
+		if e.ComplexityRoot.DataSourceEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSourceEvent.Cursor(childComplexity), true
+	case "DataSourceEvent.dataSource":
+		if e.ComplexityRoot.DataSourceEvent.DataSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSourceEvent.DataSource(childComplexity), true
+	case "DataSourceEvent.dataSourceId":
+		if e.ComplexityRoot.DataSourceEvent.DataSourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSourceEvent.DataSourceID(childComplexity), true
+	case "DataSourceEvent.kind":
+		if e.ComplexityRoot.DataSourceEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSourceEvent.Kind(childComplexity), true
+	case "DataSourceEvent.occurredAt":
+		if e.ComplexityRoot.DataSourceEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSourceEvent.OccurredAt(childComplexity), true
+
 	case "DiscoveredFile.discoveredAt":
 		if e.ComplexityRoot.DiscoveredFile.DiscoveredAt == nil {
 			break
@@ -563,6 +720,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DiscoveredFileEdge.Node(childComplexity), true
+
+	case "DiscoverySummary.bytes":
+		if e.ComplexityRoot.DiscoverySummary.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoverySummary.Bytes(childComplexity), true
+	case "DiscoverySummary.files":
+		if e.ComplexityRoot.DiscoverySummary.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoverySummary.Files(childComplexity), true
+	case "DiscoverySummary.records":
+		if e.ComplexityRoot.DiscoverySummary.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoverySummary.Records(childComplexity), true
+	case "DiscoverySummary.runId":
+		if e.ComplexityRoot.DiscoverySummary.RunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoverySummary.RunID(childComplexity), true
 
 	case "FileTotals.bytes":
 		if e.ComplexityRoot.FileTotals.Bytes == nil {
@@ -995,6 +1177,89 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Schedule.Upcoming(childComplexity, args["n"].(*int)), true
 
+	case "ScheduleEvent.cursor":
+		if e.ComplexityRoot.ScheduleEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.Cursor(childComplexity), true
+	case "ScheduleEvent.dataSourceId":
+		if e.ComplexityRoot.ScheduleEvent.DataSourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.DataSourceID(childComplexity), true
+	case "ScheduleEvent.files":
+		if e.ComplexityRoot.ScheduleEvent.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.Files(childComplexity), true
+	case "ScheduleEvent.kind":
+		if e.ComplexityRoot.ScheduleEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.Kind(childComplexity), true
+	case "ScheduleEvent.nextRunAt":
+		if e.ComplexityRoot.ScheduleEvent.NextRunAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.NextRunAt(childComplexity), true
+	case "ScheduleEvent.occurredAt":
+		if e.ComplexityRoot.ScheduleEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.OccurredAt(childComplexity), true
+	case "ScheduleEvent.paused":
+		if e.ComplexityRoot.ScheduleEvent.Paused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.Paused(childComplexity), true
+	case "ScheduleEvent.run":
+		if e.ComplexityRoot.ScheduleEvent.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduleEvent.Run(childComplexity), true
+
+	case "Subscription.clusterEvents":
+		if e.ComplexityRoot.Subscription.ClusterEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_clusterEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClusterEvents(childComplexity, args["after"].(*string)), true
+	case "Subscription.dataSourceEvents":
+		if e.ComplexityRoot.Subscription.DataSourceEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_dataSourceEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DataSourceEvents(childComplexity, args["after"].(*string)), true
+	case "Subscription.scheduleEvents":
+		if e.ComplexityRoot.Subscription.ScheduleEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_scheduleEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ScheduleEvents(childComplexity, args["dataSourceIds"].([]string), args["after"].(*string)), true
+
 	}
 	return 0, false
 }
@@ -1051,6 +1316,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1205,6 +1487,109 @@ extend type Mutation {
   updateDataSource(id: ID!, input: UpdateDataSourceInput!, expectedVersion: Int): DataSource!
   "Deletes a datasource and returns its id. Its history is kept."
   deleteDataSource(id: ID!, expectedVersion: Int): ID!
+}
+`, BuiltIn: false},
+	{Name: "../schema/events.graphqls", Input: `# Live status. Subscriptions work on every replica, over WebSocket
+# (graphql-transport-ws and the legacy graphql-ws) and server-sent events
+# (graphql-sse, distinct connections mode).
+#
+# Every event has a cursor. Pass the last one you got as ` + "`" + `after` + "`" + ` to resume:
+# you get everything since, from the event log, then live events, with no
+# gap and no duplicate. Without ` + "`" + `after` + "`" + `, a subscription starts with SNAPSHOT
+# events that describe the current state, then live events.
+#
+# A stream can end with an error that carries ` + "`" + `extensions.cursor` + "`" + `, the
+# cursor to resume from: SLOW_CONSUMER (the client fell too far behind) or
+# REPLICA_SHUTTING_DOWN (reconnect, to any replica). A cursor older than the
+# event retention (7 days by default) fails with CURSOR_EXPIRED.
+
+extend type Subscription {
+  "Runs, schedule changes and discovery results; all datasources, or those listed."
+  scheduleEvents(dataSourceIds: [ID!], after: String): ScheduleEvent!
+  "Datasources created, updated and deleted."
+  dataSourceEvents(after: String): DataSourceEvent!
+  "Leaders elected and lost, replicas joined and left, as etcd orders them."
+  clusterEvents(after: String): ClusterEvent!
+}
+
+enum ScheduleEventKind {
+  "The current state of one schedule: nextRunAt, paused, and its last run."
+  SNAPSHOT
+  RUN_SCHEDULED
+  RUN_STARTED
+  RUN_RETRYING
+  RUN_SUCCEEDED
+  RUN_FAILED
+  RUN_SKIPPED
+  RUN_MISSED
+  RUN_CANCELLED
+  SCHEDULE_PAUSED
+  SCHEDULE_RESUMED
+  "The leader planned the next slot (nextRunAt)."
+  SCHEDULE_NEXT_RUN
+  "A run found new files (files); follows its RUN_SUCCEEDED."
+  FILES_DISCOVERED
+}
+
+type ScheduleEvent {
+  cursor: String!
+  kind: ScheduleEventKind!
+  occurredAt: Time!
+  dataSourceId: ID!
+  "RUN_*: the run as the change left it. SNAPSHOT: the last run that started, if any."
+  run: Run
+  "SCHEDULE_NEXT_RUN and SNAPSHOT: the next planned slot; null if none is planned."
+  nextRunAt: Time
+  "SCHEDULE_PAUSED, SCHEDULE_RESUMED and SNAPSHOT: whether the schedule is paused."
+  paused: Boolean
+  "FILES_DISCOVERED: what the run found."
+  files: DiscoverySummary
+}
+
+"What one run discovered."
+type DiscoverySummary {
+  runId: ID!
+  files: Int!
+  bytes: Int64!
+  records: Int64!
+}
+
+enum DataSourceEventKind {
+  "A live datasource as it is now."
+  SNAPSHOT
+  DATASOURCE_CREATED
+  DATASOURCE_UPDATED
+  DATASOURCE_DELETED
+}
+
+type DataSourceEvent {
+  cursor: String!
+  kind: DataSourceEventKind!
+  occurredAt: Time!
+  dataSourceId: ID!
+  "The datasource as the change left it (for DATASOURCE_DELETED, as it was)."
+  dataSource: DataSource!
+}
+
+enum ClusterEventKind {
+  LEADER_ELECTED
+  LEADER_LOST
+  REPLICA_JOINED
+  REPLICA_LEFT
+}
+
+type ClusterEvent {
+  "An etcd revision: resumable while etcd keeps its history."
+  cursor: String!
+  kind: ClusterEventKind!
+  "When this replica saw the change (etcd keeps no time)."
+  occurredAt: Time!
+  "True for the events that describe the state a subscription started from."
+  snapshot: Boolean!
+  replicaId: String!
+  address: String!
+  "Leader events: the leader's fencing epoch."
+  epoch: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/file.graphqls", Input: `"A 64-bit integer, as a JSON number: file sizes and totals."
@@ -1449,7 +1834,8 @@ extend type Query {
 	{Name: "../schema/schema.graphqls", Input: `# EZ Platform GraphQL API.
 #
 # Errors carry extensions.code (VALIDATION, NAME_TAKEN, NOT_FOUND,
-# VERSION_CONFLICT, INVALID_CURSOR, INTERNAL, and gqlgen's
+# VERSION_CONFLICT, INVALID_CURSOR, CURSOR_EXPIRED, SLOW_CONSUMER,
+# REPLICA_SHUTTING_DOWN, INTERNAL, and gqlgen's
 # GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED / COMPLEXITY_LIMIT_EXCEEDED)
 # and, when one input field is at fault, extensions.field (for example
 # "input.schedule.cron").
@@ -1460,11 +1846,14 @@ scalar Time
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 type Query
 
 type Mutation
+
+type Subscription
 
 "Relay page information."
 type PageInfo {
@@ -1501,6 +1890,26 @@ func (ec *executionContext) childFields_Cluster(ctx context.Context, field graph
 		return ec.fieldContext_Cluster_replicas(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Cluster", field.Name)
+}
+
+func (ec *executionContext) childFields_ClusterEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ClusterEvent_cursor(ctx, field)
+	case "kind":
+		return ec.fieldContext_ClusterEvent_kind(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_ClusterEvent_occurredAt(ctx, field)
+	case "snapshot":
+		return ec.fieldContext_ClusterEvent_snapshot(ctx, field)
+	case "replicaId":
+		return ec.fieldContext_ClusterEvent_replicaId(ctx, field)
+	case "address":
+		return ec.fieldContext_ClusterEvent_address(ctx, field)
+	case "epoch":
+		return ec.fieldContext_ClusterEvent_epoch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClusterEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_DataSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1571,6 +1980,22 @@ func (ec *executionContext) childFields_DataSourceEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type DataSourceEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DataSourceEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DataSourceEvent_cursor(ctx, field)
+	case "kind":
+		return ec.fieldContext_DataSourceEvent_kind(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_DataSourceEvent_occurredAt(ctx, field)
+	case "dataSourceId":
+		return ec.fieldContext_DataSourceEvent_dataSourceId(ctx, field)
+	case "dataSource":
+		return ec.fieldContext_DataSourceEvent_dataSource(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataSourceEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_DiscoveredFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1617,6 +2042,20 @@ func (ec *executionContext) childFields_DiscoveredFileEdge(ctx context.Context, 
 		return ec.fieldContext_DiscoveredFileEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DiscoveredFileEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscoverySummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "runId":
+		return ec.fieldContext_DiscoverySummary_runId(ctx, field)
+	case "files":
+		return ec.fieldContext_DiscoverySummary_files(ctx, field)
+	case "bytes":
+		return ec.fieldContext_DiscoverySummary_bytes(ctx, field)
+	case "records":
+		return ec.fieldContext_DiscoverySummary_records(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscoverySummary", field.Name)
 }
 
 func (ec *executionContext) childFields_FileTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1763,6 +2202,28 @@ func (ec *executionContext) childFields_Schedule(ctx context.Context, field grap
 		return ec.fieldContext_Schedule_upcoming(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Schedule", field.Name)
+}
+
+func (ec *executionContext) childFields_ScheduleEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ScheduleEvent_cursor(ctx, field)
+	case "kind":
+		return ec.fieldContext_ScheduleEvent_kind(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_ScheduleEvent_occurredAt(ctx, field)
+	case "dataSourceId":
+		return ec.fieldContext_ScheduleEvent_dataSourceId(ctx, field)
+	case "run":
+		return ec.fieldContext_ScheduleEvent_run(ctx, field)
+	case "nextRunAt":
+		return ec.fieldContext_ScheduleEvent_nextRunAt(ctx, field)
+	case "paused":
+		return ec.fieldContext_ScheduleEvent_paused(ctx, field)
+	case "files":
+		return ec.fieldContext_ScheduleEvent_files(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScheduleEvent", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2195,6 +2656,56 @@ func (ec *executionContext) field_Schedule_upcoming_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_clusterEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_dataSourceEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_scheduleEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dataSourceIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dataSourceIds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2400,6 +2911,167 @@ func (ec *executionContext) fieldContext_Cluster_replicas(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ClusterEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterEvent().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _ClusterEvent_kind(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterEvent().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ClusterEventKind) graphql.Marshaler {
+			return ec.marshalNClusterEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐClusterEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, true, true, "ClusterEventKind")
+}
+
+func (ec *executionContext) _ClusterEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterEvent().OccurredAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ClusterEvent_snapshot(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_snapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snapshot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_snapshot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ClusterEvent_replicaId(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_replicaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterEvent().ReplicaID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_replicaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _ClusterEvent_address(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterEvent().Address(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _ClusterEvent_epoch(ctx context.Context, field graphql.CollectedField, obj *scheduler.ClusterEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterEvent_epoch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterEvent().Epoch(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterEvent_epoch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterEvent", field, true, true, "String")
 }
 
 func (ec *executionContext) _DataSource_id(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
@@ -3064,6 +3736,130 @@ func (ec *executionContext) fieldContext_DataSourceEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _DataSourceEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSourceEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataSourceEvent().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSourceEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSourceEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataSourceEvent_kind(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSourceEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataSourceEvent().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DataSourceEventKind) graphql.Marshaler {
+			return ec.marshalNDataSourceEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDataSourceEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSourceEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSourceEvent", field, true, true, "DataSourceEventKind")
+}
+
+func (ec *executionContext) _DataSourceEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSourceEvent_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSourceEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSourceEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSourceEvent_dataSourceId(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSourceEvent_dataSourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataSourceEvent().DataSourceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSourceEvent_dataSourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSourceEvent", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DataSourceEvent_dataSource(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSourceEvent_dataSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataSourceEvent().DataSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataSource) graphql.Marshaler {
+			return ec.marshalNDataSource2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDataSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSourceEvent_dataSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataSourceEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DiscoveredFile_id(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3434,6 +4230,98 @@ func (ec *executionContext) fieldContext_DiscoveredFileEdge_node(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DiscoverySummary_runId(ctx context.Context, field graphql.CollectedField, obj *store.FilesSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoverySummary_runId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DiscoverySummary().RunID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoverySummary_runId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoverySummary", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DiscoverySummary_files(ctx context.Context, field graphql.CollectedField, obj *store.FilesSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoverySummary_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Files, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoverySummary_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoverySummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DiscoverySummary_bytes(ctx context.Context, field graphql.CollectedField, obj *store.FilesSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoverySummary_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoverySummary_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoverySummary", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _DiscoverySummary_records(ctx context.Context, field graphql.CollectedField, obj *store.FilesSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoverySummary_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoverySummary_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoverySummary", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _FileTotals_files(ctx context.Context, field graphql.CollectedField, obj *model.FileTotals) (ret graphql.Marshaler) {
@@ -5198,6 +6086,340 @@ func (ec *executionContext) fieldContext_Schedule_upcoming(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _ScheduleEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduleEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _ScheduleEvent_kind(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScheduleEventKind) graphql.Marshaler {
+			return ec.marshalNScheduleEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐScheduleEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduleEvent", field, true, true, "ScheduleEventKind")
+}
+
+func (ec *executionContext) _ScheduleEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduleEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScheduleEvent_dataSourceId(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_dataSourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().DataSourceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_dataSourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduleEvent", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ScheduleEvent_run(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().Run(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Run) graphql.Marshaler {
+			return ec.marshalORun2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScheduleEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScheduleEvent_nextRunAt(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_nextRunAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().NextRunAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_nextRunAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduleEvent", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ScheduleEvent_paused(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_paused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().Paused(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_paused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduleEvent", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ScheduleEvent_files(ctx context.Context, field graphql.CollectedField, obj *hub.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduleEvent_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduleEvent().Files(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.FilesSummary) graphql.Marshaler {
+			return ec.marshalODiscoverySummary2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐFilesSummary(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduleEvent_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScheduleEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscoverySummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_scheduleEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_scheduleEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ScheduleEvents(ctx, fc.Args["dataSourceIds"].([]string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Message) graphql.Marshaler {
+			return ec.marshalNScheduleEvent2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋhubᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_scheduleEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScheduleEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_scheduleEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_dataSourceEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_dataSourceEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().DataSourceEvents(ctx, fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Message) graphql.Marshaler {
+			return ec.marshalNDataSourceEvent2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋhubᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_dataSourceEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSourceEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_dataSourceEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_clusterEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_clusterEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClusterEvents(ctx, fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scheduler.ClusterEvent) graphql.Marshaler {
+			return ec.marshalNClusterEvent2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋschedulerᚐClusterEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_clusterEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClusterEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_clusterEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6728,6 +7950,75 @@ func (ec *executionContext) _Cluster(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var clusterEventImplementors = []string{"ClusterEvent"}
+
+func (ec *executionContext) _ClusterEvent(ctx context.Context, sel ast.SelectionSet, obj *scheduler.ClusterEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clusterEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClusterEvent")
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterEvent_cursor(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterEvent_kind(ctx, field, obj)
+				})
+		case "occurredAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterEvent_occurredAt(ctx, field, obj)
+				})
+		case "snapshot":
+			out.Values[i] = ec._ClusterEvent_snapshot(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replicaId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterEvent_replicaId(ctx, field, obj)
+				})
+		case "address":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterEvent_address(ctx, field, obj)
+				})
+		case "epoch":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterEvent_epoch(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dataSourceImplementors = []string{"DataSource"}
 
 func (ec *executionContext) _DataSource(ctx context.Context, sel ast.SelectionSet, obj *model.DataSource) graphql.Marshaler {
@@ -6940,6 +8231,63 @@ func (ec *executionContext) _DataSourceEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var dataSourceEventImplementors = []string{"DataSourceEvent"}
+
+func (ec *executionContext) _DataSourceEvent(ctx context.Context, sel ast.SelectionSet, obj *hub.Message) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataSourceEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataSourceEvent")
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSourceEvent_cursor(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSourceEvent_kind(ctx, field, obj)
+				})
+		case "occurredAt":
+			out.Values[i] = ec._DataSourceEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataSourceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSourceEvent_dataSourceId(ctx, field, obj)
+				})
+		case "dataSource":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSourceEvent_dataSource(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var discoveredFileImplementors = []string{"DiscoveredFile"}
 
 func (ec *executionContext) _DiscoveredFile(ctx context.Context, sel ast.SelectionSet, obj *store.DiscoveredFile) graphql.Marshaler {
@@ -7088,6 +8436,55 @@ func (ec *executionContext) _DiscoveredFileEdge(ctx context.Context, sel ast.Sel
 			out.Values[i] = ec._DiscoveredFileEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discoverySummaryImplementors = []string{"DiscoverySummary"}
+
+func (ec *executionContext) _DiscoverySummary(ctx context.Context, sel ast.SelectionSet, obj *store.FilesSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discoverySummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscoverySummary")
+		case "runId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscoverySummary_runId(ctx, field, obj)
+				})
+		case "files":
+			out.Values[i] = ec._DiscoverySummary_files(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bytes":
+			out.Values[i] = ec._DiscoverySummary_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "records":
+			out.Values[i] = ec._DiscoverySummary_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -7743,6 +9140,105 @@ func (ec *executionContext) _Schedule(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var scheduleEventImplementors = []string{"ScheduleEvent"}
+
+func (ec *executionContext) _ScheduleEvent(ctx context.Context, sel ast.SelectionSet, obj *hub.Message) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scheduleEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScheduleEvent")
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_cursor(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_kind(ctx, field, obj)
+				})
+		case "occurredAt":
+			out.Values[i] = ec._ScheduleEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataSourceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_dataSourceId(ctx, field, obj)
+				})
+		case "run":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_run(ctx, field, obj)
+				})
+		case "nextRunAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_nextRunAt(ctx, field, obj)
+				})
+		case "paused":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_paused(ctx, field, obj)
+				})
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScheduleEvent_files(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "scheduleEvents":
+		return ec._Subscription_scheduleEvents(ctx, fields[0])
+	case "dataSourceEvents":
+		return ec._Subscription_dataSourceEvents(ctx, fields[0])
+	case "clusterEvents":
+		return ec._Subscription_clusterEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -8147,6 +9643,24 @@ func (ec *executionContext) marshalNCluster2ᚖgithubᚗcomᚋezplatformᚋezpla
 	return ec._Cluster(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNClusterEvent2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋschedulerᚐClusterEvent(ctx context.Context, sel ast.SelectionSet, v *scheduler.ClusterEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClusterEvent!")
+		return graphql.Null
+	}
+	return ec._ClusterEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNClusterEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐClusterEventKind(ctx context.Context, v any) (model.ClusterEventKind, error) {
+	var res model.ClusterEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClusterEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐClusterEventKind(ctx context.Context, sel ast.SelectionSet, v model.ClusterEventKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateDataSourceInput2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐCreateDataSourceInput(ctx context.Context, v any) (model.CreateDataSourceInput, error) {
 	res, err := ec.unmarshalInputCreateDataSourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8186,6 +9700,24 @@ func (ec *executionContext) marshalNDataSourceEdge2ᚕgithubᚗcomᚋezplatform�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNDataSourceEvent2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋhubᚐMessage(ctx context.Context, sel ast.SelectionSet, v *hub.Message) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataSourceEvent!")
+		return graphql.Null
+	}
+	return ec._DataSourceEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDataSourceEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDataSourceEventKind(ctx context.Context, v any) (model.DataSourceEventKind, error) {
+	var res model.DataSourceEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataSourceEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐDataSourceEventKind(ctx context.Context, sel ast.SelectionSet, v model.DataSourceEventKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNDiscoveredFile2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐDiscoveredFile(ctx context.Context, sel ast.SelectionSet, v *store.DiscoveredFile) graphql.Marshaler {
@@ -8394,6 +9926,24 @@ func (ec *executionContext) marshalNSchedule2ᚖgithubᚗcomᚋezplatformᚋezpl
 		return graphql.Null
 	}
 	return ec._Schedule(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScheduleEvent2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋhubᚐMessage(ctx context.Context, sel ast.SelectionSet, v *hub.Message) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScheduleEvent!")
+		return graphql.Null
+	}
+	return ec._ScheduleEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScheduleEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐScheduleEventKind(ctx context.Context, v any) (model.ScheduleEventKind, error) {
+	var res model.ScheduleEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScheduleEventKind2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐScheduleEventKind(ctx context.Context, sel ast.SelectionSet, v model.ScheduleEventKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNScheduleInput2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐScheduleInput(ctx context.Context, v any) (*model.ScheduleInput, error) {
@@ -8658,6 +10208,48 @@ func (ec *executionContext) marshalODataSource2ᚖgithubᚗcomᚋezplatformᚋez
 		return graphql.Null
 	}
 	return ec._DataSource(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODiscoverySummary2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐFilesSummary(ctx context.Context, sel ast.SelectionSet, v *store.FilesSummary) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DiscoverySummary(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -28,8 +28,9 @@ type Limits struct {
 // DefaultLimits suit the API's own clients with a wide margin.
 var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12}
 
-// NewHandler returns the /graphql HTTP handler.
-func NewHandler(r *Resolver, limits Limits) http.Handler {
+// NewHandler returns the /graphql HTTP handler: queries and mutations over
+// GET and POST, subscriptions over WebSocket and SSE.
+func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	if r.Logger == nil {
 		r.Logger = slog.Default()
 	}
@@ -48,14 +49,18 @@ func NewHandler(r *Resolver, limits Limits) http.Handler {
 	}
 
 	srv := handler.New(NewExecutableSchema(cfg))
+	for _, t := range live.transports() {
+		srv.AddTransport(t)
+	}
 	srv.AddTransport(httpTransport{maxBodyBytes: limits.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.Use(depthLimit{max: limits.MaxDepth})
+	srv.Use(streamEnds{logger: r.Logger})
 	srv.SetErrorPresenter(errorPresenter(r.Logger))
 	srv.SetRecoverFunc(recoverFunc(r.Logger))
-	return withLoaders(r.Store, srv)
+	return live.wrap(withLoaders(r.Store, srv))
 }
 
 // depthLimit refuses operations nested deeper than max. Introspection is

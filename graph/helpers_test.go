@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/scheduler"
@@ -24,8 +26,11 @@ import (
 
 type testBundle struct {
 	server    *httptest.Server
+	handler   http.Handler
 	store     *store.Store
 	scheduler *scheduler.Scheduler
+	hub       *hub.Hub
+	drain     context.CancelFunc // closes WebSockets as a shutdown does
 	prefix    string
 	dbURL     string
 	root      string // the data root
@@ -52,16 +57,34 @@ func setupWithLimits(t testing.TB, limits graph.Limits) *testBundle {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, err)
-	h := graph.NewHandler(&graph.Resolver{
+	events := hub.New(s, hub.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		events.Run(hubCtx)
+	}()
+	t.Cleanup(func() { stopHub(); <-hubDone })
+	drainCtx, drain := context.WithCancel(context.Background())
+	t.Cleanup(drain)
+	handler := graph.NewHandler(&graph.Resolver{
 		Store:     s,
 		Scheduler: sched,
+		Hub:       events,
 		Roots:     roots,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:       func() time.Time { return now },
-	}, limits)
-	srv := httptest.NewServer(h)
+	}, limits, graph.Live{Drain: drainCtx, AllowedOrigins: []string{"trusted.example"},
+		ConnectionInit: func(ctx context.Context, payload map[string]any) (context.Context, error) {
+			if payload["token"] == "refused" {
+				return ctx, errors.New("invalid credentials")
+			}
+			return ctx, nil
+		}})
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &testBundle{server: srv, store: s, scheduler: sched, prefix: prefix, dbURL: dbURL, root: root, now: now}
+	return &testBundle{server: srv, handler: handler, store: s, scheduler: sched, hub: events, drain: drain,
+		prefix: prefix, dbURL: dbURL, root: root, now: now}
 }
 
 // gqlResponse is a GraphQL response body.

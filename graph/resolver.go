@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -17,6 +18,7 @@ import (
 type Resolver struct {
 	Store     *store.Store
 	Scheduler Scheduler
+	Hub       *hub.Hub
 	Roots     scheduler.Roots
 	Logger    *slog.Logger
 	// Now is the clock, replaceable in tests.
@@ -27,4 +29,5 @@ type Resolver struct {
 type Scheduler interface {
 	TriggerRun(ctx context.Context, dataSourceID uuid.UUID) (*store.Run, error)
 	Cluster(ctx context.Context) (*scheduler.ClusterInfo, error)
+	ClusterEvents(ctx context.Context, after *scheduler.ClusterCursor) (*scheduler.ClusterStream, error)
 }

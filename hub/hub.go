@@ -215,9 +215,17 @@ func (h *Hub) start(head store.EventCursor) {
 	h.changed = make(chan struct{})
 }
 
+// Drain ends every stream with ErrStopped, and every later one at once:
+// a replica that shuts down calls it first, so that its subscribers get
+// a cursor to resume from, on another replica, before connections close.
+func (h *Hub) Drain() { h.stop() }
+
 func (h *Hub) stop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.stopped {
+		return
+	}
 	h.stopped = true
 	close(h.changed)
 	h.changed = make(chan struct{})
@@ -285,6 +293,11 @@ func (h *Hub) offerLocked(s *subscription, m *Message) {
 func (h *Hub) register(s *subscription) store.EventCursor {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.stopped {
+		s.closeErr = ErrStopped
+		close(s.ch)
+		return h.pos
+	}
 	idx := h.subs[s.topic]
 	if s.dataSourceIDs == nil {
 		idx.all[s] = struct{}{}

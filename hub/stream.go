@@ -25,14 +25,21 @@ type SubscribeParams struct {
 // Stream is one subscription's ordered messages. C is closed when the
 // stream ends; Err then says why.
 type Stream struct {
-	C   <-chan *Message
-	err error
+	C    <-chan *Message
+	err  error
+	done chan struct{} // closed once err is set, before C
 }
 
-// Err returns nil if the stream ended because its context did, and
-// otherwise a *StreamError (resumable) or a database error. Call it only
-// after C is closed.
-func (s *Stream) Err() error { return s.err }
+// Err returns why the stream ended: nil if its context did (or it has not
+// ended), and otherwise a *StreamError (resumable) or a database error.
+func (s *Stream) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
 
 // subscription is a stream's registration in the hub: the live feed.
 type subscription struct {
@@ -65,10 +72,11 @@ func (h *Hub) Subscribe(ctx context.Context, params SubscribeParams) (*Stream, e
 		params.DataSourceIDs = slices.Compact(ids)
 	}
 	out := make(chan *Message)
-	st := &Stream{C: out}
+	st := &Stream{C: out, done: make(chan struct{})}
 	go func() {
 		defer close(out)
 		st.err = h.stream(ctx, params, out)
+		close(st.done)
 	}()
 	return st, nil
 }

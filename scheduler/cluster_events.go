@@ -71,12 +71,21 @@ type ClusterEvent struct {
 // ClusterStream is a subscription to cluster events. C is closed when it
 // ends; Err then says why (nil when its context ended).
 type ClusterStream struct {
-	C   <-chan ClusterEvent
-	err error
+	C    <-chan *ClusterEvent
+	err  error
+	done chan struct{} // closed once err is set, before C
 }
 
-// Err returns why the stream ended; call it after C is closed.
-func (s *ClusterStream) Err() error { return s.err }
+// Err returns why the stream ended: nil if its context did, or it has not
+// ended.
+func (s *ClusterStream) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
 
 // ClusterEvents streams leadership and membership changes from etcd, on any
 // replica. Without after, it starts with the current state (Snapshot
@@ -111,11 +120,11 @@ func (s *Scheduler) ClusterEvents(ctx context.Context, after *ClusterCursor) (*C
 		rev = resp.Header.Revision + 1
 	}
 
-	out := make(chan ClusterEvent)
-	st := &ClusterStream{C: out}
+	out := make(chan *ClusterEvent)
+	st := &ClusterStream{C: out, done: make(chan struct{})}
 	send := func(e ClusterEvent) bool {
 		select {
-		case out <- e:
+		case out <- &e:
 			return true
 		case <-ctx.Done():
 			return false
@@ -123,6 +132,7 @@ func (s *Scheduler) ClusterEvents(ctx context.Context, after *ClusterCursor) (*C
 	}
 	go func() {
 		defer close(out)
+		defer close(st.done)
 		if after == nil {
 			for _, e := range state.snapshot(resp.Header.Revision) {
 				if !send(e) {

@@ -11,7 +11,7 @@ import (
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 )
 
-func nextClusterEvent(t *testing.T, s *ClusterStream) ClusterEvent {
+func nextClusterEvent(t *testing.T, s *ClusterStream) *ClusterEvent {
 	t.Helper()
 	select {
 	case e, ok := <-s.C:
@@ -19,11 +19,11 @@ func nextClusterEvent(t *testing.T, s *ClusterStream) ClusterEvent {
 		return e
 	case <-time.After(30 * time.Second):
 		t.Fatal("no cluster event within 30 s")
-		return ClusterEvent{}
+		return nil
 	}
 }
 
-func describe(e ClusterEvent) string { return fmt.Sprintf("%s %s", e.Kind, e.Member.ReplicaID) }
+func describe(e *ClusterEvent) string { return fmt.Sprintf("%s %s", e.Kind, e.Member.ReplicaID) }
 
 // TestClusterEvents: a snapshot, then joins, a handover and a departure, as
 // any replica sees them; a cursor replays from etcd's history.

@@ -172,6 +172,9 @@ type ScheduleInput struct {
 	Paused        *bool          `json:"paused,omitempty"`
 }
 
+type Subscription struct {
+}
+
 // Fields left out (or null) keep their value. schedule, when given, replaces the whole schedule.
 type UpdateDataSourceInput struct {
 	Name           *string        `json:"name,omitempty"`
@@ -187,6 +190,125 @@ type UpdateDataSourceInput struct {
 	MinFileAge     *string        `json:"minFileAge,omitempty"`
 	HashFiles      *bool          `json:"hashFiles,omitempty"`
 	MaxFilesPerRun *int           `json:"maxFilesPerRun,omitempty"`
+}
+
+type ClusterEventKind string
+
+const (
+	ClusterEventKindLeaderElected ClusterEventKind = "LEADER_ELECTED"
+	ClusterEventKindLeaderLost    ClusterEventKind = "LEADER_LOST"
+	ClusterEventKindReplicaJoined ClusterEventKind = "REPLICA_JOINED"
+	ClusterEventKindReplicaLeft   ClusterEventKind = "REPLICA_LEFT"
+)
+
+var AllClusterEventKind = []ClusterEventKind{
+	ClusterEventKindLeaderElected,
+	ClusterEventKindLeaderLost,
+	ClusterEventKindReplicaJoined,
+	ClusterEventKindReplicaLeft,
+}
+
+func (e ClusterEventKind) IsValid() bool {
+	switch e {
+	case ClusterEventKindLeaderElected, ClusterEventKindLeaderLost, ClusterEventKindReplicaJoined, ClusterEventKindReplicaLeft:
+		return true
+	}
+	return false
+}
+
+func (e ClusterEventKind) String() string {
+	return string(e)
+}
+
+func (e *ClusterEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ClusterEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ClusterEventKind", str)
+	}
+	return nil
+}
+
+func (e ClusterEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ClusterEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ClusterEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DataSourceEventKind string
+
+const (
+	// A live datasource as it is now.
+	DataSourceEventKindSnapshot          DataSourceEventKind = "SNAPSHOT"
+	DataSourceEventKindDatasourceCreated DataSourceEventKind = "DATASOURCE_CREATED"
+	DataSourceEventKindDatasourceUpdated DataSourceEventKind = "DATASOURCE_UPDATED"
+	DataSourceEventKindDatasourceDeleted DataSourceEventKind = "DATASOURCE_DELETED"
+)
+
+var AllDataSourceEventKind = []DataSourceEventKind{
+	DataSourceEventKindSnapshot,
+	DataSourceEventKindDatasourceCreated,
+	DataSourceEventKindDatasourceUpdated,
+	DataSourceEventKindDatasourceDeleted,
+}
+
+func (e DataSourceEventKind) IsValid() bool {
+	switch e {
+	case DataSourceEventKindSnapshot, DataSourceEventKindDatasourceCreated, DataSourceEventKindDatasourceUpdated, DataSourceEventKindDatasourceDeleted:
+		return true
+	}
+	return false
+}
+
+func (e DataSourceEventKind) String() string {
+	return string(e)
+}
+
+func (e *DataSourceEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DataSourceEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DataSourceEventKind", str)
+	}
+	return nil
+}
+
+func (e DataSourceEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DataSourceEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DataSourceEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type FileFormat string
@@ -497,6 +619,86 @@ func (e *RunTrigger) UnmarshalJSON(b []byte) error {
 }
 
 func (e RunTrigger) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ScheduleEventKind string
+
+const (
+	// The current state of one schedule: nextRunAt, paused, and its last run.
+	ScheduleEventKindSnapshot        ScheduleEventKind = "SNAPSHOT"
+	ScheduleEventKindRunScheduled    ScheduleEventKind = "RUN_SCHEDULED"
+	ScheduleEventKindRunStarted      ScheduleEventKind = "RUN_STARTED"
+	ScheduleEventKindRunRetrying     ScheduleEventKind = "RUN_RETRYING"
+	ScheduleEventKindRunSucceeded    ScheduleEventKind = "RUN_SUCCEEDED"
+	ScheduleEventKindRunFailed       ScheduleEventKind = "RUN_FAILED"
+	ScheduleEventKindRunSkipped      ScheduleEventKind = "RUN_SKIPPED"
+	ScheduleEventKindRunMissed       ScheduleEventKind = "RUN_MISSED"
+	ScheduleEventKindRunCancelled    ScheduleEventKind = "RUN_CANCELLED"
+	ScheduleEventKindSchedulePaused  ScheduleEventKind = "SCHEDULE_PAUSED"
+	ScheduleEventKindScheduleResumed ScheduleEventKind = "SCHEDULE_RESUMED"
+	// The leader planned the next slot (nextRunAt).
+	ScheduleEventKindScheduleNextRun ScheduleEventKind = "SCHEDULE_NEXT_RUN"
+	// A run found new files (files); follows its RUN_SUCCEEDED.
+	ScheduleEventKindFilesDiscovered ScheduleEventKind = "FILES_DISCOVERED"
+)
+
+var AllScheduleEventKind = []ScheduleEventKind{
+	ScheduleEventKindSnapshot,
+	ScheduleEventKindRunScheduled,
+	ScheduleEventKindRunStarted,
+	ScheduleEventKindRunRetrying,
+	ScheduleEventKindRunSucceeded,
+	ScheduleEventKindRunFailed,
+	ScheduleEventKindRunSkipped,
+	ScheduleEventKindRunMissed,
+	ScheduleEventKindRunCancelled,
+	ScheduleEventKindSchedulePaused,
+	ScheduleEventKindScheduleResumed,
+	ScheduleEventKindScheduleNextRun,
+	ScheduleEventKindFilesDiscovered,
+}
+
+func (e ScheduleEventKind) IsValid() bool {
+	switch e {
+	case ScheduleEventKindSnapshot, ScheduleEventKindRunScheduled, ScheduleEventKindRunStarted, ScheduleEventKindRunRetrying, ScheduleEventKindRunSucceeded, ScheduleEventKindRunFailed, ScheduleEventKindRunSkipped, ScheduleEventKindRunMissed, ScheduleEventKindRunCancelled, ScheduleEventKindSchedulePaused, ScheduleEventKindScheduleResumed, ScheduleEventKindScheduleNextRun, ScheduleEventKindFilesDiscovered:
+		return true
+	}
+	return false
+}
+
+func (e ScheduleEventKind) String() string {
+	return string(e)
+}
+
+func (e *ScheduleEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScheduleEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScheduleEventKind", str)
+	}
+	return nil
+}
+
+func (e ScheduleEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScheduleEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScheduleEventKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

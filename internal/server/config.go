@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -23,6 +24,13 @@ type Config struct {
 	// SessionTTL is the etcd session TTL of the leader election (EZ_SESSION_TTL,
 	// default 5s, minimum 2s).
 	SessionTTL time.Duration
+	// EventRetention is how long events stay replayable by subscription
+	// cursors (EZ_EVENT_RETENTION, default 168h).
+	EventRetention time.Duration
+	// AllowedOrigins are the host patterns of pages on other origins that
+	// may subscribe over WebSocket (EZ_ALLOWED_ORIGINS, comma-separated,
+	// e.g. "app.example.com,*.example.org"). Same-origin always works.
+	AllowedOrigins []string
 	// Migrate applies pending migrations at start instead of refusing to run
 	// on a schema that is behind.
 	Migrate bool
@@ -45,7 +53,8 @@ const (
 )
 
 // ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
-// EZ_REPLICA_ID and EZ_DATA_ROOTS. Missing required values are reported
+// EZ_REPLICA_ID and EZ_DATA_ROOTS, and the optional EZ_SESSION_TTL,
+// EZ_EVENT_RETENTION and EZ_ALLOWED_ORIGINS. Missing required values are reported
 // together, so that one attempt shows everything to fix.
 func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 	cfg := &Config{
@@ -54,6 +63,7 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		HTTPAddr:        strings.TrimSpace(getenv("EZ_HTTP_ADDR")),
 		ReplicaID:       strings.TrimSpace(getenv("EZ_REPLICA_ID")),
 		ShutdownTimeout: DefaultShutdownTimeout,
+		AllowedOrigins:  splitList(getenv("EZ_ALLOWED_ORIGINS"), ","),
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = DefaultHTTPAddr
@@ -68,6 +78,18 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 			errs = append(errs, fmt.Errorf("EZ_SESSION_TTL: %q must be a duration of at least %s", ttl, scheduler.MinSessionTTL))
 		}
 		cfg.SessionTTL = d
+	}
+	if retention := strings.TrimSpace(getenv("EZ_EVENT_RETENTION")); retention != "" {
+		d, err := time.ParseDuration(retention)
+		if err != nil || d < time.Hour {
+			errs = append(errs, fmt.Errorf("EZ_EVENT_RETENTION: %q must be a duration of at least 1h, such as 168h", retention))
+		}
+		cfg.EventRetention = d
+	}
+	for _, pattern := range cfg.AllowedOrigins {
+		if _, err := path.Match(pattern, ""); err != nil {
+			errs = append(errs, fmt.Errorf("EZ_ALLOWED_ORIGINS: %q is not a valid host pattern: %w", pattern, err))
+		}
 	}
 	if cfg.DatabaseURL == "" {
 		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))

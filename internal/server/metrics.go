@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -65,3 +67,23 @@ func (r *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the underlying writer
 // (flushing, hijacking for WebSockets).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush streams server-sent events: gqlgen's SSE transport asserts
+// http.Flusher rather than use a ResponseController.
+func (r *statusRecorder) Flush() {
+	_ = http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Hijack hands a WebSocket its connection; a hijacked request reports 101.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
+
+// observeSubscribers exports the number of live subscriptions.
+func (m *metrics) observeSubscribers(count func() int) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ezplatform_subscriptions",
+		Help: "Live GraphQL subscriptions to schedule and datasource events on this replica.",
+	}, func() float64 { return float64(count()) }))
+}

@@ -16,6 +16,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 	"github.com/ezplatform/ezplatform/web"
@@ -46,6 +47,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics(), address: "http://" + ln.Addr().String()}
+	s.draining, s.drain = context.WithCancel(context.WithoutCancel(ctx))
 	httpServer := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -55,8 +57,15 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	defer func() {
-		// The scheduler first: a leader resigns at once, so that another
-		// replica takes over while this one drains its requests and jobs.
+		// Subscribers first: each stream ends with the cursor to resume
+		// from, and WebSockets close with 1001 so that clients reconnect
+		// to another replica. Then the scheduler: a leader resigns at once,
+		// so that another replica takes over while this one drains its
+		// requests and jobs.
+		if s.hub != nil {
+			s.hub.Drain()
+		}
+		s.drain()
 		if s.stopScheduler != nil {
 			s.stopScheduler()
 		}
@@ -64,6 +73,9 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		defer cancel()
 		if err := httpServer.Shutdown(shutdownCtx); err != nil {
 			logger.Warn("http shutdown did not finish cleanly", "error", err)
+		}
+		if s.stopHub != nil {
+			s.stopHub()
 		}
 		s.close()
 	}()
@@ -100,7 +112,13 @@ type replica struct {
 	// Set by start, before deps is published; read by close.
 	pool          *pgxpool.Pool
 	etcd          *clientv3.Client
+	hub           *hub.Hub
+	stopHub       func()
 	stopScheduler func()
+
+	// draining ends when the replica starts to shut down.
+	draining context.Context
+	drain    context.CancelFunc
 }
 
 // dependencies are what the handlers need once the replica is up.
@@ -135,6 +153,10 @@ func (s *replica) start(ctx context.Context) error {
 		s.logger.Warn("etcd is not reachable yet", "endpoints", s.cfg.EtcdEndpoints, "error", err)
 	}
 
+	planner := scheduler.DefaultPlannerOptions
+	if s.cfg.EventRetention > 0 {
+		planner.Retention.EventsMaxAge = s.cfg.EventRetention
+	}
 	sched, err := scheduler.New(scheduler.Config{
 		Store:      st,
 		Etcd:       s.etcd,
@@ -144,10 +166,20 @@ func (s *replica) start(ctx context.Context) error {
 		SessionTTL: s.cfg.SessionTTL,
 		Logger:     s.logger,
 		Registerer: s.metrics.registry,
+		Planner:    planner,
 	})
 	if err != nil {
 		return err
 	}
+	s.hub = hub.New(st, hub.Options{Logger: s.logger})
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		s.hub.Run(hubCtx)
+	}()
+	s.stopHub = func() { stopHub(); <-hubDone }
+	s.metrics.observeSubscribers(s.hub.Subscribers)
 	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -164,10 +196,11 @@ func (s *replica) start(ctx context.Context) error {
 		graphql: graph.NewHandler(&graph.Resolver{
 			Store:     st,
 			Scheduler: sched,
+			Hub:       s.hub,
 			Roots:     s.cfg.DataRoots,
 			Logger:    s.logger,
 			Now:       time.Now,
-		}, graph.DefaultLimits),
+		}, graph.DefaultLimits, graph.Live{AllowedOrigins: s.cfg.AllowedOrigins, Drain: s.draining}),
 	})
 	return nil
 }
