@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -29,6 +31,9 @@ func setup(t *testing.T, opts hub.Options) (*testBundle, context.Context) {
 	t.Helper()
 	st, url := pgtest.NewStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	if opts.Logger == nil {
+		opts.Logger = quietLogger()
+	}
 	h := hub.New(st, opts)
 	done := make(chan struct{})
 	go func() {
@@ -270,7 +275,7 @@ func TestStopEndsStreams(t *testing.T) {
 	t.Parallel()
 	st, _ := pgtest.NewStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	h := hub.New(st, hub.Options{})
+	h := hub.New(st, hub.Options{Logger: quietLogger()})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -317,3 +322,5 @@ func TestNoGoroutineLeak(t *testing.T) {
 	require.Equal(t, 0, b.hub.Subscribers())
 	goleak.VerifyNone(t, opt)
 }
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -1,0 +1,178 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/internal/etcdtest"
+	"github.com/ezplatform/ezplatform/internal/pgtest"
+	"github.com/ezplatform/ezplatform/internal/server"
+	"github.com/ezplatform/ezplatform/scheduler"
+)
+
+// startReplicas runs n replicas of one cluster (one database, one etcd)
+// until the test ends, and returns their base URLs.
+func startReplicas(t *testing.T, n int, root string) []string {
+	t.Helper()
+	dbURL := pgtest.NewDatabase(t)
+	roots, err := scheduler.NewRoots(root)
+	require.NoError(t, err)
+	var urls []string
+	for i := range n {
+		cfg := &server.Config{
+			DatabaseURL: dbURL, EtcdEndpoints: etcdtest.Endpoints(t), HTTPAddr: "127.0.0.1:0",
+			ReplicaID: string(rune('a' + i)), DataRoots: roots, ShutdownTimeout: 5 * time.Second,
+			SessionTTL: 2 * time.Second,
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan server.Ready, 1)
+		done := make(chan error, 1)
+		go func() { done <- server.Run(ctx, cfg, func(r server.Ready) { ready <- r }) }()
+		t.Cleanup(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+		select {
+		case r := <-ready:
+			urls = append(urls, r.BaseURL)
+		case err := <-done:
+			t.Fatalf("replica %s stopped: %v", cfg.ReplicaID, err)
+		case <-time.After(time.Minute):
+			t.Fatalf("replica %s did not start", cfg.ReplicaID)
+		}
+	}
+	return urls
+}
+
+func graphql(t *testing.T, base, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(t, err)
+	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var out struct {
+		Data   map[string]any `json:"data"`
+		Errors []any          `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal(data, &out), "%s", data)
+	require.Empty(t, out.Errors)
+	return out.Data
+}
+
+// subscribeWS opens a graphql-transport-ws subscription and returns a
+// function that reads its next result.
+func subscribeWS(t *testing.T, base, query string) func() map[string]any {
+	t.Helper()
+	ctx := t.Context()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.CloseNow() })
+	write := func(v any) {
+		data, err := json.Marshal(v)
+		require.NoError(t, err)
+		require.NoError(t, conn.Write(ctx, websocket.MessageText, data))
+	}
+	type message struct {
+		ID      string          `json:"id"`
+		Type    string          `json:"type"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	read := func() message {
+		readCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		for {
+			_, data, err := conn.Read(readCtx)
+			require.NoError(t, err)
+			var m message
+			require.NoError(t, json.Unmarshal(data, &m))
+			if m.Type == "ping" {
+				write(map[string]any{"type": "pong"})
+				continue
+			}
+			return m
+		}
+	}
+	write(map[string]any{"type": "connection_init"})
+	require.Equal(t, "connection_ack", read().Type)
+	write(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query}})
+	return func() map[string]any {
+		m := read()
+		require.Equal(t, "next", m.Type, "%s", m.Payload)
+		var result struct {
+			Data map[string]any `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(m.Payload, &result))
+		return result.Data
+	}
+}
+
+// TestCrossReplicaDelivery: a subscriber on replica b sees a datasource
+// created through replica c, and the runs of that datasource, whichever
+// replica works them.
+func TestCrossReplicaDelivery(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "inbox"), 0o755))
+	urls := startReplicas(t, 3, root)
+	a, b, c := urls[0], urls[1], urls[2]
+
+	dataSources := subscribeWS(t, b, `subscription { dataSourceEvents(after: "0:0") { kind dataSourceId dataSource { name } } }`)
+	created := graphql(t, c, `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { id } }`,
+		map[string]any{"input": map[string]any{
+			"name": "cross", "path": filepath.Join(root, "inbox"), "filePattern": "*.csv",
+			"schedule": map[string]any{"interval": "1h"},
+		}})["createDataSource"].(map[string]any)
+	id := created["id"].(string)
+	event := dataSources()["dataSourceEvents"].(map[string]any)
+	require.Equal(t, "DATASOURCE_CREATED", event["kind"])
+	require.Equal(t, id, event["dataSourceId"])
+	require.Equal(t, "cross", event["dataSource"].(map[string]any)["name"])
+
+	// Runs are worked by whichever replica's River client gets them.
+	// Trigger them through a until one is worked by a replica other than
+	// b; b's subscriber must see each run start and succeed.
+	schedule := subscribeWS(t, b, `subscription { scheduleEvents(dataSourceIds: ["`+id+`"], after: "0:0") {
+		kind run { id status replicaId } } }`)
+	workers := map[string]bool{}
+	for attempt := 0; attempt < 20 && !hasOtherThan(workers, "b"); attempt++ {
+		run := graphql(t, a, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, map[string]any{"id": id})["triggerRun"].(map[string]any)
+		seen := map[string]bool{}
+		for !seen["RUN_SUCCEEDED"] {
+			e := schedule()["scheduleEvents"].(map[string]any)
+			r, _ := e["run"].(map[string]any)
+			if r == nil || r["id"] != run["id"] {
+				continue
+			}
+			seen[e["kind"].(string)] = true
+			if e["kind"] == "RUN_SUCCEEDED" {
+				workers[r["replicaId"].(string)] = true
+			}
+		}
+		require.True(t, seen["RUN_STARTED"], "b saw the run start")
+		time.Sleep(1100 * time.Millisecond) // a manual run's slot is the current second
+	}
+	require.True(t, hasOtherThan(workers, "b"), "runs were worked by %v only", workers)
+}
+
+func hasOtherThan(set map[string]bool, id string) bool {
+	for k := range set {
+		if k != id {
+			return true
+		}
+	}
+	return false
+}
