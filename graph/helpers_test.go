@@ -44,6 +44,13 @@ func setup(t testing.TB) *testBundle {
 
 func setupWithLimits(t testing.TB, limits graph.Limits) *testBundle {
 	t.Helper()
+	return setupWith(t, limits, graph.Live{})
+}
+
+// setupWith builds the stack with limits and the streaming settings of
+// live; drain, origins and the connection_init hook are the test's own.
+func setupWith(t testing.TB, limits graph.Limits, live graph.Live) *testBundle {
+	t.Helper()
 	s, dbURL := pgtest.NewStore(t)
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "sales"), 0o755))
@@ -74,7 +81,7 @@ func setupWithLimits(t testing.TB, limits graph.Limits) *testBundle {
 		Roots:     roots,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:       func() time.Time { return now },
-	}, limits, graph.Live{Drain: drainCtx, AllowedOrigins: []string{"trusted.example"},
+	}, limits, graph.Live{Drain: drainCtx, AllowedOrigins: []string{"trusted.example"}, KeepAlive: live.KeepAlive,
 		ConnectionInit: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			if payload["token"] == "refused" {
 				return ctx, errors.New("invalid credentials")

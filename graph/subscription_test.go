@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,9 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/store"
 )
 
 // wsMessage is a message of either WebSocket subprotocol.
@@ -382,6 +386,7 @@ func TestSubscribeRefusals(t *testing.T) {
 		"TooManyIDs":       {scheduleEventsSub, map[string]any{"ids": manyIDs(1001)}, "VALIDATION", "dataSourceIds"},
 		"BadClusterCursor": {`subscription { clusterEvents(after: "1:2") { kind } }`, nil, "INVALID_CURSOR", "after"},
 		"OldClusterCursor": {`subscription { clusterEvents(after: "etcd-999999999-0") { kind } }`, nil, "CURSOR_EXPIRED", "after"},
+		"PrunedCursor":     {dataSourceEventsSub, map[string]any{"after": prunedCursor(t, b)}, "CURSOR_EXPIRED", "after"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			errs := ws(t, tc.query, tc.vars)
@@ -396,4 +401,70 @@ func manyIDs(n int) []string {
 		ids[i] = fmt.Sprintf("00000000-0000-0000-0000-%012d", i)
 	}
 	return ids
+}
+
+// TestDeadPeerIsClosed: a graphql-transport-ws client that stops answering
+// pings is closed after two intervals.
+func TestDeadPeerIsClosed(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, graph.DefaultLimits, graph.Live{KeepAlive: 100 * time.Millisecond})
+
+	dead, _, err := dialWS(t, b, "graphql-transport-ws", nil)
+	require.NoError(t, err)
+	dead.send(wsMessage{Type: "connection_init"})
+	dead.mustRead("connection_ack")
+
+	// The dead peer reads (so TCP flows) but never answers a ping.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pings := 0
+	for {
+		_, data, err := dead.conn.Read(ctx)
+		if err != nil {
+			require.NotErrorIs(t, err, context.DeadlineExceeded, "the server never closed the dead peer")
+			break
+		}
+		if strings.Contains(string(data), `"ping"`) {
+			pings++
+		}
+	}
+	require.GreaterOrEqual(t, pings, 1)
+
+	// A peer that answers pings (read does) outlives many intervals.
+	alive, _, err := dialWS(t, b, "graphql-transport-ws", nil)
+	require.NoError(t, err)
+	alive.send(wsMessage{Type: "connection_init"})
+	alive.mustRead("connection_ack")
+	alive.subscribe("1", "subscribe", dataSourceEventsSub, nil)
+	go func() {
+		time.Sleep(time.Second) // ten ping intervals
+		_, _ = b.store.DataSourceCreate(context.Background(), &store.DataSourceCreateParams{ // the read below checks it
+			Name: "still-alive", Path: filepath.Join(b.root, "sales"), FilePattern: "*.csv", Enabled: true,
+			Schedule: store.Schedule{Interval: time.Hour, Timezone: "UTC", MisfirePolicy: "FIRE_ONCE", OverlapPolicy: "SKIP"},
+		})
+	}()
+	m := alive.mustRead("next")
+	require.Equal(t, "1", m.ID)
+	require.Equal(t, "DATASOURCE_CREATED", decodeEvent(t, m.Payload, "dataSourceEvents").Kind)
+}
+
+// prunedCursor returns the cursor of an event that retention has pruned.
+func prunedCursor(t *testing.T, b *testBundle) string {
+	t.Helper()
+	b.create(t, "pruned-1")
+	b.create(t, "pruned-2")
+	var events []*store.Event
+	require.Eventually(t, func() bool {
+		var more bool
+		var err error
+		events, more, err = b.store.EventList(t.Context(), &store.EventListParams{})
+		require.NoError(t, err)
+		return !more && len(events) >= 2
+	}, 30*time.Second, 10*time.Millisecond)
+	_, err := b.store.PruneHistory(t.Context(), &store.RetentionParams{
+		RunsOlderThan: time.Unix(0, 0), RunsPerDataSource: 1 << 30, Batch: 1,
+		EventsOlderThan: events[0].OccurredAt.Add(time.Microsecond),
+	})
+	require.NoError(t, err)
+	return events[0].Cursor.String()
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,7 +51,9 @@ func (m *metrics) instrument(route string, next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		m.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		if !isStream(r) { // a subscription lasts as long as the client wants
+			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		}
 	})
 }
 
@@ -86,4 +89,9 @@ func (m *metrics) observeSubscribers(count func() int) {
 		Name: "ezplatform_subscriptions",
 		Help: "Live GraphQL subscriptions to schedule and datasource events on this replica.",
 	}, func() float64 { return float64(count()) }))
+}
+
+// isStream reports whether r opens a subscription stream (WebSocket or SSE).
+func isStream(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
