@@ -437,7 +437,7 @@ func TestDeadPeerIsClosed(t *testing.T) {
 	alive.mustRead("connection_ack")
 	alive.subscribe("1", "subscribe", dataSourceEventsSub, nil)
 	go func() {
-		time.Sleep(time.Second) // ten ping intervals
+		time.Sleep(time.Second)                                                              // ten ping intervals
 		_, _ = b.store.DataSourceCreate(context.Background(), &store.DataSourceCreateParams{ // the read below checks it
 			Name: "still-alive", Path: filepath.Join(b.root, "sales"), FilePattern: "*.csv", Enabled: true,
 			Schedule: store.Schedule{Interval: time.Hour, Timezone: "UTC", MisfirePolicy: "FIRE_ONCE", OverlapPolicy: "SKIP"},
