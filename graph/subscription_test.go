@@ -437,8 +437,9 @@ func TestDeadPeerIsClosed(t *testing.T) {
 	alive.mustRead("connection_ack")
 	alive.subscribe("1", "subscribe", dataSourceEventsSub, nil)
 	go func() {
-		time.Sleep(time.Second)                                                              // ten ping intervals
-		_, _ = b.store.DataSourceCreate(context.Background(), &store.DataSourceCreateParams{ // the read below checks it
+		// Ten ping intervals later; the read below checks the result.
+		time.Sleep(time.Second)
+		_, _ = b.store.DataSourceCreate(context.Background(), &store.DataSourceCreateParams{
 			Name: "still-alive", Path: filepath.Join(b.root, "sales"), FilePattern: "*.csv", Enabled: true,
 			Schedule: store.Schedule{Interval: time.Hour, Timezone: "UTC", MisfirePolicy: "FIRE_ONCE", OverlapPolicy: "SKIP"},
 		})
