@@ -469,3 +469,13 @@ func prunedCursor(t *testing.T, b *testBundle) string {
 	require.NoError(t, err)
 	return events[0].Cursor.String()
 }
+
+// TestSubscriptionOverPlainHTTP is refused with a pointer to the streams.
+func TestSubscriptionOverPlainHTTP(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	status, resp := b.post(t, dataSourceEventsSub, nil, nil)
+	require.Equal(t, http.StatusBadRequest, status)
+	e := requireCode(t, resp, "BAD_REQUEST", "")
+	require.Contains(t, e.Message, "text/event-stream")
+}

@@ -85,6 +85,11 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			fmt.Sprintf("a %s must be sent with POST; GET is for queries only", opCtx.Operation.Operation))
 		return
 	}
+	if opCtx.Operation.Operation == ast.Subscription {
+		writeRequestError(w, media, http.StatusBadRequest,
+			"a subscription needs a stream: open a WebSocket (graphql-transport-ws or graphql-ws), or POST with Accept: text/event-stream")
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeResponse(w, media, http.StatusOK, responses(ctx))
 }
