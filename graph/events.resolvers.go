@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/scheduler"
@@ -125,21 +123,11 @@ func (r *scheduleEventResolver) Files(ctx context.Context, obj *hub.Message) (*s
 
 // ScheduleEvents is the resolver for the scheduleEvents field.
 func (r *subscriptionResolver) ScheduleEvents(ctx context.Context, dataSourceIds []string, after *string) (<-chan *hub.Message, error) {
-	params := hub.SubscribeParams{Topic: hub.TopicSchedules}
-	if dataSourceIds != nil {
-		if len(dataSourceIds) > maxSubscribedDataSources {
-			return nil, newFieldError(CodeValidation, "dataSourceIds", "at most %d datasources per subscription; subscribe to all by leaving dataSourceIds out", maxSubscribedDataSources)
-		}
-		params.DataSourceIDs = make([]uuid.UUID, 0, len(dataSourceIds))
-		for _, raw := range dataSourceIds {
-			id, err := uuid.Parse(raw)
-			if err != nil {
-				return nil, newFieldError(CodeValidation, "dataSourceIds", "%q is not a datasource id (a UUID)", truncate(raw, 64))
-			}
-			params.DataSourceIDs = append(params.DataSourceIDs, id)
-		}
+	ids, err := parseDataSourceIDs(dataSourceIds)
+	if err != nil {
+		return nil, err
 	}
-	return r.subscribe(ctx, params, after)
+	return r.subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicSchedules, DataSourceIDs: ids}, after)
 }
 
 // DataSourceEvents is the resolver for the dataSourceEvents field.

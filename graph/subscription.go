@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -25,6 +26,27 @@ func eventDataSourceID(m *hub.Message) string {
 		return ""
 	}
 	return m.DataSourceID.String()
+}
+
+// parseDataSourceIDs reads scheduleEvents' filter: nil (every datasource)
+// stays nil.
+func parseDataSourceIDs(raw []string) ([]uuid.UUID, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	if len(raw) > maxSubscribedDataSources {
+		return nil, newFieldError(CodeValidation, "dataSourceIds",
+			"at most %d datasources per subscription; subscribe to all by leaving dataSourceIds out", maxSubscribedDataSources)
+	}
+	ids := make([]uuid.UUID, 0, len(raw))
+	for _, s := range raw {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return nil, newFieldError(CodeValidation, "dataSourceIds", "%q is not a datasource id (a UUID)", truncate(s, 64))
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // subscribe starts a hub stream for a subscription resolver.
