@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -96,6 +97,8 @@ type Options struct {
 	Resync time.Duration
 	// Logger receives connection and decoding problems.
 	Logger *slog.Logger
+	// Registerer, if set, receives the hub's metrics.
+	Registerer prometheus.Registerer
 }
 
 // Hub fans events out to subscriptions. Create it with New, start it with
@@ -104,6 +107,9 @@ type Hub struct {
 	store  *store.Store
 	opts   Options
 	logger *slog.Logger
+
+	published prometheus.Counter // events read from the stream
+	cutOff    prometheus.Counter // subscriptions closed as too slow
 
 	mu      sync.Mutex
 	pos     store.EventCursor // last message published
@@ -130,7 +136,17 @@ func New(st *store.Store, opts Options) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &Hub{store: st, opts: opts, logger: opts.Logger, subs: map[Topic]*index{}, changed: make(chan struct{})}
+	h := &Hub{store: st, opts: opts, logger: opts.Logger, subs: map[Topic]*index{}, changed: make(chan struct{}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ezplatform_hub_events_total", Help: "Events this replica's hub read from the event stream.",
+		}),
+		cutOff: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ezplatform_hub_slow_consumers_total", Help: "Subscriptions closed because their buffer was full.",
+		}),
+	}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(h.published, h.cutOff)
+	}
 	for topic := range topicKinds {
 		h.subs[topic] = &index{all: map[*subscription]struct{}{}, byDS: map[uuid.UUID]map[*subscription]struct{}{}}
 	}
@@ -263,6 +279,7 @@ func (h *Hub) publish(events []*store.Event) {
 		}
 		msgs = append(msgs, &Message{Event: e, Data: data})
 	}
+	h.published.Add(float64(len(msgs)))
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, m := range msgs {
@@ -284,6 +301,7 @@ func (h *Hub) offerLocked(s *subscription, m *Message) {
 	select {
 	case s.ch <- m:
 	default:
+		h.cutOff.Inc()
 		h.closeLocked(s, ErrSlowConsumer)
 	}
 }

@@ -171,7 +171,7 @@ func (s *replica) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.hub = hub.New(st, hub.Options{Logger: s.logger})
+	s.hub = hub.New(st, hub.Options{Logger: s.logger, Registerer: s.metrics.registry})
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() {
