@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -164,17 +165,29 @@ func (h *Hub) stream(ctx context.Context, params SubscribeParams, out chan<- *Me
 
 // replay sends the stored events in (cursor, until] that the snapshot has
 // not shown, and returns the new position: until, even if the last events
-// did not match the filter.
+// did not match the filter. It waits out database outages; only ctx ends it
+// early.
 func (h *Hub) replay(ctx context.Context, params SubscribeParams, cursor, until store.EventCursor,
 	shown func(store.EventCursor) bool, send func(*Message) bool,
 ) (store.EventCursor, error) {
+	retry := newBackoff(100*time.Millisecond, 5*time.Second)
 	for cursor.Less(until) {
 		events, more, err := h.store.EventList(ctx, &store.EventListParams{
 			After: cursor, Until: &until, DataSourceIDs: params.DataSourceIDs, Kinds: topicKinds[params.Topic],
 		})
 		if err != nil {
-			return cursor, err
+			// The database is away: so is the live feed. Wait with it, as
+			// live subscribers do, rather than end the stream.
+			if ctx.Err() != nil {
+				return cursor, ctx.Err()
+			}
+			h.logger.Warn("hub: cannot replay events; retrying", "err", err)
+			if !sleep(ctx, retry.next()) {
+				return cursor, ctx.Err()
+			}
+			continue
 		}
+		retry.reset()
 		for _, e := range events {
 			if shown(e.Cursor) {
 				cursor = e.Cursor
