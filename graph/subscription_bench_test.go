@@ -124,17 +124,12 @@ func benchPauseFanout(b *testing.B, clients, events int, spacing time.Duration) 
 //   - hub/batch=N: 1,000 hub.Subscribe streams, each drained by a goroutine.
 //     A stream the hub cuts off resubscribes from its cursor, as a client
 //     would; cut-offs are reported.
-//   - hub/batch=1000/buffer=2048: the same through a hub whose buffers are
-//     larger than the default, to show what the cut-offs cost.
 //   - websocket/batch=100: 1,000 graphql-transport-ws clients in a child
 //     process, as BenchmarkWebSocketFanout10k.
 func BenchmarkHubFanout1000(b *testing.B) {
 	for _, c := range []struct{ batch, events int }{{1, 2_000}, {100, 10_000}, {1000, 10_000}} {
 		b.Run(fmt.Sprintf("hub/batch=%d", c.batch), func(b *testing.B) { benchHubFanout(b, 1000, c.batch, c.events, 0) })
 	}
-	// The default buffer (256) is smaller than the hub's read page (1,000
-	// events): with a buffer that holds a page, no subscriber is cut off.
-	b.Run("hub/batch=1000/buffer=2048", func(b *testing.B) { benchHubFanout(b, 1000, 1000, 10_000, 2048) })
 	b.Run("websocket/batch=100", func(b *testing.B) {
 		const clients, batch, events = 1000, 100, 2_000
 		raiseFileLimit(b)

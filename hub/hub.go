@@ -6,9 +6,12 @@
 // whose filter matches. Subscriptions are indexed by topic and datasource,
 // so an event costs work only for the subscriptions that want it.
 //
-// A send to a subscription never blocks: each has a bounded buffer, and one
-// that fills it is cut off with ErrSlowConsumer and the cursor of the last
-// message it got (DESIGN.md I6). A subscription that starts from a cursor
+// A send to a subscription never blocks: each has a bounded queue, and one
+// that falls Buffer messages behind is cut off with ErrSlowConsumer and the
+// cursor of the last message it got (DESIGN.md I6). The queue holds
+// pointers to the shared messages and grows only with the backlog, so the
+// bound can exceed the largest burst one transaction writes (a planner
+// batch is two events per datasource) at no cost to subscribers that keep up. A subscription that starts from a cursor
 // replays from the events table up to the hub's position, then continues
 // live, with no gap and no duplicate (I5).
 package hub
@@ -90,7 +93,8 @@ func (e *StreamError) Unwrap() error { return e.Err }
 
 // Options tune a Hub. The zero value means the defaults.
 type Options struct {
-	// Buffer is each subscription's buffer, in messages (default 256).
+	// Buffer is how many messages a subscription may fall behind before
+	// it is cut off (default DefaultBuffer).
 	Buffer int
 	// Resync is how often the hub reads the table without a notification,
 	// in case one was lost (default 5 s).
@@ -125,10 +129,14 @@ type index struct {
 	byDS map[uuid.UUID]map[*subscription]struct{}
 }
 
+// DefaultBuffer is the default Options.Buffer: five planner batches of
+// 1,000 datasources.
+const DefaultBuffer = 10_000
+
 // New returns a hub that reads st.
 func New(st *store.Store, opts Options) *Hub {
 	if opts.Buffer <= 0 {
-		opts.Buffer = 256
+		opts.Buffer = DefaultBuffer
 	}
 	if opts.Resync <= 0 {
 		opts.Resync = 5 * time.Second
@@ -298,9 +306,7 @@ func (h *Hub) publish(events []*store.Event) {
 }
 
 func (h *Hub) offerLocked(s *subscription, m *Message) {
-	select {
-	case s.ch <- m:
-	default:
+	if !s.push(m, h.opts.Buffer) {
 		h.cutOff.Inc()
 		h.closeLocked(s, ErrSlowConsumer)
 	}
@@ -312,8 +318,7 @@ func (h *Hub) register(s *subscription) store.EventCursor {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
-		s.closeErr = ErrStopped
-		close(s.ch)
+		s.close(ErrStopped)
 		return h.pos
 	}
 	idx := h.subs[s.topic]
@@ -363,15 +368,12 @@ func (h *Hub) removeLocked(s *subscription) bool {
 	return removed
 }
 
-// closeLocked ends s's live feed with err: it is removed, and its channel
-// closed, once.
+// closeLocked ends s's live feed with err, once: it is removed, and its
+// queue marked closed after what it already holds.
 func (h *Hub) closeLocked(s *subscription, err error) {
-	if !h.removeLocked(s) {
-		return
+	if h.removeLocked(s) {
+		s.close(err)
 	}
-	s.closeErr = err
-	s.closedLive = s.live.Load()
-	close(s.ch)
 }
 
 // waitStarted blocks until Run has read the stream head, or the hub stops.

@@ -324,3 +324,44 @@ func TestNoGoroutineLeak(t *testing.T) {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestBurstIsNotSlowness: one transaction writes more events than a
+// subscriber could take in one go (a planner batch writes two per
+// datasource); subscribers that keep draining are not cut off.
+func TestBurstIsNotSlowness(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t, hub.Options{})
+	ds, err := b.store.DataSourceCreate(ctx, createParams("burst"))
+	require.NoError(t, err)
+	head := settledHead(t, ctx, b.store)
+
+	const subscribers, burst = 20, 3000
+	var streams []*hub.Stream
+	for range subscribers {
+		s, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicSchedules, After: &head})
+		require.NoError(t, err)
+		streams = append(streams, s)
+	}
+	require.Eventually(t, func() bool { return b.hub.Subscribers() == subscribers }, 30*time.Second, 10*time.Millisecond)
+
+	conn, err := pgx.Connect(ctx, b.url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `
+		WITH e AS (
+			INSERT INTO events (kind, datasource_id, payload)
+			SELECT 'SCHEDULE_NEXT_RUN', $1, jsonb_build_object('nextRunAt', now() + n * interval '1 second')
+			FROM generate_series(1, $2) AS n
+			RETURNING id
+		)
+		SELECT pg_notify('schedule_events', count(*)::text) FROM e`, ds.ID, burst)
+	require.NoError(t, err)
+
+	for i, s := range streams {
+		for n := 0; n < burst; n++ {
+			m := next(t, s)
+			require.Equal(t, store.EventScheduleNextRun, m.Kind, "subscriber %d, event %d", i, n)
+		}
+	}
+	require.Equal(t, subscribers, b.hub.Subscribers(), "nobody was cut off")
+}

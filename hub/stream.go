@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,16 +43,69 @@ func (s *Stream) Err() error {
 	}
 }
 
-// subscription is a stream's registration in the hub: the live feed.
+// subscription is a stream's registration in the hub: the live feed, a
+// queue the hub appends to and the stream drains.
 type subscription struct {
 	topic         Topic
-	dataSourceIDs []uuid.UUID // nil: every datasource
-	ch            chan *Message
-	live          atomic.Bool // the stream has replayed and follows ch
+	dataSourceIDs []uuid.UUID   // nil: every datasource
+	wake          chan struct{} // one slot: "the queue changed"
+	live          atomic.Bool   // the stream has replayed and follows the queue
 
-	// Set by the hub before it closes ch.
+	mu     sync.Mutex
+	queue  []*Message
+	spare  []*Message // the drained queue, reused
+	closed bool
+	// Set when closed.
 	closeErr   error
 	closedLive bool
+}
+
+func newSubscription(topic Topic, dataSourceIDs []uuid.UUID) *subscription {
+	return &subscription{topic: topic, dataSourceIDs: dataSourceIDs, wake: make(chan struct{}, 1)}
+}
+
+// push appends m unless the queue holds limit messages already.
+func (s *subscription) push(m *Message, limit int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) >= limit {
+		return false
+	}
+	s.queue = append(s.queue, m)
+	signal(s.wake)
+	return true
+}
+
+// close ends the feed after the messages queued so far.
+func (s *subscription) close(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed, s.closeErr, s.closedLive = true, err, s.live.Load()
+		signal(s.wake)
+	}
+}
+
+// take returns the queued messages, and whether the feed is closed (then
+// nothing follows them). The slice is valid until the next take.
+func (s *subscription) take() ([]*Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.spare)
+	if cap(s.spare) > 1024 {
+		s.spare = nil // a burst is over; let it go
+	}
+	batch := s.queue
+	s.queue, s.spare = s.spare[:0], batch
+	return batch, s.closed
+}
+
+// signal sends on a one-slot channel without blocking.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 // Subscribe starts a stream. It checks params.After first: a cursor that
@@ -103,25 +157,28 @@ func (h *Hub) stream(ctx context.Context, params SubscribeParams, out chan<- *Me
 		cursor = *params.After
 	} else {
 		snapshot := map[Topic]store.SnapshotTopic{TopicSchedules: store.SnapshotSchedules, TopicDataSources: store.SnapshotDataSources}
+		// Read it all, then send: a client that does not read must not
+		// hold a database connection.
+		var msgs []*Message
 		pos, err := h.store.EventSnapshot(ctx, &store.EventSnapshotParams{Topic: snapshot[params.Topic], DataSourceIDs: params.DataSourceIDs},
 			func(e *store.Event) error {
 				data, err := e.Decode()
-				if err != nil {
-					return err
-				}
-				if !send(&Message{Event: e, Data: data}) {
-					return ctx.Err()
-				}
-				return nil
+				msgs = append(msgs, &Message{Event: e, Data: data})
+				return err
 			})
 		if err != nil {
 			return endOf(ctx, err, store.EventCursor{})
+		}
+		for _, m := range msgs {
+			if !send(m) {
+				return nil
+			}
 		}
 		cursor, shown = pos.Head, pos.Covers
 	}
 
 	for {
-		sub := &subscription{topic: params.Topic, dataSourceIDs: params.DataSourceIDs, ch: make(chan *Message, h.opts.Buffer)}
+		sub := newSubscription(params.Topic, params.DataSourceIDs)
 		until := h.register(sub)
 		var err error
 		if cursor, err = h.replay(ctx, params, cursor, until, shown, send); err != nil {
@@ -129,16 +186,9 @@ func (h *Hub) stream(ctx context.Context, params SubscribeParams, out chan<- *Me
 			return endOf(ctx, err, cursor)
 		}
 		sub.live.Store(true)
-	live:
 		for {
-			select {
-			case <-ctx.Done():
-				h.unregister(sub)
-				return nil
-			case m, ok := <-sub.ch:
-				if !ok {
-					break live
-				}
+			batch, closed := sub.take()
+			for _, m := range batch {
 				if !cursor.Less(m.Cursor) {
 					continue
 				}
@@ -151,6 +201,17 @@ func (h *Hub) stream(ctx context.Context, params SubscribeParams, out chan<- *Me
 					return nil
 				}
 				cursor = m.Cursor
+			}
+			if closed {
+				break
+			}
+			if len(batch) == 0 {
+				select {
+				case <-ctx.Done():
+					h.unregister(sub)
+					return nil
+				case <-sub.wake:
+				}
 			}
 		}
 		// The hub closed the feed. A stream that overflowed while it was

@@ -241,8 +241,8 @@ func (p *SnapshotPosition) Covers(c EventCursor) bool {
 // EventSnapshot calls emit with one SNAPSHOT event per live datasource,
 // read in one repeatable-read transaction, and returns its position in
 // the stream. A stream continues after Head and skips what the position
-// Covers: no event is lost and none is shown twice. emit may block: the
-// transaction is read-only and holds back no writer.
+// Covers: no event is lost and none is shown twice. emit runs inside the
+// transaction, which holds a pool connection: it must not wait on a client.
 func (s *Store) EventSnapshot(ctx context.Context, params *EventSnapshotParams, emit func(*Event) error) (*SnapshotPosition, error) {
 	var head EventCursor
 	pos := &SnapshotPosition{xip: map[uint64]bool{}}
