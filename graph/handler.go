@@ -57,7 +57,7 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.Use(depthLimit{max: limits.MaxDepth})
-	srv.Use(streamEnds{logger: r.Logger})
+	srv.Use(streams{logger: r.Logger})
 	srv.SetErrorPresenter(errorPresenter(r.Logger))
 	srv.SetRecoverFunc(recoverFunc(r.Logger))
 	return live.wrap(withLoaders(r.Store, srv))

@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/google/uuid"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ezplatform/ezplatform/hub"
@@ -68,82 +64,7 @@ func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.Subscri
 	case err != nil:
 		return nil, err
 	}
-	onStreamEnd(ctx, st.Err)
-	return st.C, nil
-}
-
-// A subscription resolver returns a channel; when the channel closes,
-// gqlgen completes the operation and has no way to say why. streamEnd
-// carries the reason (slow consumer, shutdown) from the resolver to the
-// response that ends the stream: an `error` message over WebSocket, and a
-// last result with errors over SSE.
-type streamEnd struct {
-	mu   sync.Mutex
-	err  func() error
-	done bool
-}
-
-type streamEndKey struct{}
-
-// onStreamEnd registers where the subscription's ending error comes from.
-func onStreamEnd(ctx context.Context, err func() error) {
-	if end, ok := ctx.Value(streamEndKey{}).(*streamEnd); ok {
-		end.mu.Lock()
-		end.err = err
-		end.mu.Unlock()
-	}
-}
-
-// take returns the ending error once.
-func (e *streamEnd) take() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.done || e.err == nil {
-		return nil
-	}
-	e.done = true
-	return e.err()
-}
-
-// streamEnds is the gqlgen extension that reports why a stream ended.
-type streamEnds struct{ logger *slog.Logger }
-
-var (
-	_ graphql.HandlerExtension     = streamEnds{}
-	_ graphql.OperationInterceptor = streamEnds{}
-	_ graphql.ResponseInterceptor  = streamEnds{}
-)
-
-func (streamEnds) ExtensionName() string                   { return "StreamEnds" }
-func (streamEnds) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (streamEnds) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
-		ctx = context.WithValue(ctx, streamEndKey{}, &streamEnd{})
-	}
-	return next(ctx)
-}
-
-func (s streamEnds) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if resp != nil {
-		return resp
-	}
-	end, ok := ctx.Value(streamEndKey{}).(*streamEnd)
-	if !ok {
-		return nil
-	}
-	err := end.take()
-	if err == nil {
-		return nil
-	}
-	gqlErr := streamError(ctx, s.logger, err)
-	if graphql.GetOperationContext(ctx).Headers.Get("Upgrade") != "" {
-		// WebSocket: an `error` message ends the operation.
-		transport.AddSubscriptionError(ctx, gqlErr)
-		return nil
-	}
-	return &graphql.Response{Errors: gqlerror.List{gqlErr}}
+	return relayHubStream(ctx, st), nil
 }
 
 // streamError presents the reason a stream ended, with the cursor to

@@ -479,3 +479,28 @@ func TestSubscriptionOverPlainHTTP(t *testing.T) {
 	e := requireCode(t, resp, "BAD_REQUEST", "")
 	require.Contains(t, e.Message, "text/event-stream")
 }
+
+// TestSharedResponses: subscribers with the same operation get the same
+// response, computed once; another selection gets its own.
+func TestSharedResponses(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.create(t, "shared")["id"].(string)
+
+	open := func(query string) *wsConn {
+		c, _, err := dialWS(t, b, "graphql-transport-ws", nil)
+		require.NoError(t, err)
+		c.send(wsMessage{Type: "connection_init"})
+		c.mustRead("connection_ack")
+		c.subscribe("1", "subscribe", query, map[string]any{"ids": []string{id}})
+		c.mustRead("next") // the snapshot
+		return c
+	}
+	const narrow = `subscription($ids: [ID!]) { scheduleEvents(dataSourceIds: $ids) { kind } }`
+	a, c2, other := open(scheduleEventsSub), open(scheduleEventsSub), open(narrow)
+	b.setPaused(t, id, true)
+	pa, pb, po := a.mustRead("next").Payload, c2.mustRead("next").Payload, other.mustRead("next").Payload
+	require.JSONEq(t, string(pa), string(pb))
+	require.Equal(t, "SCHEDULE_PAUSED", decodeEvent(t, pa, "scheduleEvents").Kind)
+	require.JSONEq(t, `{"data":{"scheduleEvents":{"kind":"SCHEDULE_PAUSED"}}}`, string(po))
+}

@@ -68,6 +68,24 @@ func topicOf(kind string) Topic {
 type Message struct {
 	*store.Event
 	Data *store.EventData
+
+	memo sync.Map // key → *memoEntry
+}
+
+type memoEntry struct {
+	once  sync.Once
+	value any
+}
+
+// Memo returns the value compute gives for key, computing it once per
+// message however many subscribers ask: for work that depends only on the
+// message and the key, such as executing one GraphQL operation on it.
+// Concurrent callers wait for the first.
+func (m *Message) Memo(key string, compute func() any) any {
+	e, _ := m.memo.LoadOrStore(key, &memoEntry{})
+	entry := e.(*memoEntry)
+	entry.once.Do(func() { entry.value = compute() })
+	return entry.value
 }
 
 // Errors that end a stream. Both wrap into a *StreamError that carries the

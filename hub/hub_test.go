@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -364,4 +366,27 @@ func TestBurstIsNotSlowness(t *testing.T) {
 		}
 	}
 	require.Equal(t, subscribers, b.hub.Subscribers(), "nobody was cut off")
+}
+
+func TestMessageMemoComputesOnce(t *testing.T) {
+	t.Parallel()
+	m := &hub.Message{Event: &store.Event{Kind: store.EventRunStarted}}
+	var calls atomic.Int32
+	var wg sync.WaitGroup
+	results := make([]any, 50)
+	for i := range results {
+		wg.Go(func() {
+			results[i] = m.Memo("q", func() any {
+				calls.Add(1)
+				time.Sleep(10 * time.Millisecond)
+				return "encoded"
+			})
+		})
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), calls.Load())
+	for _, r := range results {
+		require.Equal(t, "encoded", r)
+	}
+	require.Equal(t, "other", m.Memo("other query", func() any { return "other" }), "keys are separate")
 }
