@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -139,8 +140,19 @@ func (streams) shared(ctx context.Context, state *streamState, source <-chan *hu
 		relay <- m // the relay is empty: gqlgen took the last event
 		return next(ctx)
 	}
-	if resp, _ := m.Memo(state.key, func() any { return execute() }).(*graphql.Response); resp != nil {
-		return resp
+	shared, _ := m.Memo(state.key, func() any {
+		resp := execute()
+		if resp == nil {
+			return nil
+		}
+		// gqlgen reuses the buffer behind Data for the operation's next
+		// event: others must get a copy.
+		own := *resp
+		own.Data = bytes.Clone(resp.Data)
+		return &own
+	}).(*graphql.Response)
+	if shared != nil {
+		return shared
 	}
 	// The subscriber that computed it left half way: compute our own.
 	return execute()
