@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/store"
@@ -503,4 +505,51 @@ func TestSharedResponses(t *testing.T) {
 	require.JSONEq(t, string(pa), string(pb))
 	require.Equal(t, "SCHEDULE_PAUSED", decodeEvent(t, pa, "scheduleEvents").Kind)
 	require.JSONEq(t, `{"data":{"scheduleEvents":{"kind":"SCHEDULE_PAUSED"}}}`, string(po))
+}
+
+// TestSubscriptionCyclesLeaveNoGoroutine: 1,000 subscribe/complete cycles
+// over WebSocket and SSE, and 50 connections opened and dropped, leave no
+// goroutine behind.
+func TestSubscriptionCyclesLeaveNoGoroutine(t *testing.T) {
+	b := setup(t)
+	id := b.create(t, "cycles")["id"].(string)
+	time.Sleep(100 * time.Millisecond) // let the setup's goroutines settle
+	before := goleak.IgnoreCurrent()
+
+	c, _, err := dialWS(t, b, "graphql-transport-ws", nil)
+	require.NoError(t, err)
+	c.send(wsMessage{Type: "connection_init"})
+	c.mustRead("connection_ack")
+	for i := range 1000 {
+		opID := strconv.Itoa(i)
+		c.subscribe(opID, "subscribe", scheduleEventsSub, map[string]any{"ids": []string{id}})
+		require.Equal(t, opID, c.mustRead("next").ID) // the snapshot
+		c.send(wsMessage{ID: opID, Type: "complete"})
+		require.Equal(t, opID, c.mustRead("complete").ID)
+	}
+	c.conn.Close(websocket.StatusNormalClosure, "")
+	for range 50 {
+		c, _, err := dialWS(t, b, "graphql-transport-ws", nil)
+		require.NoError(t, err)
+		c.send(wsMessage{Type: "connection_init"})
+		c.mustRead("connection_ack")
+		c.subscribe("1", "subscribe", dataSourceEventsSub, nil)
+		c.mustRead("next")
+		c.conn.CloseNow() // the network goes away
+	}
+	for range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		body := strings.NewReader(`{"query":"subscription { dataSourceEvents { kind } }"}`)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.server.URL, body)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		cancel()
+		res.Body.Close()
+	}
+	http.DefaultClient.CloseIdleConnections()
+	require.Eventually(t, func() bool { return b.hub.Subscribers() == 0 }, 30*time.Second, 10*time.Millisecond)
+	goleak.VerifyNone(t, before)
 }
