@@ -60,8 +60,10 @@
 //
 // Scan lists the files of a datasource: the regular files below its
 // directory whose relative path matches the pattern. It resolves the
-// directory with Roots.Resolve at every call, then walks it through an
-// os.Root without following any symlink: a symlink below the directory is
+// directory with Roots.Resolve at every call, then walks it, opening every
+// directory relative to its parent's descriptor (on Linux with openat and
+// O_NOFOLLOW, elsewhere through an os.Root), without following any symlink:
+// a symlink below the directory is
 // skipped (and listed in ScanResult.Errors if its path matches), so loops
 // cannot trap the walk and no link leads it out of the data roots.
 // Directories the pattern cannot match under are not entered. Unreadable

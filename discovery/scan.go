@@ -48,7 +48,9 @@ type ScanOptions struct {
 	// Previous returns the size and modification time of relPath the last
 	// time a scan reported it, if it did. The caller keeps these durably.
 	// Nil means no previous looks. Scan calls it only for matching regular
-	// files, from the calling goroutine.
+	// files, from the calling goroutine, and only once the walk is done: the
+	// caller may fetch the previous looks while the walk runs, and block in
+	// Previous until they are there.
 	Previous func(relPath string) (size int64, mtime time.Time, ok bool)
 	// Now returns the current time; nil means time.Now. Scan calls it once
 	// and judges every file against that instant.
@@ -112,9 +114,13 @@ var (
 // wrapping ErrDirUnreadable. Below Dir, Scan follows no symlink at all,
 // whether it points inside or outside: a symlink is neither a file nor a
 // directory to it, so symlink loops cannot trap it and no symlink can lead it
-// out of the data roots. The walk goes through an os.Root opened on Dir,
-// which keeps it inside Dir even if directories are swapped for symlinks
-// while it runs. Directories are visited depth first with entries in byte
+// out of the data roots. Every directory is opened relative to its parent's
+// descriptor, never through a symlink (on Linux with openat and O_NOFOLLOW,
+// elsewhere through an os.Root), which keeps the walk inside Dir even if
+// directories are swapped for symlinks while it runs. Only matching regular
+// files are stat'ed (fstatat relative to their directory); in a large
+// directory the stats run on a few goroutines. Directories are visited
+// depth first with entries in byte
 // order of their names, and a directory is entered only if
 // Pattern.CanMatchUnder says a match below it is possible. Named pipes,
 // sockets and devices are skipped. Entries that match the pattern but are
@@ -135,6 +141,12 @@ var (
 // Cancellation. Scan checks ctx as it goes. When ctx is done it returns what
 // it found so far, with Truncated unset, together with ctx.Err().
 func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
+	return scan(ctx, opts, openTopDir)
+}
+
+// scan is Scan with the function that opens the datasource directory given:
+// tests pass one that changes what the directories say.
+func scan(ctx context.Context, opts ScanOptions, open func(path string) (directory, error)) (*ScanResult, error) {
 	if opts.Pattern == nil {
 		return nil, errors.New("discovery: Scan needs a file pattern")
 	}
@@ -148,6 +160,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 	}
 	w := &walker{
 		ctx:        ctx,
+		open:       open,
 		pattern:    opts.Pattern,
 		startAfter: opts.StartAfter,
 		maxFiles:   opts.MaxFiles,
@@ -166,12 +179,15 @@ func Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error) {
 	}
 	if err := w.walkTop(opts.Dir, dir); err != nil {
 		if errors.Is(err, errStop) {
+			w.sortFound()
 			return w.res, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			w.sortFound()
 			return w.res, ctxErr
 		}
 		return nil, err
 	}
+	w.sortFound()
 	return w.res, nil
 }

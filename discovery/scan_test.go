@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -436,14 +437,13 @@ func TestScanCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := env.opts(t, "**", looks{})
-	calls := 0
-	opts.Previous = func(string) (int64, time.Time, bool) {
-		if calls++; calls == 100 {
+	var stats atomic.Int32
+	onStat := func() { // cancel as the walk goes
+		if stats.Add(1) == 100 {
 			cancel()
 		}
-		return 0, time.Time{}, false
 	}
-	res, err := Scan(ctx, opts)
+	res, err := scanThroughCtx(ctx, opts, testDir{onStat: onStat})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res)
 	require.GreaterOrEqual(t, len(res.Stable), 100)

@@ -1,72 +1,72 @@
 package discovery
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"io"
 	"io/fs"
-	"os"
-	"slices"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 )
 
 // errStop ends a walk once MaxFiles candidates have been reported.
 var errStop = errors.New("discovery: MaxFiles reached")
 
-const (
-	readDirBatch  = 1024 // entries per ReadDir call: bounds the time between ctx checks
-	ctxCheckEvery = 256  // entries between ctx checks
-)
+// ctxCheckEvery is how many entries the walk handles between checks of ctx.
+const ctxCheckEvery = 256
 
 // walker holds the state of one Scan.
 type walker struct {
 	ctx        context.Context
+	open       func(path string) (directory, error)
 	pattern    *Pattern
 	startAfter string
 	maxFiles   int
 	judge      stability
 	res        *ScanResult
 
-	found      int    // candidates reported
-	last       string // path of the last candidate reported
-	sinceCheck int    // entries since ctx was last checked
+	buf statBuf // for the stats the walk's goroutine makes
+
+	files      []FileInfo // candidates reported, judged once the walk is done
+	found      int        // candidates reported
+	last       string     // path of the last candidate reported
+	sinceCheck int        // entries since ctx was last checked
 }
 
 // walkTop walks the datasource directory: given is Dir as the caller wrote
 // it, dir what it resolved to.
 func (w *walker) walkTop(given, dir string) error {
-	root, err := os.OpenRoot(dir)
+	d, err := w.open(dir)
 	if err != nil {
 		return topDirError(given, dir, err)
 	}
-	defer root.Close()
-	entries, err := readDirSorted(w.ctx, root)
+	defer d.close()
+	entries, err := d.list(w.ctx)
 	if err != nil {
 		if w.ctx.Err() != nil {
 			return w.ctx.Err()
 		}
 		return topDirError(given, dir, err)
 	}
-	return w.walkEntries(root, "", entries)
+	return w.walkEntries(d, "", entries)
 }
 
 // walkDir walks the subdirectory name of parent, whose relative path is rel.
 // Failures to read it are recorded, not returned.
-func (w *walker) walkDir(parent *os.Root, name, rel string) error {
-	// OpenRoot on the parent's Root opens name relative to the parent's
-	// descriptor: no path is looked up again from the top, and nothing can
-	// take the walk outside the datasource directory.
-	dir, err := parent.OpenRoot(name)
+func (w *walker) walkDir(parent directory, name, rel string) error {
+	// The subdirectory is opened relative to the parent's descriptor and
+	// never through a symlink: no path is looked up again from the top, and
+	// nothing can take the walk outside the datasource directory.
+	d, err := parent.openDir(name)
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) { // removed since it was listed: nothing to report
+		if !replacedSinceListed(err) {
 			w.fail(rel, err)
 		}
 		return nil
 	}
-	defer dir.Close()
-	entries, err := readDirSorted(w.ctx, dir)
+	defer d.close()
+	entries, err := d.list(w.ctx)
 	if err != nil {
 		if w.ctx.Err() != nil {
 			return w.ctx.Err()
@@ -74,51 +74,120 @@ func (w *walker) walkDir(parent *os.Root, name, rel string) error {
 		// Keep what was listed: one bad entry should not hide the others.
 		w.fail(rel, err)
 	}
-	return w.walkEntries(dir, rel, entries)
+	return w.walkEntries(d, rel, entries)
 }
 
-func (w *walker) walkEntries(dir *os.Root, rel string, entries []fs.DirEntry) error {
-	for _, e := range entries {
+func (w *walker) walkEntries(d directory, rel string, entries []dirEntry) error {
+	w.prepareAll(d, rel, entries)
+	for i := range entries {
 		if err := w.tick(); err != nil {
 			return err
 		}
-		p := joinRel(rel, e.Name())
-		switch t := e.Type(); {
+		e := &entries[i]
+		if !e.prepared {
+			w.prepare(d, rel, e, &w.buf)
+		}
+		if e.statErr != nil {
+			if !errors.Is(e.statErr, fs.ErrNotExist) { // removed since it was listed: nothing to report
+				w.fail(e.path, e.statErr)
+			}
+			continue
+		}
+		switch t := e.typ; {
 		case t.IsDir():
-			if w.mayHoldAfterCursor(p) && w.pattern.CanMatchUnder(p) {
-				if err := w.walkDir(dir, e.Name(), p); err != nil {
+			if w.mayHoldAfterCursor(e.path) && w.pattern.CanMatchUnder(e.path) {
+				if err := w.walkDir(d, e.name, e.path); err != nil {
 					return err
 				}
 			}
 		case t&fs.ModeSymlink != 0:
-			if w.afterCursor(p) && w.pattern.Match(p) {
-				w.fail(p, ErrSymlinkSkipped)
+			if w.afterCursor(e.path) && w.pattern.Match(e.path) {
+				w.fail(e.path, ErrSymlinkSkipped)
 			}
 		case !t.IsRegular():
-			if w.afterCursor(p) && w.pattern.Match(p) {
-				w.fail(p, ErrNotRegularFile)
+			if w.afterCursor(e.path) && w.pattern.Match(e.path) {
+				w.fail(e.path, ErrNotRegularFile)
 			}
-		default:
-			if w.afterCursor(p) && w.pattern.Match(p) {
-				if err := w.report(p, e); err != nil {
-					return err
-				}
+		case e.candidate:
+			if err := w.report(e); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// report sorts the matching regular file e, at p, into Stable or Unstable.
-func (w *walker) report(p string, e fs.DirEntry) error {
-	// Entries listed through an os.Root carry their lstat already.
-	info, err := e.Info()
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			w.fail(p, err)
+// prepare does what the walk needs done for e, below rel, before it can
+// take e in turn: it sets e's path and, if e is a regular file that matches
+// (or of a type the listing did not give), stats it. Only these entries
+// are stat'ed. The stat tells the type as it
+// is now, which is the one that counts.
+//
+// prepare only reads the walker, so that it can run on several goroutines
+// at once, each with a buf of its own.
+func (w *walker) prepare(d directory, rel string, e *dirEntry, buf *statBuf) {
+	e.prepared = true
+	e.path = joinRel(rel, e.name)
+	if e.typeKnown {
+		if !e.typ.IsRegular() || !w.afterCursor(e.path) || !w.pattern.Match(e.path) {
+			return
 		}
-		return nil
+		e.candidate = true
 	}
+	e.statErr = d.stat(e, buf)
+	if e.statErr == nil && !e.typeKnown && e.typ.IsRegular() {
+		e.candidate = w.afterCursor(e.path) && w.pattern.Match(e.path)
+	}
+}
+
+// Parallel preparation: a directory of fewer than parallelMin entries is
+// prepared by the walk's goroutine, entry by entry as it goes. A larger one
+// is prepared first, in chunks of at least parallelMin/2 entries, one per
+// goroutine, at most maxPrepareGoroutines of them, the walk's own included.
+// The stats, independent system calls on the same directory descriptor, are
+// most of what a scan of unchanged files costs.
+const (
+	parallelMin          = 256
+	maxPrepareGoroutines = 4
+)
+
+// prepareAll prepares entries, in parallel, if there are enough of them.
+// Each chunk stops after as many candidates as the scan may still report,
+// plus one to tell that it is truncated; the walk prepares the rest, if it
+// needs them, as it goes.
+func (w *walker) prepareAll(d directory, rel string, entries []dirEntry) {
+	workers := min(runtime.GOMAXPROCS(0), maxPrepareGoroutines, len(entries)/(parallelMin/2))
+	if workers <= 1 {
+		return
+	}
+	budget := w.maxFiles - w.found + 1
+	prepare := func(chunk []dirEntry, buf *statBuf) {
+		n := 0
+		for i := range chunk {
+			if i%ctxCheckEvery == ctxCheckEvery-1 && w.ctx.Err() != nil {
+				return // the walk stops at its next check
+			}
+			w.prepare(d, rel, &chunk[i], buf)
+			if chunk[i].candidate {
+				if n++; n == budget {
+					return
+				}
+			}
+		}
+	}
+	size := (len(entries) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for start := size; start < len(entries); start += size {
+		chunk := entries[start:min(start+size, len(entries))]
+		wg.Go(func() { prepare(chunk, new(statBuf)) })
+	}
+	prepare(entries[:size], &w.buf)
+	wg.Wait()
+}
+
+// report sorts the matching regular file e into Stable or Unstable.
+func (w *walker) report(e *dirEntry) error {
+	p := e.path
 	if w.found == w.maxFiles {
 		w.res.Truncated = true
 		w.res.ResumeAfter = w.last
@@ -126,13 +195,26 @@ func (w *walker) report(p string, e fs.DirEntry) error {
 	}
 	w.found++
 	w.last = p
-	f := FileInfo{RelPath: p, Size: info.Size(), ModTime: info.ModTime()}
-	if w.judge.isStable(f) {
-		w.res.Stable = append(w.res.Stable, f)
-	} else {
-		w.res.Unstable = append(w.res.Unstable, f)
-	}
+	w.files = append(w.files, FileInfo{RelPath: p, Size: e.size, ModTime: e.mtime})
 	return nil
+}
+
+// sortFound sorts the files the walk reported into Stable and Unstable. It
+// runs after the walk, so that Previous is not called before (see
+// ScanOptions.Previous).
+func (w *walker) sortFound() {
+	stable := w.files[:0] // stable files are written over the ones already judged
+	for _, f := range w.files {
+		if w.judge.isStable(f) {
+			stable = append(stable, f)
+		} else {
+			w.res.Unstable = append(w.res.Unstable, f)
+		}
+	}
+	if len(stable) > 0 {
+		w.res.Stable = stable
+	}
+	w.files = nil
 }
 
 func (w *walker) fail(rel string, err error) {
@@ -187,35 +269,11 @@ func joinRel(dir, name string) string {
 	return dir + "/" + name
 }
 
-// readDirSorted lists the directory dir, sorted by name. On an error it
-// returns the entries read so far with the error.
-func readDirSorted(ctx context.Context, dir *os.Root) ([]fs.DirEntry, error) {
-	f, err := dir.Open(".")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var entries []fs.DirEntry
-	for {
-		batch, err := f.ReadDir(readDirBatch)
-		entries = append(entries, batch...)
-		if err == io.EOF {
-			break
-		}
-		if err == nil {
-			err = ctx.Err()
-		}
-		if err != nil {
-			sortEntries(entries)
-			return entries, err
-		}
-	}
-	sortEntries(entries)
-	return entries, nil
-}
-
-func sortEntries(entries []fs.DirEntry) {
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return cmp.Compare(a.Name(), b.Name()) })
+// replacedSinceListed reports whether err, from opening a directory the
+// walk listed, says that it has been removed or replaced by something else
+// since: nothing to report, the next scan sees what is there now.
+func replacedSinceListed(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP)
 }
 
 // topDirError explains why the datasource directory given, resolved to dir,
@@ -230,6 +288,8 @@ func topDirError(given, dir string, err error) error {
 		return e.err(ErrPathNotFound, err, " was removed as the scan started")
 	case errors.Is(err, syscall.ENOTDIR):
 		return e.err(ErrNotDirectory, err, " was replaced by a file as the scan started")
+	case errors.Is(err, syscall.ELOOP):
+		return e.err(ErrDirUnreadable, err, " was replaced by a symlink as the scan started")
 	case errors.Is(err, fs.ErrPermission):
 		return e.err(ErrDirUnreadable, err, ": permission denied; the service needs read (r) and search (x) permission on it")
 	default:

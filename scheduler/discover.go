@@ -2,13 +2,19 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/store"
 )
+
+// errResumes cancels a walk started from the beginning when the history
+// says that this run resumes where the previous one stopped.
+var errResumes = errors.New("scheduler: the run resumes an earlier walk")
 
 // DiscoveryWork is the work of a run: scan the datasource's directory and
 // return the file versions that are new and complete, with their format and
@@ -19,17 +25,40 @@ import (
 // come from PostgreSQL, so any replica's run continues where the last one
 // stopped. Only new files are opened: a rescan of an unchanged directory
 // reads its history and writes nothing.
+//
+// The history is read while the directory is walked (the scan asks for
+// previous looks only once its walk is done). The walk starts from the
+// beginning, as it does unless the previous run stopped at MaxFilesPerRun;
+// if the history says it did, the walk is cancelled and started again where
+// that run stopped.
 func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 	return WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
 		pattern, err := discovery.CompilePattern(ds.FilePattern)
 		if err != nil {
 			return nil, err
 		}
-		history, err := st.FileHistoryGet(ctx, ds.ID)
-		if err != nil {
-			return nil, fmt.Errorf("read file history: %w", err)
-		}
-		scan, err := discovery.Scan(ctx, discovery.ScanOptions{
+		walkCtx, cancelWalk := context.WithCancelCause(ctx)
+		defer cancelWalk(nil)
+		historyRead := make(chan struct{})
+		var (
+			history    *store.FileHistory
+			historyErr error
+		)
+		go func() {
+			defer close(historyRead)
+			history, historyErr = st.FileHistoryGet(ctx, ds.ID)
+			if historyErr == nil && history.ResumeAfter != "" {
+				cancelWalk(errResumes)
+			}
+		}()
+		getHistory := sync.OnceValues(func() (*store.FileHistory, error) {
+			<-historyRead
+			if historyErr != nil {
+				return nil, fmt.Errorf("read file history: %w", historyErr)
+			}
+			return history, nil
+		})
+		scanOpts := discovery.ScanOptions{
 			Roots:   roots,
 			Dir:     ds.Path,
 			Pattern: pattern,
@@ -37,17 +66,29 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 			// scanner's default.
 			MinFileAge: max(ds.MinFileAge, time.Nanosecond),
 			MaxFiles:   ds.MaxFilesPerRun,
-			StartAfter: history.ResumeAfter,
 			Previous: func(path string) (int64, time.Time, bool) {
+				history, err := getHistory()
+				if err != nil {
+					return 0, time.Time{}, false // the run fails below
+				}
 				if v, ok := history.Looks[path]; ok {
 					return v.Size, v.ModTime, true
 				}
 				v, ok := history.Discovered[path]
 				return v.Size, v.ModTime, ok
 			},
-		})
+		}
+		scan, scanErr := discovery.Scan(walkCtx, scanOpts)
+		known, err := getHistory()
 		if err != nil {
 			return nil, err
+		}
+		if known.ResumeAfter != "" {
+			scanOpts.StartAfter = known.ResumeAfter
+			scan, scanErr = discovery.Scan(ctx, scanOpts)
+		}
+		if scanErr != nil {
+			return nil, scanErr
 		}
 
 		// PostgreSQL keeps microseconds: compare and store at that precision.
@@ -60,10 +101,10 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 		}
 		for _, f := range scan.Stable {
 			f.ModTime = f.ModTime.Truncate(time.Microsecond)
-			if _, ok := history.Looks[f.RelPath]; ok {
+			if _, ok := known.Looks[f.RelPath]; ok {
 				d.Settled = append(d.Settled, f.RelPath)
 			}
-			if known, ok := history.Discovered[f.RelPath]; ok && known.Size == f.Size && known.ModTime.Equal(f.ModTime) {
+			if v, ok := known.Discovered[f.RelPath]; ok && v.Size == f.Size && v.ModTime.Equal(f.ModTime) {
 				continue
 			}
 			meta, err := discovery.InspectFile(ctx, filepath.Join(scan.Dir, filepath.FromSlash(f.RelPath)), ds.HashFiles)

@@ -1,0 +1,5 @@
+package discovery
+
+import "syscall"
+
+const sysFstatat = syscall.SYS_NEWFSTATAT
