@@ -1,5 +1,5 @@
-// Package discoverytest holds what tests of file discovery share across
-// packages: running a test unprivileged, so that file permissions apply.
+//go:build unix
+
 package discoverytest
 
 import (
