@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // RecordsUnknown is Metadata.Records for files whose records are not
@@ -96,6 +97,23 @@ func InspectFile(ctx context.Context, path string, wantHash bool) (Metadata, err
 	return Inspect(ctx, f, path, wantHash)
 }
 
+// InspectFileIn is InspectFile for rel, a slash-separated path inside
+// root. Every component is resolved inside root, so a directory that was
+// swapped for a symlink since the scan cannot lead the read out of it.
+func InspectFileIn(ctx context.Context, root *os.Root, rel string, wantHash bool) (Metadata, error) {
+	// Non-blocking, as in openRegular.
+	f, err := root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	if err != nil {
+		return Metadata{}, err
+	}
+	if err := checkRegular(f, rel); err != nil {
+		f.Close()
+		return Metadata{}, err
+	}
+	defer f.Close()
+	return Inspect(ctx, f, rel, wantHash)
+}
+
 // openRegular opens path for reading if it is a regular file.
 func openRegular(path string) (*os.File, error) {
 	// Non-blocking, so that a named pipe put in the file's place cannot
@@ -104,16 +122,23 @@ func openRegular(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
+	if err := checkRegular(f, path); err != nil {
 		f.Close()
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%w: %s is a %s", ErrNotRegularFile, quote(path), fileKind(fi.Mode()))
-	}
 	return f, nil
+}
+
+// checkRegular returns an error unless f is a regular file.
+func checkRegular(f *os.File, path string) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is a %s", ErrNotRegularFile, quote(path), fileKind(fi.Mode()))
+	}
+	return nil
 }
 
 // countDelimited counts the records of CSV (delim ',') or TSV (delim '\t').

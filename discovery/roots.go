@@ -123,6 +123,20 @@ func (r Roots) Resolve(path string) (string, error) {
 	return resolved, nil
 }
 
+// Within returns the root that contains resolved (a path Resolve returned)
+// and the slash-separated path from it ("." for the root itself), so that
+// files can be opened through an os.Root on the data root: then no
+// component below it can lead out, even if swapped after the check.
+func (r Roots) Within(resolved string) (root, rel string, ok bool) {
+	for _, dir := range r.dirs {
+		if rel, err := filepath.Rel(dir, resolved); err == nil && r.contains(resolved) &&
+			rel != ".." && !strings.HasPrefix(rel, "../") {
+			return dir, filepath.ToSlash(rel), true
+		}
+	}
+	return "", "", false
+}
+
 func (r Roots) contains(resolved string) bool {
 	for _, root := range r.dirs {
 		if resolved == root {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"os"
+	"path"
 	"sync"
 	"time"
 
@@ -99,6 +100,17 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 		for _, f := range scan.Unstable {
 			d.Looks[f.RelPath] = store.FileVersion{Size: f.Size, ModTime: f.ModTime.Truncate(time.Microsecond)}
 		}
+		// Files are read through the data root, so that a directory
+		// swapped for a symlink since the scan cannot lead out of it.
+		rootDir, dirInRoot, ok := roots.Within(scan.Dir)
+		if !ok {
+			return nil, fmt.Errorf("discovery: %s is no longer inside the data roots", scan.Dir)
+		}
+		dataRoot, err := os.OpenRoot(rootDir)
+		if err != nil {
+			return nil, fmt.Errorf("discovery: open data root: %w", err)
+		}
+		defer dataRoot.Close()
 		for _, f := range scan.Stable {
 			f.ModTime = f.ModTime.Truncate(time.Microsecond)
 			if _, ok := known.Looks[f.RelPath]; ok {
@@ -107,7 +119,7 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 			if v, ok := known.Discovered[f.RelPath]; ok && v.Size == f.Size && v.ModTime.Equal(f.ModTime) {
 				continue
 			}
-			meta, err := discovery.InspectFile(ctx, filepath.Join(scan.Dir, filepath.FromSlash(f.RelPath)), ds.HashFiles)
+			meta, err := discovery.InspectFileIn(ctx, dataRoot, path.Join(dirInRoot, f.RelPath), ds.HashFiles)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, err
