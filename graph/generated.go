@@ -204,6 +204,8 @@ type ComplexityRoot struct {
 		RecordsFound  func(childComplexity int) int
 		ReplicaID     func(childComplexity int) int
 		ScheduledFor  func(childComplexity int) int
+		Skipped       func(childComplexity int) int
+		SkippedCount  func(childComplexity int) int
 		SlotCount     func(childComplexity int) int
 		StartedAt     func(childComplexity int) int
 		Status        func(childComplexity int) int
@@ -243,6 +245,11 @@ type ComplexityRoot struct {
 		OccurredAt   func(childComplexity int) int
 		Paused       func(childComplexity int) int
 		Run          func(childComplexity int) int
+	}
+
+	SkippedEntry struct {
+		Path   func(childComplexity int) int
+		Reason func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1054,6 +1061,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.ScheduledFor(childComplexity), true
+	case "Run.skipped":
+		if e.ComplexityRoot.Run.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Skipped(childComplexity), true
+	case "Run.skippedCount":
+		if e.ComplexityRoot.Run.SkippedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.SkippedCount(childComplexity), true
 	case "Run.slotCount":
 		if e.ComplexityRoot.Run.SlotCount == nil {
 			break
@@ -1225,6 +1244,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScheduleEvent.Run(childComplexity), true
+
+	case "SkippedEntry.path":
+		if e.ComplexityRoot.SkippedEntry.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkippedEntry.Path(childComplexity), true
+	case "SkippedEntry.reason":
+		if e.ComplexityRoot.SkippedEntry.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkippedEntry.Reason(childComplexity), true
 
 	case "Subscription.clusterEvents":
 		if e.ComplexityRoot.Subscription.ClusterEvents == nil {
@@ -1703,6 +1735,17 @@ type Run {
   "The replica that worked the last attempt."
   replicaId: String
   filesFound: Int!
+  "Entries the run skipped and why (unreadable, symlinks, special files): the first 100."
+  skipped: [SkippedEntry!]!
+  "How many entries the run skipped."
+  skippedCount: Int!
+}
+
+"An entry a discovery run skipped. A later run picks it up once it is readable."
+type SkippedEntry {
+  "Path relative to the datasource directory."
+  path: String!
+  reason: String!
 }
 
 type AttemptError {
@@ -2146,6 +2189,10 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_replicaId(ctx, field)
 	case "filesFound":
 		return ec.fieldContext_Run_filesFound(ctx, field)
+	case "skipped":
+		return ec.fieldContext_Run_skipped(ctx, field)
+	case "skippedCount":
+		return ec.fieldContext_Run_skippedCount(ctx, field)
 	case "files":
 		return ec.fieldContext_Run_files(ctx, field)
 	case "bytesFound":
@@ -2224,6 +2271,16 @@ func (ec *executionContext) childFields_ScheduleEvent(ctx context.Context, field
 		return ec.fieldContext_ScheduleEvent_files(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScheduleEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_SkippedEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_SkippedEntry_path(ctx, field)
+	case "reason":
+		return ec.fieldContext_SkippedEntry_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkippedEntry", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5594,6 +5651,61 @@ func (ec *executionContext) fieldContext_Run_filesFound(_ context.Context, field
 	return graphql.NewScalarFieldContext("Run", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Run_skipped(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.SkippedEntry) graphql.Marshaler {
+			return ec.marshalNSkippedEntry2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐSkippedEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkippedEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_skippedCount(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_skippedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkippedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_skippedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Run_files(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6286,6 +6398,52 @@ func (ec *executionContext) fieldContext_ScheduleEvent_files(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SkippedEntry_path(ctx context.Context, field graphql.CollectedField, obj *store.SkippedEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkippedEntry_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkippedEntry_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkippedEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SkippedEntry_reason(ctx context.Context, field graphql.CollectedField, obj *store.SkippedEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkippedEntry_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkippedEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkippedEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _Subscription_scheduleEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -8946,6 +9104,16 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "skipped":
+			out.Values[i] = ec._Run_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skippedCount":
+			out.Values[i] = ec._Run_skippedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "files":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9198,6 +9366,44 @@ func (ec *executionContext) _ScheduleEvent(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ScheduleEvent_files(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skippedEntryImplementors = []string{"SkippedEntry"}
+
+func (ec *executionContext) _SkippedEntry(ctx context.Context, sel ast.SelectionSet, obj *store.SkippedEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skippedEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkippedEntry")
+		case "path":
+			out.Values[i] = ec._SkippedEntry_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._SkippedEntry_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9949,6 +10155,26 @@ func (ec *executionContext) marshalNScheduleEventKind2githubᚗcomᚋezplatform�
 func (ec *executionContext) unmarshalNScheduleInput2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐScheduleInput(ctx context.Context, v any) (*model.ScheduleInput, error) {
 	res, err := ec.unmarshalInputScheduleInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSkippedEntry2githubᚗcomᚋezplatformᚋezplatformᚋstoreᚐSkippedEntry(ctx context.Context, sel ast.SelectionSet, v store.SkippedEntry) graphql.Marshaler {
+	return ec._SkippedEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSkippedEntry2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋstoreᚐSkippedEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SkippedEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkippedEntry2githubᚗcomᚋezplatformᚋezplatformᚋstoreᚐSkippedEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

@@ -15,9 +15,12 @@ func TestTriggerRunAndRuns(t *testing.T) {
 	b := setup(t)
 	id := b.create(t, "triggered")["id"].(string)
 
-	run := b.mustDo(t, `mutation($id: ID!) { triggerRun(id: $id) { id status trigger scheduledFor attempt maxAttempts attemptErrors { attempt } filesFound } }`,
+	run := b.mustDo(t, `mutation($id: ID!) { triggerRun(id: $id) { id status trigger scheduledFor attempt maxAttempts attemptErrors { attempt } filesFound
+		skipped { path reason } skippedCount } }`,
 		map[string]any{"id": id})["triggerRun"].(map[string]any)
 	require.Equal(t, "SCHEDULED", run["status"])
+	require.Empty(t, run["skipped"])
+	require.EqualValues(t, 0, run["skippedCount"])
 	require.Equal(t, "MANUAL", run["trigger"])
 	require.EqualValues(t, 3, run["maxAttempts"])
 	require.Empty(t, run["attemptErrors"])

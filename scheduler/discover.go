@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"sync"
@@ -94,6 +95,9 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 
 		// PostgreSQL keeps microseconds: compare and store at that precision.
 		d := &store.FileDiscovery{Looks: map[string]store.FileVersion{}}
+		for _, e := range scan.Errors {
+			d.Skipped = append(d.Skipped, store.SkippedEntry{Path: e.RelPath, Reason: skipReason(e.Err)})
+		}
 		if scan.Truncated {
 			d.ResumeAfter = scan.ResumeAfter
 		}
@@ -125,6 +129,7 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 					return nil, err
 				}
 				// Gone or unreadable since the scan: the next run sees it again.
+				d.Skipped = append(d.Skipped, store.SkippedEntry{Path: f.RelPath, Reason: skipReason(err)})
 				continue
 			}
 			file := store.DiscoveredFile{
@@ -138,4 +143,19 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 		}
 		return &WorkResult{Discovery: d}, nil
 	})
+}
+
+// skipReason says in a few words why the walk skipped an entry.
+func skipReason(err error) string {
+	switch {
+	case errors.Is(err, discovery.ErrSymlinkSkipped):
+		return "symbolic link (never followed)"
+	case errors.Is(err, discovery.ErrNotRegularFile):
+		return "not a regular file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.Is(err, fs.ErrNotExist):
+		return "removed during the walk"
+	}
+	return err.Error()
 }

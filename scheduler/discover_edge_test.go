@@ -132,6 +132,14 @@ func TestDiscoveryRunSkipsUnreadable(t *testing.T) {
 	require.Equal(t, 2, runs[0].FilesFound)
 	require.Equal(t, 2, found, "later runs find nothing new")
 	require.Equal(t, []string{"ok.csv", "sub/ok.csv"}, discoveredPaths(t, b, ds.ID))
+	// Each run says what it skipped, and why.
+	var skipped []string
+	for _, e := range runs[0].Skipped {
+		skipped = append(skipped, e.Path+": "+e.Reason)
+	}
+	require.ElementsMatch(t, []string{"locked: permission denied", "nosearch: permission denied",
+		"secret.csv: permission denied"}, skipped)
+	require.Equal(t, 3, runs[0].SkippedCount)
 
 	// Readable again: the next runs find what was skipped.
 	for path := range unreadable {
@@ -263,4 +271,13 @@ func TestDiscoveryRunSymlinkLoop(t *testing.T) {
 	require.Equal(t, 3, runs[0].FilesFound)
 	require.EqualValues(t, 6, runs[0].RecordsFound)
 	require.Equal(t, []string{"a.csv", "sub/b.csv", "sub/deeper/c.csv"}, discoveredPaths(t, b, ds.ID))
+
+	// The run says what it skipped: the links that match the pattern.
+	require.Equal(t, 4, runs[0].SkippedCount)
+	require.ElementsMatch(t, []store.SkippedEntry{
+		{Path: "ping.csv", Reason: "symbolic link (never followed)"},
+		{Path: "pong.csv", Reason: "symbolic link (never followed)"},
+		{Path: "self.csv", Reason: "symbolic link (never followed)"},
+		{Path: "sub/deeper/link.csv", Reason: "symbolic link (never followed)"},
+	}, runs[0].Skipped)
 }

@@ -152,6 +152,7 @@ func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finis
 				return err
 			}
 			finish.FilesFound, finish.BytesFound, finish.RecordsFound = totals.Files, totals.Bytes, totals.Records
+			finish.Skipped = discovery.Skipped
 		}
 		if finish != nil {
 			if _, err := tx.RunFinish(ctx, finish); err != nil {

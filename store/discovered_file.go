@@ -91,6 +91,8 @@ type FileDiscovery struct {
 	Settled []string
 	// ResumeAfter is where the next run resumes its walk; "" starts over.
 	ResumeAfter string
+	// Skipped are the entries the walk skipped; the run records them.
+	Skipped []SkippedEntry
 }
 
 // FileDiscoveryTotals counts what FilesRecord inserted.

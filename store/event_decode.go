@@ -160,6 +160,8 @@ type runRow struct {
 	FilesFound    int            `json:"files_found"`
 	BytesFound    int64          `json:"bytes_found"`
 	RecordsFound  int64          `json:"records_found"`
+	Skipped       []SkippedEntry `json:"skipped"`
+	SkippedCount  int            `json:"skipped_count"`
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 }
@@ -174,7 +176,7 @@ func decodeRunRow(raw []byte) (*Run, error) {
 		SlotCount: r.SlotCount, Trigger: r.Trigger, Status: r.Status, Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,
 		RiverJobID: r.RiverJobID, Epoch: r.Epoch, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		AttemptErrors: r.AttemptErrors, FilesFound: r.FilesFound, BytesFound: r.BytesFound, RecordsFound: r.RecordsFound,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Skipped: r.Skipped, SkippedCount: r.SkippedCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if r.ReplicaID != nil {
 		run.ReplicaID = *r.ReplicaID
@@ -184,6 +186,9 @@ func decodeRunRow(raw []byte) (*Run, error) {
 	}
 	if run.AttemptErrors == nil {
 		run.AttemptErrors = []AttemptError{}
+	}
+	if run.Skipped == nil {
+		run.Skipped = []SkippedEntry{}
 	}
 	return run, nil
 }

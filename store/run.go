@@ -51,9 +51,23 @@ type Run struct {
 	FilesFound    int
 	BytesFound    int64
 	RecordsFound  int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Skipped lists entries the run skipped (at most MaxSkippedKept);
+	// SkippedCount counts them all.
+	Skipped      []SkippedEntry
+	SkippedCount int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
+
+// SkippedEntry is an entry a discovery run skipped, and why: an unreadable
+// file or directory, or a symlink or special file matching the pattern.
+type SkippedEntry struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// MaxSkippedKept bounds the skipped entries a run keeps.
+const MaxSkippedKept = 100
 
 // AttemptError is the error of one failed attempt.
 type AttemptError struct {
@@ -73,13 +87,13 @@ func (r *Run) Final() bool {
 
 const runColumns = `id, datasource_id, scheduled_for, covers_until, slot_count, trigger, status, attempt, max_attempts,
 	coalesce(replica_id, ''), river_job_id, epoch, started_at, finished_at, coalesce(error, ''), attempt_errors,
-	files_found, bytes_found, records_found, created_at, updated_at`
+	files_found, bytes_found, records_found, skipped, skipped_count, created_at, updated_at`
 
 func scanRun(row pgx.Row) (*Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.DataSourceID, &r.ScheduledFor, &r.CoversUntil, &r.SlotCount, &r.Trigger, &r.Status,
 		&r.Attempt, &r.MaxAttempts, &r.ReplicaID, &r.RiverJobID, &r.Epoch, &r.StartedAt, &r.FinishedAt, &r.Error,
-		&r.AttemptErrors, &r.FilesFound, &r.BytesFound, &r.RecordsFound, &r.CreatedAt, &r.UpdatedAt)
+		&r.AttemptErrors, &r.FilesFound, &r.BytesFound, &r.RecordsFound, &r.Skipped, &r.SkippedCount, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -338,6 +352,9 @@ type RunFinishParams struct {
 	FilesFound   int
 	BytesFound   int64
 	RecordsFound int64
+	// Skipped are the entries the attempt skipped; the run keeps the first
+	// MaxSkippedKept and the count.
+	Skipped []SkippedEntry
 }
 
 // RunFinish records the end of an attempt with its event and NOTIFY, in
@@ -353,6 +370,7 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 	run, err := scanRun(t.tx.QueryRow(ctx, `
 		WITH finished AS (
 			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4, bytes_found = $8, records_found = $9,
+				skipped = $10, skipped_count = $11,
 				attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
 				finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
 				updated_at = now()
@@ -376,11 +394,19 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 		)
 		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM notified) AS n`,
 		params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr),
-		kind, ScheduleEventsChannel, params.BytesFound, params.RecordsFound))
+		kind, ScheduleEventsChannel, params.BytesFound, params.RecordsFound, keptSkipped(params.Skipped), len(params.Skipped)))
 	if err != nil {
 		return nil, translate(err)
 	}
 	return run, nil
+}
+
+// keptSkipped is what a run keeps of its skipped entries.
+func keptSkipped(entries []SkippedEntry) []SkippedEntry {
+	if entries == nil {
+		return []SkippedEntry{}
+	}
+	return entries[:min(len(entries), MaxSkippedKept)]
 }
 
 func attemptErrJSON(errs []AttemptError) any {
