@@ -121,6 +121,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer, if set, receives the hub's metrics.
 	Registerer prometheus.Registerer
+	// Listener, if set, is the replica's LISTEN connection, which the hub
+	// shares (on ScheduleEventsChannel and DataSourceEventsChannel) and its
+	// owner runs. If nil, the hub runs a listener of its own.
+	Listener *store.Listener
 }
 
 // Hub fans events out to subscriptions. Create it with New, start it with
@@ -183,13 +187,20 @@ func New(st *store.Store, opts Options) *Hub {
 // ErrStopped. It survives database outages: the listener reconnects with
 // backoff, and the hub reads from where it stopped, so nothing is lost.
 func (h *Hub) Run(ctx context.Context) {
-	listener := h.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	listener := h.opts.Listener
 	listenerDone := make(chan struct{})
-	go func() {
-		defer close(listenerDone)
-		listener.Run(ctx, func(err error) { h.logger.Warn("hub: LISTEN connection lost; reconnecting", "err", err) })
-	}()
+	if listener == nil {
+		listener = h.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+		go func() {
+			defer close(listenerDone)
+			listener.Run(ctx, func(err error) { h.logger.Warn("hub: LISTEN connection lost; reconnecting", "err", err) })
+		}()
+	} else {
+		close(listenerDone)
+	}
+	watch, stopWatching := listener.Watch(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
 	defer func() {
+		stopWatching()
 		<-listenerDone
 		h.stop()
 	}()
@@ -241,8 +252,8 @@ func (h *Hub) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-listener.Notified():
-		case <-listener.Reconnected():
+		case <-watch.Notified():
+		case <-watch.Reconnected():
 		case <-resync.C:
 		case <-timer:
 		}

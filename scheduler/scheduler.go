@@ -43,6 +43,10 @@ type Config struct {
 	Logger    *slog.Logger
 	// Registerer, if set, receives the scheduler's Prometheus metrics.
 	Registerer prometheus.Registerer
+	// Listener, if set, is the replica's LISTEN connection (including
+	// store.DataSourceEventsChannel), which the planner shares and its owner
+	// runs. If nil, each leadership term runs a listener of its own.
+	Listener *store.Listener
 }
 
 // Scheduler is one replica's part of the scheduler: it works run jobs,
@@ -154,15 +158,20 @@ func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
 	s.setLeading(epoch)
 	defer s.setLeading(0)
 
-	l := s.cfg.Store.NewListener(store.DataSourceEventsChannel)
+	l := s.cfg.Listener
 	listenCtx, stopListening := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		l.Run(listenCtx, func(err error) {
-			s.logger.Warn("scheduler: LISTEN connection lost; reconnecting", "channel", store.DataSourceEventsChannel, "error", err)
+	if l == nil {
+		l = s.cfg.Store.NewListener(store.DataSourceEventsChannel)
+		wg.Go(func() {
+			l.Run(listenCtx, func(err error) {
+				s.logger.Warn("scheduler: LISTEN connection lost; reconnecting", "channel", store.DataSourceEventsChannel, "error", err)
+			})
 		})
-	})
+	}
+	watch, stopWatching := l.Watch(store.DataSourceEventsChannel)
 	defer func() {
+		stopWatching()
 		stopListening()
 		wg.Wait()
 		// Record the end of the term even if ctx is over.
@@ -172,7 +181,7 @@ func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
 			s.logger.Warn("scheduler: record resignation", "error", err)
 		}
 	}()
-	return s.planner.run(ctx, epoch, l.Notified(), l.Reconnected())
+	return s.planner.run(ctx, epoch, watch.Notified(), watch.Reconnected())
 }
 
 func (s *Scheduler) setLeading(epoch int64) {

@@ -2,34 +2,62 @@ package store
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Listener holds one dedicated LISTEN connection on one or more channels. It signals
-// Notified after each notification, and Reconnected once it has listened
-// again after losing its connection: notifications sent meanwhile are lost,
-// so the reader must catch up from the tables. Both channels hold one
-// signal: a pending one already says "look again".
+// Listener holds one dedicated LISTEN connection on one or more channels,
+// shared by the parts of a replica that wait for notifications (the event
+// hub, the planner): each takes a Watch. A notification only says "look
+// again"; after the connection was lost, notifications sent meanwhile are
+// gone, so readers catch up from the tables when Reconnected says so.
 type Listener struct {
-	store       *Store
-	channels    []string
+	store    *Store
+	channels []string
+
+	mu      sync.Mutex
+	watches map[*Watch]struct{}
+}
+
+// Watch is one consumer of a Listener. Its channels hold one signal: a
+// pending one already says "look again".
+type Watch struct {
+	channels    []string // nil: every channel of the listener
 	notified    chan struct{}
 	reconnected chan struct{}
 }
 
+// Notified receives a signal after notifications on the watched channels.
+func (w *Watch) Notified() <-chan struct{} { return w.notified }
+
+// Reconnected receives a signal after the listener reconnected.
+func (w *Watch) Reconnected() <-chan struct{} { return w.reconnected }
+
 // NewListener returns a listener on channels (constants of this package,
 // such as DataSourceEventsChannel). Run starts it.
 func (s *Store) NewListener(channels ...string) *Listener {
-	return &Listener{store: s, channels: channels, notified: make(chan struct{}, 1), reconnected: make(chan struct{}, 1)}
+	return &Listener{store: s, channels: channels, watches: map[*Watch]struct{}{}}
 }
 
-// Notified receives a signal after notifications.
-func (l *Listener) Notified() <-chan struct{} { return l.notified }
-
-// Reconnected receives a signal after a reconnection.
-func (l *Listener) Reconnected() <-chan struct{} { return l.reconnected }
+// Watch returns a consumer of the notifications on channels (every channel
+// of the listener if none is given), until stop is called.
+func (l *Listener) Watch(channels ...string) (w *Watch, stop func()) {
+	w = &Watch{notified: make(chan struct{}, 1), reconnected: make(chan struct{}, 1)}
+	if len(channels) > 0 {
+		w.channels = channels
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.watches[w] = struct{}{}
+	return w, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.watches, w)
+	}
+}
 
 // Run listens until ctx ends, reconnecting with backoff (100 ms doubling to
 // 5 s). It reports each lost connection to onError.
@@ -39,7 +67,7 @@ func (l *Listener) Run(ctx context.Context, onError func(error)) {
 	for connected := false; ctx.Err() == nil; {
 		err := l.listen(ctx, func() {
 			if connected {
-				signal(l.reconnected)
+				l.broadcast(func(w *Watch) chan struct{} { return w.reconnected })
 			}
 			connected, delay = true, minDelay
 		})
@@ -73,10 +101,27 @@ func (l *Listener) listen(ctx context.Context, listening func()) error {
 	}
 	listening()
 	for {
-		if _, err := pgConn.WaitForNotification(ctx); err != nil {
+		n, err := pgConn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		signal(l.notified)
+		l.broadcast(func(w *Watch) chan struct{} {
+			if w.channels != nil && !slices.Contains(w.channels, n.Channel) {
+				return nil
+			}
+			return w.notified
+		})
+	}
+}
+
+// broadcast signals the channel pick returns of each watch (nil: none).
+func (l *Listener) broadcast(pick func(*Watch) chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for w := range l.watches {
+		if ch := pick(w); ch != nil {
+			signal(ch)
+		}
 	}
 }
 

@@ -163,3 +163,62 @@ func TestEventSnapshot(t *testing.T) {
 	require.Equal(t, a.ID, got[0].DataSource.ID)
 	require.Equal(t, a.Schedule.Cron, got[0].DataSource.Schedule.Cron)
 }
+
+// TestListenerWatches: one LISTEN connection serves several consumers,
+// each woken only by the channels it watches, and all told of a reconnect.
+func TestListenerWatches(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+	l := b.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	listenCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Run(listenCtx, func(error) {})
+	}()
+	defer func() { stop(); <-done }()
+	planner, stopPlanner := l.Watch(store.DataSourceEventsChannel)
+	defer stopPlanner()
+	hub, stopHub := l.Watch()
+	defer stopHub()
+
+	conn, err := pgx.Connect(ctx, b.url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	wait := func(ch <-chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no signal: %s", what)
+		}
+	}
+	// Wait until LISTEN is in place: notify until the catch-all sees one.
+	require.Eventually(t, func() bool {
+		_, err := conn.Exec(ctx, `SELECT pg_notify('schedule_events', 'ping')`)
+		require.NoError(t, err)
+		select {
+		case <-hub.Notified():
+			return true
+		case <-time.After(50 * time.Millisecond):
+			return false
+		}
+	}, 30*time.Second, time.Millisecond)
+	select {
+	case <-planner.Notified():
+		t.Fatal("the planner watches datasource_events only")
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	_, err = b.store.DataSourceCreate(ctx, createParams("watched"))
+	require.NoError(t, err)
+	wait(planner.Notified(), "planner, datasource write")
+	wait(hub.Notified(), "hub, datasource write")
+
+	var killed int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&killed))
+	require.Equal(t, 1, killed, "one connection for every watch")
+	wait(planner.Reconnected(), "planner, reconnect")
+	wait(hub.Reconnected(), "hub, reconnect")
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -153,6 +154,8 @@ func (s *replica) start(ctx context.Context) error {
 		s.logger.Warn("etcd is not reachable yet", "endpoints", s.cfg.EtcdEndpoints, "error", err)
 	}
 
+	// One LISTEN connection per replica, shared by the hub and the planner.
+	listener := st.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
 	planner := scheduler.DefaultPlannerOptions
 	if s.cfg.EventRetention > 0 {
 		planner.Retention.EventsMaxAge = s.cfg.EventRetention
@@ -167,18 +170,21 @@ func (s *replica) start(ctx context.Context) error {
 		Logger:     s.logger,
 		Registerer: s.metrics.registry,
 		Planner:    planner,
+		Listener:   listener,
 	})
 	if err != nil {
 		return err
 	}
-	s.hub = hub.New(st, hub.Options{Logger: s.logger, Registerer: s.metrics.registry})
+	s.hub = hub.New(st, hub.Options{Logger: s.logger, Registerer: s.metrics.registry, Listener: listener})
+	// The listener outlives both of its users: it stops with the hub,
+	// after the scheduler.
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
-	hubDone := make(chan struct{})
-	go func() {
-		defer close(hubDone)
-		s.hub.Run(hubCtx)
-	}()
-	s.stopHub = func() { stopHub(); <-hubDone }
+	var background sync.WaitGroup
+	background.Go(func() {
+		listener.Run(hubCtx, func(err error) { s.logger.Warn("LISTEN connection lost; reconnecting", "error", err) })
+	})
+	background.Go(func() { s.hub.Run(hubCtx) })
+	s.stopHub = func() { stopHub(); background.Wait() }
 	s.metrics.observeSubscribers(s.hub.Subscribers)
 	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})

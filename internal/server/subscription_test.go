@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
@@ -22,8 +23,8 @@ import (
 )
 
 // startReplicas runs n replicas of one cluster (one database, one etcd)
-// until the test ends, and returns their base URLs.
-func startReplicas(t *testing.T, n int, root string) []string {
+// until the test ends, and returns their base URLs and the database URL.
+func startReplicas(t *testing.T, n int, root string) ([]string, string) {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	roots, err := scheduler.NewRoots(root)
@@ -52,7 +53,7 @@ func startReplicas(t *testing.T, n int, root string) []string {
 			t.Fatalf("replica %s did not start", cfg.ReplicaID)
 		}
 	}
-	return urls
+	return urls, dbURL
 }
 
 func graphql(t *testing.T, base, query string, vars map[string]any) map[string]any {
@@ -127,8 +128,25 @@ func subscribeWS(t *testing.T, base, query string) func() map[string]any {
 func TestCrossReplicaDelivery(t *testing.T) {
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "inbox"), 0o755))
-	urls := startReplicas(t, 3, root)
+	urls, dbURL := startReplicas(t, 3, root)
 	a, b, c := urls[0], urls[1], urls[2]
+
+	// One LISTEN connection per replica, the leader's included: the hub and
+	// the planner share it.
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	listening := func() int {
+		var n int
+		require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&n))
+		return n
+	}
+	require.Eventually(t, func() bool {
+		leader, _ := graphql(t, a, `{ cluster { leader { replicaId } } }`, nil)["cluster"].(map[string]any)["leader"].(map[string]any)
+		return leader != nil && listening() == 3
+	}, 30*time.Second, 50*time.Millisecond)
+	require.Never(t, func() bool { return listening() > 3 }, 500*time.Millisecond, 50*time.Millisecond)
 
 	dataSources := subscribeWS(t, b, `subscription { dataSourceEvents(after: "0:0") { kind dataSourceId dataSource { name } } }`)
 	created := graphql(t, c, `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { id } }`,
