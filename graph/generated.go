@@ -1570,7 +1570,7 @@ type ScheduleEvent {
   dataSourceId: ID!
   "RUN_*: the run as the change left it. SNAPSHOT: the last run that started, if any."
   run: Run
-  "SCHEDULE_NEXT_RUN and SNAPSHOT: the next planned slot; null if none is planned."
+  "SCHEDULE_NEXT_RUN, SNAPSHOT, and a planned RUN_SCHEDULED: the schedule's next slot; null if none is planned."
   nextRunAt: Time
   "SCHEDULE_PAUSED, SCHEDULE_RESUMED and SNAPSHOT: whether the schedule is paused."
   paused: Boolean

@@ -19,7 +19,8 @@ type EventData struct {
 	// Run is set for RUN_* events (the run at commit) and, when the
 	// datasource has run, for schedule snapshots (its last run).
 	Run *Run
-	// Schedule is set for SCHEDULE_* events and schedule snapshots.
+	// Schedule is set for SCHEDULE_* events, schedule snapshots, and the
+	// RUN_SCHEDULED events that announce the next slot.
 	Schedule *ScheduleState
 	// Files is set for FILES_DISCOVERED events.
 	Files *FilesSummary
@@ -54,11 +55,10 @@ func (e *Event) Decode() (*EventData, error) {
 	case strings.HasPrefix(e.Kind, "DATASOURCE_"):
 		d.DataSource, err = decodeDataSourceRow(e.Payload)
 	case strings.HasPrefix(e.Kind, "RUN_"):
-		var p struct {
-			Run json.RawMessage `json:"run"`
-		}
-		if err = json.Unmarshal(e.Payload, &p); err == nil && len(p.Run) > 0 && string(p.Run) != "null" {
-			d.Run, err = decodeRunRow(p.Run)
+		// The planner's RUN_SCHEDULED also carries the schedule's next slot.
+		d.Schedule, d.Run, err = decodeSchedulePayload(e.Payload)
+		if err == nil && !d.Schedule.HasNextRunAt {
+			d.Schedule = nil
 		}
 	case strings.HasPrefix(e.Kind, "SCHEDULE_"), e.Kind == EventKindSnapshot && e.isScheduleSnapshot():
 		d.Schedule, d.Run, err = decodeSchedulePayload(e.Payload)

@@ -222,3 +222,35 @@ func TestListenerWatches(t *testing.T) {
 	wait(planner.Reconnected(), "planner, reconnect")
 	wait(hub.Reconnected(), "hub, reconnect")
 }
+
+// TestRunEventDecodes: a planned RUN_SCHEDULED event carries the run as it
+// was committed and the schedule's next slot.
+func TestRunEventDecodes(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+	ds, err := b.store.DataSourceCreate(ctx, createParams("decoded"))
+	require.NoError(t, err)
+	slot := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	next := slot.Add(30 * time.Second)
+	require.NoError(t, b.store.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.RunsInsert(ctx, []store.RunInsert{{
+			DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerSchedule, Status: store.RunScheduled,
+			MaxAttempts: 3, NextRunAt: next,
+		}})
+		return err
+	}))
+	var planned *store.Event
+	for _, e := range settledEvents(t, ctx, b.store) {
+		if e.Kind == store.EventRunScheduled {
+			planned = e
+		}
+	}
+	require.NotNil(t, planned)
+	data, err := planned.Decode()
+	require.NoError(t, err)
+	require.Equal(t, store.RunScheduled, data.Run.Status)
+	require.True(t, data.Run.ScheduledFor.Equal(slot))
+	require.Equal(t, 3, data.Run.MaxAttempts)
+	require.NotNil(t, data.Schedule)
+	require.True(t, data.Schedule.NextRunAt.Equal(next))
+}
