@@ -137,7 +137,13 @@ func (streams) shared(ctx context.Context, state *streamState, source <-chan *hu
 		m = msg
 	}
 	execute := func() *graphql.Response {
-		relay <- m // the relay is empty: gqlgen took the last event
+		// gqlgen may have ended an execution on a cancelled context
+		// without taking its event: drop it, or the send would block.
+		select {
+		case <-relay:
+		default:
+		}
+		relay <- m
 		return next(ctx)
 	}
 	shared, _ := m.Memo(state.key, func() any {
@@ -154,7 +160,10 @@ func (streams) shared(ctx context.Context, state *streamState, source <-chan *hu
 	if shared != nil {
 		return shared
 	}
-	// The subscriber that computed it left half way: compute our own.
+	if ctx.Err() != nil {
+		return nil // it was this subscriber, and it is leaving
+	}
+	// Another subscriber computed it and left half way: compute our own.
 	return execute()
 }
 
