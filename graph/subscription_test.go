@@ -239,7 +239,9 @@ func openSSE(t *testing.T, b *testBundle, query string, vars map[string]any) *ss
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
+	// A bound on the whole stream, so that a missing event fails the test
+	// instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.server.URL, strings.NewReader(string(body)))
 	require.NoError(t, err)
