@@ -145,14 +145,20 @@ func (r *subscriptionResolver) ClusterEvents(ctx context.Context, after *string)
 		}
 		cursor = &c
 	}
-	st, err := r.Scheduler.ClusterEvents(ctx, cursor)
+	watchCtx, drained := untilDrained(ctx)
+	st, err := r.Scheduler.ClusterEvents(watchCtx, cursor)
 	if err != nil {
 		if errors.Is(err, scheduler.ErrClusterCursor) {
 			return nil, newFieldError(CodeCursorExpired, "after", "cursor %s is older than etcd's history: subscribe without after to start from the current state", *after)
 		}
 		return nil, err
 	}
-	onStreamEnd(ctx, st.Err)
+	onStreamEnd(ctx, func() error {
+		if drained() {
+			return errDrained
+		}
+		return st.Err()
+	})
 	return st.C, nil
 }
 

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -89,8 +90,27 @@ func (l Live) wrap(next http.Handler) http.Handler {
 			defer stop()
 			r = r.WithContext(ctx)
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), drainKey{}, l.Drain)))
 	})
+}
+
+type drainKey struct{}
+
+// errDrained ends a stream that has no event cursor (cluster events) when
+// the replica drains.
+var errDrained = errors.New("graph: the replica is shutting down")
+
+// untilDrained returns a context that also ends when the replica drains,
+// and whether it has: hub streams end through the hub, others through this.
+func untilDrained(ctx context.Context) (context.Context, func() bool) {
+	drain, ok := ctx.Value(drainKey{}).(context.Context)
+	if !ok {
+		return ctx, func() bool { return false }
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(drain, cancel)
+	context.AfterFunc(ctx, func() { stop() }) // the stream ended first: forget it
+	return ctx, func() bool { return drain.Err() != nil }
 }
 
 // drainingWebsocket accepts WebSockets whose normal close turns into

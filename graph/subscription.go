@@ -70,6 +70,10 @@ func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.Subscri
 // streamError presents the reason a stream ended, with the cursor to
 // resume from when there is one.
 func streamError(ctx context.Context, logger *slog.Logger, err error) *gqlerror.Error {
+	if errors.Is(err, errDrained) {
+		return &gqlerror.Error{Message: "this replica is shutting down: resubscribe, to any replica, with after set to the last cursor you got",
+			Extensions: map[string]any{"code": CodeShuttingDown}}
+	}
 	var resumable *hub.StreamError
 	if errors.As(err, &resumable) {
 		code, msg := CodeSlowConsumer, "the subscription fell too far behind and was closed: resubscribe with after set to extensions.cursor"

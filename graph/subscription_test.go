@@ -556,3 +556,21 @@ func TestSubscriptionCyclesLeaveNoGoroutine(t *testing.T) {
 	// A connection the pool opened meanwhile is the pool's, not a leak.
 	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("github.com/jackc/pgx/v5/pgconn/internal/bgreader.(*BGReader).bgRead"))
 }
+
+// TestDrainEndsClusterStreams: a cluster stream over SSE, which the hub
+// does not carry, also ends with REPLICA_SHUTTING_DOWN when the replica
+// drains, then completes.
+func TestDrainEndsClusterStreams(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := openSSE(t, b, `subscription { clusterEvents { kind replicaId } }`, nil)
+	time.Sleep(200 * time.Millisecond) // let the etcd watch start
+	b.drain()
+	name, data := s.next()
+	require.Equal(t, "next", name)
+	var resp gqlResponse
+	require.NoError(t, json.Unmarshal([]byte(data), &resp))
+	requireCode(t, &resp, "REPLICA_SHUTTING_DOWN", "")
+	name, _ = s.next()
+	require.Equal(t, "complete", name)
+}
