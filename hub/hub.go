@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ezplatform/ezplatform/internal/backoff"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -205,7 +206,7 @@ func (h *Hub) Run(ctx context.Context) {
 		h.stop()
 	}()
 
-	retry := newBackoff(100*time.Millisecond, 5*time.Second)
+	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		head, err := h.store.EventHead(ctx)
 		if err == nil {
@@ -213,13 +214,13 @@ func (h *Hub) Run(ctx context.Context) {
 			break
 		}
 		h.logger.Warn("hub: cannot read the event stream; retrying", "err", err)
-		if !sleep(ctx, retry.next()) {
+		if !backoff.Sleep(ctx, retry.Next()) {
 			return
 		}
 	}
 
 	const pageSize = 1000
-	heldBack := newBackoff(time.Millisecond, 100*time.Millisecond)
+	heldBack := backoff.New(time.Millisecond, 100*time.Millisecond)
 	resync := time.NewTicker(h.opts.Resync)
 	defer resync.Stop()
 	for {
@@ -230,9 +231,9 @@ func (h *Hub) Run(ctx context.Context) {
 			return
 		case err != nil:
 			h.logger.Warn("hub: cannot read the event stream; retrying", "err", err)
-			wait = retry.next()
+			wait = retry.Next()
 		default:
-			retry.reset()
+			retry.Reset()
 			h.publish(events)
 			switch {
 			case more && len(events) == pageSize:
@@ -240,9 +241,9 @@ func (h *Hub) Run(ctx context.Context) {
 			case more:
 				// A transaction still in flight holds committed events
 				// back; it sends no notification when it ends.
-				wait = heldBack.next()
+				wait = heldBack.Next()
 			default:
-				heldBack.reset()
+				heldBack.Reset()
 			}
 		}
 		var timer <-chan time.Time
@@ -442,26 +443,3 @@ func (h *Hub) Subscribers() int {
 	}
 	return n
 }
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// backoff doubles a delay from min to max.
-type backoff struct{ min, max, cur time.Duration }
-
-func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max} }
-
-func (b *backoff) next() time.Duration {
-	b.cur = max(b.min, min(b.cur*2, b.max))
-	return b.cur
-}
-
-func (b *backoff) reset() { b.cur = 0 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ezplatform/ezplatform/internal/backoff"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -164,7 +165,7 @@ func (h *Hub) stream(ctx context.Context, params SubscribeParams, out chan<- *Me
 func (h *Hub) replay(ctx context.Context, params SubscribeParams, cursor, until store.EventCursor,
 	shown func(store.EventCursor) bool, send func(*Message) bool,
 ) (store.EventCursor, error) {
-	retry := newBackoff(100*time.Millisecond, 5*time.Second)
+	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for cursor.Less(until) {
 		events, more, err := h.store.EventList(ctx, &store.EventListParams{
 			After: cursor, Until: &until, DataSourceIDs: params.DataSourceIDs, Kinds: topicKinds[params.Topic],
@@ -176,12 +177,12 @@ func (h *Hub) replay(ctx context.Context, params SubscribeParams, cursor, until 
 				return cursor, ctx.Err()
 			}
 			h.logger.Warn("hub: cannot replay events; retrying", "err", err)
-			if !sleep(ctx, retry.next()) {
+			if !backoff.Sleep(ctx, retry.Next()) {
 				return cursor, ctx.Err()
 			}
 			continue
 		}
-		retry.reset()
+		retry.Reset()
 		for _, e := range events {
 			if shown(e.Cursor) {
 				cursor = e.Cursor

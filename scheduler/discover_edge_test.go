@@ -1,12 +1,10 @@
 package scheduler
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,20 +29,10 @@ import (
 // and returns a function that stops it (also called when t ends).
 func startDiscoverer(t testing.TB, st *store.Store, etcd *clientv3.Client, prefix string, roots discovery.Roots) func() {
 	t.Helper()
-	sched, err := New(Config{
+	_, stop := runReplica(t, Config{
 		Store: st, Etcd: etcd, ReplicaID: "discoverer", Address: "http://discoverer", Work: DiscoveryWork(roots, st),
 		SessionTTL: testTTL, KeyPrefix: prefix, Workers: 4, Logger: quietLogger(),
 	})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = sched.Run(ctx, 10*time.Second)
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
 	return stop
 }
 

@@ -10,6 +10,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/ezplatform/ezplatform/internal/backoff"
 )
 
 // MinSessionTTL is the shortest etcd session TTL accepted: below it, a
@@ -49,7 +51,7 @@ type elector struct {
 // once rather than after the TTL.
 func (e *elector) run(ctx context.Context, lead func(ctx context.Context, epoch int64) error) {
 	value, _ := json.Marshal(e.self)
-	backoff := newBackoff(100*time.Millisecond, e.ttl)
+	retry := backoff.New(100*time.Millisecond, e.ttl)
 	for ctx.Err() == nil {
 		err := e.term(ctx, string(value), lead)
 		if ctx.Err() != nil {
@@ -57,12 +59,12 @@ func (e *elector) run(ctx context.Context, lead func(ctx context.Context, epoch 
 		}
 		if err != nil {
 			e.logger.Warn("scheduler: election", "error", err)
-			if !sleepCtx(ctx, backoff.next()) {
+			if !backoff.Sleep(ctx, retry.Next()) {
 				return
 			}
 			continue
 		}
-		backoff.reset()
+		retry.Reset()
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/ezplatform/ezplatform/internal/backoff"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -57,7 +58,7 @@ type planner struct {
 // run plans until ctx ends (leadership lost) or the epoch is fenced.
 // wake receives a value whenever a datasource changed.
 func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan struct{}) error {
-	retry := newBackoff(50*time.Millisecond, 5*time.Second)
+	retry := backoff.New(50*time.Millisecond, 5*time.Second)
 	// A failed step is retried with backoff; only a fenced epoch or the end
 	// of leadership ends the loop, so a database hiccup does not cost the
 	// leadership.
@@ -66,7 +67,7 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan
 			return err
 		}
 		p.logger.Warn("scheduler: planner "+step+" failed; retrying", "error", err)
-		if !sleepCtx(ctx, retry.next()) {
+		if !backoff.Sleep(ctx, retry.Next()) {
 			return ctx.Err()
 		}
 		return nil
@@ -92,7 +93,7 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan
 			}
 			continue
 		}
-		retry.reset()
+		retry.Reset()
 		earliest, pending, err := p.store.ScheduleWakeup(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

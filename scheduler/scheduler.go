@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/ezplatform/ezplatform/internal/backoff"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -207,7 +208,7 @@ func (s *Scheduler) Epoch() int64 {
 // puts it back whenever the session ends.
 func (s *Scheduler) register(ctx context.Context) {
 	value, _ := json.Marshal(Member{ReplicaID: s.cfg.ReplicaID, Address: s.cfg.Address, StartedAt: s.started})
-	retry := newBackoff(100*time.Millisecond, s.cfg.SessionTTL)
+	retry := backoff.New(100*time.Millisecond, s.cfg.SessionTTL)
 	for ctx.Err() == nil {
 		err := func() error {
 			session, err := newSession(ctx, s.cfg.Etcd, s.cfg.SessionTTL)
@@ -218,7 +219,7 @@ func (s *Scheduler) register(ctx context.Context) {
 			if _, err := s.cfg.Etcd.Put(ctx, s.replicaKey(), string(value), clientv3.WithLease(session.Lease())); err != nil {
 				return err
 			}
-			retry.reset()
+			retry.Reset()
 			select {
 			case <-ctx.Done():
 			case <-session.Done():
@@ -228,7 +229,7 @@ func (s *Scheduler) register(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.logger.Warn("scheduler: register replica in etcd", "error", err)
 		}
-		if !sleepCtx(ctx, retry.next()) {
+		if !backoff.Sleep(ctx, retry.Next()) {
 			return
 		}
 	}

@@ -23,10 +23,17 @@ func startReplica(t testing.TB, b *testBundle, prefix, id string, work Work) (*S
 
 func startReplicaWorkers(t testing.TB, b *testBundle, prefix, id string, work Work, workers int) (*Scheduler, func()) {
 	t.Helper()
-	sched, err := New(Config{
+	return runReplica(t, Config{
 		Store: b.store, Etcd: etcdtest.Client(t), ReplicaID: id, Address: "http://" + id, Work: work,
 		SessionTTL: testTTL, KeyPrefix: prefix, Workers: workers, Logger: quietLogger(),
 	})
+}
+
+// runReplica runs a replica of cfg until the test ends, or until the
+// returned function stops it.
+func runReplica(t testing.TB, cfg Config) (*Scheduler, func()) {
+	t.Helper()
+	sched, err := New(cfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ezplatform/ezplatform/internal/backoff"
 )
 
 // Listener holds one dedicated LISTEN connection on one or more channels,
@@ -60,27 +62,24 @@ func (l *Listener) Watch(channels ...string) (w *Watch, stop func()) {
 }
 
 // Run listens until ctx ends, reconnecting with backoff (100 ms doubling to
-// 5 s). It reports each lost connection to onError.
+// 5 s, jittered). It reports each lost connection to onError.
 func (l *Listener) Run(ctx context.Context, onError func(error)) {
-	const minDelay, maxDelay = 100 * time.Millisecond, 5 * time.Second
-	delay := minDelay
+	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for connected := false; ctx.Err() == nil; {
 		err := l.listen(ctx, func() {
 			if connected {
 				l.broadcast(func(w *Watch) chan struct{} { return w.reconnected })
 			}
-			connected, delay = true, minDelay
+			connected = true
+			retry.Reset()
 		})
 		if ctx.Err() != nil {
 			return
 		}
 		onError(err)
-		select {
-		case <-ctx.Done():
+		if !backoff.Sleep(ctx, retry.Next()) {
 			return
-		case <-time.After(delay):
 		}
-		delay = min(delay*2, maxDelay)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/devstack"
+	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -103,22 +103,6 @@ func (s *started) stop(t *testing.T) int {
 
 var graphqlURL = regexp.MustCompile(`GraphQL\s+(http://\S+)/graphql`)
 
-func graphql(t *testing.T, base, query string, vars map[string]any) map[string]any {
-	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	require.NoError(t, err)
-	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
-	require.NoError(t, err)
-	defer res.Body.Close()
-	var out struct {
-		Data   map[string]any `json:"data"`
-		Errors []any          `json:"errors"`
-	}
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
-	require.Empty(t, out.Errors)
-	return out.Data
-}
-
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	res, err := http.Get(url)
@@ -158,7 +142,7 @@ func TestDev(t *testing.T) {
 	inbox := filepath.Join(dir, "inbox")
 	require.DirExists(t, inbox)
 	require.NoError(t, os.Mkdir(filepath.Join(inbox, "sales"), 0o755))
-	graphql(t, base, `mutation($p: String!) { createDataSource(input: {name: "sales", path: $p, filePattern: "*.csv", schedule: {cron: "0 */5 * * * ?"}}) { id } }`,
+	gqltest.Do(t, base, `mutation($p: String!) { createDataSource(input: {name: "sales", path: $p, filePattern: "*.csv", schedule: {cron: "0 */5 * * * ?"}}) { id } }`,
 		map[string]any{"p": filepath.Join(inbox, "sales")})
 
 	env := readEnvFile(t, filepath.Join(dir, "stack.env"))
@@ -170,7 +154,7 @@ func TestDev(t *testing.T) {
 
 	again := start(t, []string{"dev", "--data-dir", dir, "--http", "127.0.0.1:0"}, nil)
 	base = again.waitFor(t, graphqlURL)[1]
-	data := graphql(t, base, `{ dataSources { totalCount edges { node { name } } } }`, nil)
+	data := gqltest.Do(t, base, `{ dataSources { totalCount edges { node { name } } } }`, nil)
 	require.EqualValues(t, 1, data["dataSources"].(map[string]any)["totalCount"])
 	require.Equal(t, 0, again.stop(t))
 }
@@ -183,7 +167,7 @@ func TestDevWithExternalDatabase(t *testing.T) {
 	dbURL := pgtest.NewEmptyDatabase(t)
 	dev := start(t, []string{"dev", "--data-dir", dir, "--http", "127.0.0.1:0"}, map[string]string{"EZ_DATABASE_URL": dbURL})
 	base := dev.waitFor(t, graphqlURL)[1]
-	graphql(t, base, `{ dataSources { totalCount } }`, nil)
+	gqltest.Do(t, base, `{ dataSources { totalCount } }`, nil)
 	require.NoDirExists(t, filepath.Join(dir, "postgres"))
 	require.Equal(t, dbURL, readEnvFile(t, filepath.Join(dir, "stack.env"))["EZ_DATABASE_URL"])
 	require.Equal(t, 0, dev.stop(t))

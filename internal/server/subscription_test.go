@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
+	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
 	"github.com/ezplatform/ezplatform/scheduler"
@@ -54,24 +52,6 @@ func startReplicas(t *testing.T, n int, root string) ([]string, string) {
 		}
 	}
 	return urls, dbURL
-}
-
-func graphql(t *testing.T, base, query string, vars map[string]any) map[string]any {
-	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	require.NoError(t, err)
-	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
-	require.NoError(t, err)
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	var out struct {
-		Data   map[string]any `json:"data"`
-		Errors []any          `json:"errors"`
-	}
-	require.NoError(t, json.Unmarshal(data, &out), "%s", data)
-	require.Empty(t, out.Errors)
-	return out.Data
 }
 
 // subscribeWS opens a graphql-transport-ws subscription and returns a
@@ -143,13 +123,13 @@ func TestCrossReplicaDelivery(t *testing.T) {
 		return n
 	}
 	require.Eventually(t, func() bool {
-		leader, _ := graphql(t, a, `{ cluster { leader { replicaId } } }`, nil)["cluster"].(map[string]any)["leader"].(map[string]any)
+		leader, _ := gqltest.Do(t, a, `{ cluster { leader { replicaId } } }`, nil)["cluster"].(map[string]any)["leader"].(map[string]any)
 		return leader != nil && listening() == 3
 	}, 30*time.Second, 50*time.Millisecond)
 	require.Never(t, func() bool { return listening() > 3 }, 500*time.Millisecond, 50*time.Millisecond)
 
 	dataSources := subscribeWS(t, b, `subscription { dataSourceEvents(after: "0:0") { kind dataSourceId dataSource { name } } }`)
-	created := graphql(t, c, `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { id } }`,
+	created := gqltest.Do(t, c, `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { id } }`,
 		map[string]any{"input": map[string]any{
 			"name": "cross", "path": filepath.Join(root, "inbox"), "filePattern": "*.csv",
 			"schedule": map[string]any{"interval": "1h"},
@@ -167,7 +147,7 @@ func TestCrossReplicaDelivery(t *testing.T) {
 		kind run { id status replicaId } } }`)
 	workers := map[string]bool{}
 	for attempt := 0; attempt < 20 && !hasOtherThan(workers, "b"); attempt++ {
-		run := graphql(t, a, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, map[string]any{"id": id})["triggerRun"].(map[string]any)
+		run := gqltest.Do(t, a, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, map[string]any{"id": id})["triggerRun"].(map[string]any)
 		seen := map[string]bool{}
 		for !seen["RUN_SUCCEEDED"] {
 			e := schedule()["scheduleEvents"].(map[string]any)
