@@ -36,8 +36,8 @@ type streamState struct {
 
 	mu     sync.Mutex
 	err    func() error        // why the stream ended, once it has
-	source <-chan *hub.Message // hub streams: the hub's channel...
-	relay  chan *hub.Message   // ...and the one gqlgen reads
+	source func() *hub.Message // hub streams: the next event...
+	relay  chan *hub.Message   // ...and the channel gqlgen reads
 	ended  bool
 }
 
@@ -48,11 +48,24 @@ type streamStateKey struct{}
 func relayHubStream(ctx context.Context, st *hub.Stream) <-chan *hub.Message {
 	state, ok := ctx.Value(streamStateKey{}).(*streamState)
 	if !ok {
-		return st.C
+		// Outside the extension (it is always installed by NewHandler):
+		// pump the stream into a channel.
+		ch := make(chan *hub.Message)
+		go func() {
+			defer close(ch)
+			for m := range st.All() {
+				select {
+				case ch <- m:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return ch
 	}
 	state.mu.Lock()
 	defer state.mu.Unlock()
-	state.err, state.source, state.relay = st.Err, st.C, make(chan *hub.Message, 1)
+	state.err, state.source, state.relay = st.Err, st.Next, make(chan *hub.Message, 1)
 	return state.relay
 }
 
@@ -77,7 +90,7 @@ func (s *streamState) endErr() error {
 	return s.err()
 }
 
-func (s *streamState) hubSource() (<-chan *hub.Message, chan *hub.Message) {
+func (s *streamState) hubSource() (func() *hub.Message, chan *hub.Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.source, s.relay
@@ -123,18 +136,14 @@ func (s streams) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 
 // shared returns the response to the stream's next event: the one another
 // subscriber with the same operation computed, or its own.
-func (streams) shared(ctx context.Context, state *streamState, source <-chan *hub.Message, relay chan *hub.Message,
+func (streams) shared(ctx context.Context, state *streamState, source func() *hub.Message, relay chan *hub.Message,
 	next graphql.ResponseHandler,
 ) *graphql.Response {
-	var m *hub.Message
-	select {
-	case <-ctx.Done():
+	// The stream's work (replay, live feed) runs here, in the goroutine
+	// that serves the subscription: a subscriber costs no other.
+	m := source()
+	if m == nil {
 		return nil
-	case msg, ok := <-source:
-		if !ok {
-			return nil
-		}
-		m = msg
 	}
 	execute := func() *graphql.Response {
 		// gqlgen may have ended an execution on a cancelled context

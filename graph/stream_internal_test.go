@@ -24,7 +24,19 @@ func gqlgenLike(relay chan *hub.Message, leave func() bool) graphql.ResponseHand
 	}
 }
 
-func sharedWithin(t *testing.T, ctx context.Context, state *streamState, source <-chan *hub.Message, relay chan *hub.Message, next graphql.ResponseHandler) *graphql.Response {
+// from returns the messages in order, then nil.
+func from(msgs ...*hub.Message) func() *hub.Message {
+	return func() *hub.Message {
+		if len(msgs) == 0 {
+			return nil
+		}
+		m := msgs[0]
+		msgs = msgs[1:]
+		return m
+	}
+}
+
+func sharedWithin(t *testing.T, ctx context.Context, state *streamState, source func() *hub.Message, relay chan *hub.Message, next graphql.ResponseHandler) *graphql.Response {
 	t.Helper()
 	done := make(chan *graphql.Response, 1)
 	go func() { done <- streams{}.shared(ctx, state, source, relay, next) }()
@@ -46,17 +58,14 @@ func TestSharedAfterALeavingExecution(t *testing.T) {
 
 	// Subscriber A computes first, and leaves during its execution.
 	ctxA, leaveA := context.WithCancel(context.Background())
-	sourceA, relayA := make(chan *hub.Message, 2), make(chan *hub.Message, 1)
-	sourceA <- m
-	sourceA <- &hub.Message{Event: &store.Event{Kind: "RUN_SUCCEEDED"}}
+	sourceA, relayA := from(m, &hub.Message{Event: &store.Event{Kind: "RUN_SUCCEEDED"}}), make(chan *hub.Message, 1)
 	stateA := &streamState{key: "op"}
 	next := gqlgenLike(relayA, func() bool { leaveA(); return true })
 	require.Nil(t, sharedWithin(t, ctxA, stateA, sourceA, relayA, next))
 	require.Nil(t, sharedWithin(t, ctxA, stateA, sourceA, relayA, next), "A's next call must not block on its stale relay")
 
 	// Subscriber B, same operation, same event: it computes its own.
-	sourceB, relayB := make(chan *hub.Message, 1), make(chan *hub.Message, 1)
-	sourceB <- m
+	sourceB, relayB := from(m), make(chan *hub.Message, 1)
 	resp := sharedWithin(t, context.Background(), &streamState{key: "op"}, sourceB, relayB, gqlgenLike(relayB, func() bool { return false }))
 	require.NotNil(t, resp)
 	require.JSONEq(t, `{"kind":"RUN_STARTED"}`, string(resp.Data))

@@ -511,7 +511,7 @@ func benchHubFanout(b *testing.B, subs, batch, events, buffer int) {
 					failures <- err
 					return
 				}
-				for m := range st.C {
+				for m := range st.All() {
 					after = m.Cursor
 					got++
 					switch {

@@ -62,13 +62,23 @@ func createParams(name string) *store.DataSourceCreateParams {
 // next returns the stream's next message, failing the test after 30 s.
 func next(t *testing.T, s *hub.Stream) *hub.Message {
 	t.Helper()
+	m, ok := nextWithin(s, 30*time.Second)
+	require.True(t, ok, "no message within 30 s")
+	require.NotNil(t, m, "stream ended: %v", s.Err())
+	return m
+}
+
+// nextWithin waits d for the stream's next message (nil if it ended). If
+// none comes, the read goes on until the stream's context ends, and the
+// stream must not be read again.
+func nextWithin(s *hub.Stream, d time.Duration) (*hub.Message, bool) {
+	got := make(chan *hub.Message, 1)
+	go func() { got <- s.Next() }()
 	select {
-	case m, ok := <-s.C:
-		require.True(t, ok, "stream ended: %v", s.Err())
-		return m
-	case <-time.After(30 * time.Second):
-		t.Fatal("no message within 30 s")
-		return nil
+	case m := <-got:
+		return m, true
+	case <-time.After(d):
+		return nil, false
 	}
 }
 
@@ -135,10 +145,8 @@ func TestFilterByDataSource(t *testing.T) {
 	require.Equal(t, store.EventSchedulePaused, m.Kind)
 	require.Equal(t, a.ID, *m.DataSourceID, "the other datasource's event is filtered out")
 	require.True(t, *m.Data.Schedule.Paused)
-	select {
-	case m := <-s.C:
-		t.Fatalf("unexpected message %s %s", m.Kind, m.Cursor)
-	case <-time.After(200 * time.Millisecond):
+	if m, ok := nextWithin(s, 200*time.Millisecond); ok {
+		t.Fatalf("unexpected message %v", m)
 	}
 }
 
@@ -163,7 +171,7 @@ func TestResumeIsGapFree(t *testing.T) {
 		seen = append(seen, next(t, s).Cursor)
 	}
 	cancel() // the client goes away
-	for range s.C {
+	for range s.All() {
 	}
 	require.NoError(t, s.Err())
 
@@ -225,7 +233,7 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 
 	// It gets what its buffer held, then the error with its last cursor.
 	var last store.EventCursor
-	for m := range slow.C {
+	for m := range slow.All() {
 		last = m.Cursor
 	}
 	var streamErr *hub.StreamError
@@ -289,7 +297,7 @@ func TestStopEndsStreams(t *testing.T) {
 	require.Eventually(t, func() bool { return h.Subscribers() == 1 }, 30*time.Second, 10*time.Millisecond)
 	cancel()
 	<-done
-	for range s.C {
+	for range s.All() {
 	}
 	require.ErrorIs(t, s.Err(), hub.ErrStopped)
 }
@@ -315,7 +323,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 			next(t, s) // the snapshot's first message
 		}
 		cancel()
-		for range s.C {
+		for range s.All() {
 		}
 		if err := s.Err(); err != nil && !errors.Is(err, context.Canceled) {
 			require.NoError(t, err)

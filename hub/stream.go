@@ -3,7 +3,9 @@ package hub
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,29 +25,69 @@ type SubscribeParams struct {
 	After *store.EventCursor
 }
 
-// Stream is one subscription's ordered messages. C is closed when the
-// stream ends; Err then says why.
+// Stream is one subscription's ordered messages, read with Next. It holds
+// no goroutine of its own: the reader's goroutine does the stream's work
+// (snapshot, replay, live feed), so a subscriber costs its reader only.
 type Stream struct {
-	C    <-chan *Message
-	err  error
-	done chan struct{} // closed once err is set, before C
+	h      *Hub
+	ctx    context.Context
+	params SubscribeParams
+
+	pending []*Message // read from the table (snapshot or replay), not yet returned
+	cursor  store.EventCursor
+	// replayed is how far the table has been read, until is where the
+	// replay hands over to the live feed.
+	replayed, until store.EventCursor
+	shown           func(store.EventCursor) bool // by the snapshot
+	live            []*Message                   // taken from sub, not yet returned
+	liveClosed      bool
+
+	mu  sync.Mutex // guards sub against the ctx's unregistering
+	sub *subscription
+
+	err error
+}
+
+// Next returns the stream's next message, waiting for it. It returns nil
+// once the stream has ended: when its context ends, or when the hub ends
+// it (then Err says why). Next is not safe for concurrent use.
+func (s *Stream) Next() *Message {
+	if s.err != nil || s.ctx.Err() != nil {
+		s.drop()
+		return nil
+	}
+	m, err := s.next()
+	if err != nil {
+		s.drop()
+		s.err = endOf(s.ctx, err, s.cursor)
+		return nil
+	}
+	if m == nil {
+		s.drop()
+	}
+	return m
+}
+
+// All ranges over the stream's messages until it ends.
+func (s *Stream) All() iter.Seq[*Message] {
+	return func(yield func(*Message) bool) {
+		for m := s.Next(); m != nil; m = s.Next() {
+			if !yield(m) {
+				return
+			}
+		}
+	}
 }
 
 // Err returns why the stream ended: nil if its context did (or it has not
 // ended), and otherwise a *StreamError (resumable) or a database error.
-func (s *Stream) Err() error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-		return nil
-	}
-}
+func (s *Stream) Err() error { return s.err }
 
-// Subscribe starts a stream. It checks params.After first: a cursor that
-// retention pruned is store.ErrCursorExpired, and one that names no event
+// Subscribe starts a stream: it checks params.After, or reads the
+// snapshot, and joins the live feed. A cursor that retention pruned is
+// store.ErrCursorExpired, and one that names no event
 // store.ErrInvalidCursor. The stream runs until ctx ends or the hub cuts
-// it off; it holds one goroutine.
+// it off.
 func (h *Hub) Subscribe(ctx context.Context, params SubscribeParams) (*Stream, error) {
 	if _, ok := topicKinds[params.Topic]; !ok {
 		return nil, errors.New("hub: unknown topic")
@@ -60,152 +102,203 @@ func (h *Hub) Subscribe(ctx context.Context, params SubscribeParams) (*Stream, e
 		slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 		params.DataSourceIDs = slices.Compact(ids)
 	}
-	out := make(chan *Message)
-	st := &Stream{C: out, done: make(chan struct{})}
-	go func() {
-		defer close(out)
-		st.err = h.stream(ctx, params, out)
-		close(st.done)
-	}()
-	return st, nil
+	s := &Stream{h: h, ctx: ctx, params: params, shown: func(store.EventCursor) bool { return false }}
+	if err := s.start(); err != nil {
+		if ctx.Err() == nil && errors.Is(err, ErrStopped) {
+			s.err = &StreamError{Err: err}
+			return s, nil
+		}
+		return nil, err
+	}
+	s.register()
+	// A reader that stops calling Next must not stay registered.
+	context.AfterFunc(ctx, s.drop)
+	return s, nil
 }
 
-// stream sends the snapshot or the replay, then the live feed, in order and
-// without duplicates, until ctx ends (nil) or the stream must end (error).
-func (h *Hub) stream(ctx context.Context, params SubscribeParams, out chan<- *Message) error {
-	send := func(m *Message) bool {
-		select {
-		case out <- m:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	if err := h.waitStarted(ctx); err != nil {
-		return endOf(ctx, err, store.EventCursor{})
-	}
-
-	var cursor store.EventCursor
-	shown := func(store.EventCursor) bool { return false } // by the snapshot
-	if params.After != nil {
-		cursor = *params.After
-	} else {
-		snapshot := map[Topic]store.SnapshotTopic{TopicSchedules: store.SnapshotSchedules, TopicDataSources: store.SnapshotDataSources}
-		// Read it all, then send: a client that does not read must not
-		// hold a database connection.
-		var msgs []*Message
-		pos, err := h.store.EventSnapshot(ctx, &store.EventSnapshotParams{Topic: snapshot[params.Topic], DataSourceIDs: params.DataSourceIDs},
-			func(e *store.Event) error {
-				data, err := e.Decode()
-				msgs = append(msgs, &Message{Event: e, Data: data})
-				return err
-			})
-		if err != nil {
-			return endOf(ctx, err, store.EventCursor{})
-		}
-		for _, m := range msgs {
-			if !send(m) {
-				return nil
-			}
-		}
-		cursor, shown = pos.Head, pos.Covers
-	}
-
+// next steps the stream: the snapshot or the replay, then the live feed,
+// in order and without duplicates. It returns nil, nil when ctx ends.
+func (s *Stream) next() (*Message, error) {
 	for {
-		sub := newSubscription(params.Topic, params.DataSourceIDs)
-		until := h.register(sub)
-		var err error
-		if cursor, err = h.replay(ctx, params, cursor, until, shown, send); err != nil {
-			h.unregister(sub)
-			return endOf(ctx, err, cursor)
+		if m := s.pop(); m != nil {
+			return m, nil
 		}
-		sub.live.Store(true)
-		for {
-			batch, closed := sub.take()
-			for _, m := range batch {
-				if !cursor.Less(m.Cursor) {
-					continue
-				}
-				if shown(m.Cursor) {
-					cursor = m.Cursor
-					continue
-				}
-				if !send(m) {
-					h.unregister(sub)
-					return nil
-				}
-				cursor = m.Cursor
+		if s.subscription() == nil {
+			if s.ctx.Err() != nil {
+				return nil, nil
 			}
-			if closed {
-				break
-			}
-			if len(batch) == 0 {
-				select {
-				case <-ctx.Done():
-					h.unregister(sub)
-					return nil
-				case <-sub.wake:
-				}
-			}
+			s.register()
 		}
-		// The hub closed the feed. A stream that overflowed while it was
-		// still replaying is not slow, just behind: catch up again from the
-		// table.
-		if errors.Is(sub.closeErr, ErrSlowConsumer) && !sub.closedLive {
+		if s.replayed.Less(s.until) {
+			if err := s.replay(); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		return &StreamError{Err: sub.closeErr, Cursor: cursor}
+		if m, err := s.follow(); m != nil || err != nil {
+			return m, err
+		}
+		if s.ctx.Err() != nil {
+			return nil, nil
+		}
 	}
 }
 
-// replay sends the stored events in (cursor, until] that the snapshot has
-// not shown, and returns the new position: until, even if the last events
-// did not match the filter. It waits out database outages; only ctx ends it
-// early.
-func (h *Hub) replay(ctx context.Context, params SubscribeParams, cursor, until store.EventCursor,
-	shown func(store.EventCursor) bool, send func(*Message) bool,
-) (store.EventCursor, error) {
+// start reads the snapshot, or starts from params.After.
+func (s *Stream) start() error {
+	if err := s.h.waitStarted(s.ctx); err != nil {
+		return err
+	}
+	if s.params.After != nil {
+		s.cursor = *s.params.After
+		return nil
+	}
+	snapshot := map[Topic]store.SnapshotTopic{TopicSchedules: store.SnapshotSchedules, TopicDataSources: store.SnapshotDataSources}
+	// Read it all, then hand it out: a client that does not read must not
+	// hold a database connection.
+	pos, err := s.h.store.EventSnapshot(s.ctx, &store.EventSnapshotParams{Topic: snapshot[s.params.Topic], DataSourceIDs: s.params.DataSourceIDs},
+		func(e *store.Event) error {
+			data, err := e.Decode()
+			s.pending = append(s.pending, &Message{Event: e, Data: data})
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	s.cursor, s.shown = pos.Head, pos.Covers
+	return nil
+}
+
+// pop returns the next message read from the table, if any.
+func (s *Stream) pop() *Message {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	m := s.pending[0]
+	s.pending[0] = nil
+	s.pending = s.pending[1:]
+	if m.Kind != store.EventKindSnapshot {
+		s.cursor = m.Cursor
+	}
+	return m
+}
+
+// register joins the live feed; what came before it is replayed from the
+// table.
+func (s *Stream) register() {
+	sub := newSubscription(s.params.Topic, s.params.DataSourceIDs)
+	s.until = s.h.register(sub)
+	s.replayed = s.cursor
+	s.live, s.liveClosed = nil, false
+	s.mu.Lock()
+	s.sub = sub
+	s.mu.Unlock()
+}
+
+func (s *Stream) subscription() *subscription {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sub
+}
+
+// drop leaves the live feed.
+func (s *Stream) drop() {
+	s.mu.Lock()
+	sub := s.sub
+	s.sub = nil
+	s.mu.Unlock()
+	if sub != nil {
+		s.h.unregister(sub)
+	}
+}
+
+// follow returns the next live message, waiting for one. It returns nil,
+// nil when ctx ends, or when the stream must replay again.
+func (s *Stream) follow() (*Message, error) {
+	sub := s.subscription()
+	if sub == nil {
+		return nil, nil
+	}
+	if !sub.live.Load() {
+		// The replay is over: where it stopped is where the feed starts.
+		if s.cursor.Less(s.until) {
+			s.cursor = s.until
+		}
+		sub.live.Store(true)
+	}
+	for {
+		for len(s.live) > 0 {
+			m := s.live[0]
+			s.live[0] = nil
+			s.live = s.live[1:]
+			if !s.cursor.Less(m.Cursor) {
+				continue
+			}
+			s.cursor = m.Cursor
+			if s.shown(m.Cursor) {
+				continue
+			}
+			return m, nil
+		}
+		if s.liveClosed {
+			s.drop()
+			// A stream that overflowed while it was still replaying is
+			// not slow, just behind: catch up again from the table.
+			if errors.Is(sub.closeErr, ErrSlowConsumer) && !sub.closedLive {
+				return nil, nil
+			}
+			return nil, &StreamError{Err: sub.closeErr, Cursor: s.cursor}
+		}
+		s.live, s.liveClosed = sub.take()
+		if len(s.live) == 0 && !s.liveClosed {
+			select {
+			case <-s.ctx.Done():
+				return nil, nil
+			case <-sub.wake:
+			}
+		}
+	}
+}
+
+// replay reads the next page of stored events in (replayed, until] that
+// the snapshot has not shown. When it reaches until, even if the last
+// events did not match the filter, the live feed takes over. It waits out
+// database outages; only ctx ends it early.
+func (s *Stream) replay() error {
 	retry := backoff.New(100*time.Millisecond, 5*time.Second)
-	for cursor.Less(until) {
-		events, more, err := h.store.EventList(ctx, &store.EventListParams{
-			After: cursor, Until: &until, DataSourceIDs: params.DataSourceIDs, Kinds: topicKinds[params.Topic],
+	for {
+		events, more, err := s.h.store.EventList(s.ctx, &store.EventListParams{
+			After: s.replayed, Until: &s.until, DataSourceIDs: s.params.DataSourceIDs, Kinds: topicKinds[s.params.Topic],
 		})
 		if err != nil {
 			// The database is away: so is the live feed. Wait with it, as
 			// live subscribers do, rather than end the stream.
-			if ctx.Err() != nil {
-				return cursor, ctx.Err()
+			if s.ctx.Err() != nil {
+				return nil
 			}
-			h.logger.Warn("hub: cannot replay events; retrying", "err", err)
-			if !backoff.Sleep(ctx, retry.Next()) {
-				return cursor, ctx.Err()
+			s.h.logger.Warn("hub: cannot replay events; retrying", "err", err)
+			if !backoff.Sleep(s.ctx, retry.Next()) {
+				return nil
 			}
 			continue
 		}
-		retry.Reset()
 		for _, e := range events {
-			if shown(e.Cursor) {
-				cursor = e.Cursor
+			s.replayed = e.Cursor
+			if s.shown(e.Cursor) {
 				continue
 			}
 			data, err := e.Decode()
 			if err != nil {
-				h.logger.Error("hub: cannot decode an event", "err", err)
+				s.h.logger.Error("hub: cannot decode an event", "err", err)
 				data = &store.EventData{}
 			}
-			if !send(&Message{Event: e, Data: data}) {
-				return cursor, ctx.Err()
-			}
-			cursor = e.Cursor
+			s.pending = append(s.pending, &Message{Event: e, Data: data})
 		}
 		if !more {
-			break
+			s.replayed = s.until
 		}
+		return nil
 	}
-	if cursor.Less(until) {
-		cursor = until
-	}
-	return cursor, nil
 }
 
 // endOf turns a stream's ending error into its result: nil when the

@@ -71,11 +71,21 @@ func BenchmarkMutationToReplan(b *testing.B) {
 
 // Slot → job start lag with many datasources on short schedules: the time
 // from a slot to its River job starting (runs.started_at − scheduled_for).
-func BenchmarkSlotLag1000x1s(b *testing.B)   { benchSlotLag(b, 1000, time.Second, 30*time.Second) }
-func BenchmarkSlotLag300x1s(b *testing.B)    { benchSlotLag(b, 300, time.Second, 30*time.Second) }
-func BenchmarkSlotLag10000x10s(b *testing.B) { benchSlotLag(b, 10000, 10*time.Second, 60*time.Second) }
+func BenchmarkSlotLag1000x1s(b *testing.B) {
+	benchSlotLag(b, 1000, time.Second, 30*time.Second, benchWorkers)
+}
+func BenchmarkSlotLag300x1s(b *testing.B) { benchSlotLag(b, 300, time.Second, 30*time.Second, benchWorkers) }
+func BenchmarkSlotLag10000x10s(b *testing.B) {
+	benchSlotLag(b, 10000, 10*time.Second, 60*time.Second, benchWorkers)
+}
 
-func benchSlotLag(b *testing.B, n int, interval, duration time.Duration) {
+// With a worker per datasource, a burst of 1,000 coinciding slots does not
+// queue for workers: what is left is planning, River's fetch and the start.
+func BenchmarkSlotLag1000x1sWorkers1000(b *testing.B) {
+	benchSlotLag(b, 1000, time.Second, 30*time.Second, 1000)
+}
+
+func benchSlotLag(b *testing.B, n int, interval, duration time.Duration, workers int) {
 	bundle := setup(b)
 	ctx := b.Context()
 	_, err := bundle.store.Pool().Exec(ctx, `
@@ -86,7 +96,7 @@ func benchSlotLag(b *testing.B, n int, interval, duration time.Duration) {
 	_, err = bundle.store.Pool().Exec(ctx, `ANALYZE datasources`) // as autovacuum would have
 	require.NoError(b, err)
 
-	_, stop := startReplicaWorkers(b, bundle, etcdtest.Prefix(), "bench", noWork, benchWorkers)
+	_, stop := startReplicaWorkers(b, bundle, etcdtest.Prefix(), "bench", noWork, workers)
 	// Measure the steady state: skip the first slots after start-up.
 	warmup := time.Now().Add(2 * interval)
 	time.Sleep(duration)
@@ -111,6 +121,21 @@ func benchSlotLag(b *testing.B, n int, interval, duration time.Duration) {
 	firsts, err := pgx.CollectRows(rows, pgx.RowTo[time.Duration])
 	require.NoError(b, err)
 	reportPercentiles(b, "first", firsts)
+	// Where a run's lag goes: the planner's transaction, River's fetch,
+	// and the start statement.
+	for _, step := range []struct{ name, lag string }{
+		{"planned", "j.created_at - r.scheduled_for"},
+		{"fetched", "j.attempted_at - j.created_at"},
+		{"started", "r.started_at - j.attempted_at"},
+	} {
+		rows, err := bundle.store.Pool().Query(ctx, `
+			SELECT `+step.lag+` FROM runs r JOIN river_job j ON j.id = r.river_job_id
+			WHERE r.scheduled_for >= $1 AND r.started_at IS NOT NULL`, warmup)
+		require.NoError(b, err)
+		lags, err := pgx.CollectRows(rows, pgx.RowTo[time.Duration])
+		require.NoError(b, err)
+		reportPercentiles(b, step.name, lags)
+	}
 	b.ReportMetric(float64(len(lags))/(duration-2*interval).Seconds(), "runs/s")
 	b.ReportMetric(float64(notStarted), "not-started")
 }
@@ -210,18 +235,23 @@ func BenchmarkReconcile100k(b *testing.B) {
 
 // benchWorkers is the River worker count of the lag benchmarks: enough to
 // keep both cores busy, few enough not to thrash PostgreSQL.
-var benchWorkers = 50
+const benchWorkers = 50
 
 // River alone, for scale: a burst of 1,000 no-op jobs inserted in one
 // transaction, from commit to each job's start. No runs rows, no events: the
 // floor that River itself sets on this machine.
-func BenchmarkRiverOnlyBurst1000(b *testing.B) {
+func BenchmarkRiverOnlyBurst1000(b *testing.B) { benchRiverOnlyBurst(b, 50) }
+
+// With a worker per job, River starts the whole burst without queueing.
+func BenchmarkRiverOnlyBurst1000Workers1000(b *testing.B) { benchRiverOnlyBurst(b, 1000) }
+
+func benchRiverOnlyBurst(b *testing.B, maxWorkers int) {
 	bundle := setup(b)
 	workers := river.NewWorkers()
 	w := &nopWorker{starts: make(chan time.Time, 1000)}
 	river.AddWorker(workers, w)
 	client, err := river.NewClient(riverpgxv5.New(bundle.store.Pool()), &river.Config{
-		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 50}},
+		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
 		Workers:       workers,
 		FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 500 * time.Millisecond,
 		Logger: quietLogger(),

