@@ -8,11 +8,11 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ezplatform/ezplatform/hub"
+	"github.com/ezplatform/ezplatform/internal/gqlws"
 )
 
 // A subscription resolver returns a channel, and gqlgen executes the
@@ -183,10 +183,8 @@ func (s streams) end(ctx context.Context, state *streamState) *graphql.Response 
 		return nil
 	}
 	gqlErr := streamError(ctx, s.logger, err)
-	if graphql.GetOperationContext(ctx).Headers.Get("Upgrade") != "" {
-		// WebSocket: an `error` message ends the operation.
-		transport.AddSubscriptionError(ctx, gqlErr)
-		return nil
+	if gqlws.AddSubscriptionError(ctx, gqlErr) {
+		return nil // WebSocket: an `error` message ends the operation
 	}
-	return &graphql.Response{Errors: gqlerror.List{gqlErr}}
+	return &graphql.Response{Errors: gqlerror.List{gqlErr}} // SSE: a last result
 }

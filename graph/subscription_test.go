@@ -174,8 +174,9 @@ func TestSubscribeGraphQLTransportWS(t *testing.T) {
 	require.Equal(t, "SCHEDULE_PAUSED", again.Kind)
 	require.NotEqual(t, paused.Cursor, again.Cursor)
 
+	// After the client's complete, the server sends nothing more for it
+	// (not even a complete).
 	c.send(wsMessage{ID: "2", Type: "complete"})
-	require.Equal(t, "2", c.mustRead("complete").ID)
 	b.setPaused(t, id, false)
 	c.subscribe("3", "subscribe", dataSourceEventsSub, nil)
 	m := c.mustRead("next")
@@ -527,7 +528,6 @@ func TestSubscriptionCyclesLeaveNoGoroutine(t *testing.T) {
 		c.subscribe(opID, "subscribe", scheduleEventsSub, map[string]any{"ids": []string{id}})
 		require.Equal(t, opID, c.mustRead("next").ID) // the snapshot
 		c.send(wsMessage{ID: opID, Type: "complete"})
-		require.Equal(t, opID, c.mustRead("complete").ID)
 	}
 	c.conn.Close(websocket.StatusNormalClosure, "")
 	for range 50 {

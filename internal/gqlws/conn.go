@@ -1,0 +1,278 @@
+package gqlws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/gorilla/websocket"
+)
+
+// conn is one WebSocket connection. Its reader runs in the HTTP handler's
+// goroutine; each operation runs in its own.
+type conn struct {
+	t       *Transport
+	ws      *websocket.Conn
+	exec    graphql.GraphExecutor
+	headers http.Header
+	legacy  bool // graphql-ws rather than graphql-transport-ws
+
+	ctx    context.Context // ends with the connection
+	cancel context.CancelFunc
+
+	wmu    sync.Mutex // one writer at a time (gorilla's rule)
+	closed bool       // under wmu: no more writes
+
+	mu    sync.Mutex
+	ops   map[string]*operation
+	acked bool
+	opCtx context.Context // what operations run in: ctx, or Init's
+	opsWG sync.WaitGroup
+
+	keepAlive *time.Timer
+	lastPong  atomic.Int64 // unix nanoseconds
+}
+
+func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
+	ctx, cancel := context.WithCancel(r.Context())
+	c := &conn{
+		t: t, ws: ws, exec: exec, headers: r.Header,
+		legacy: ws.Subprotocol() != TransportWS,
+		ctx:    ctx, cancel: cancel, opCtx: ctx,
+		ops: map[string]*operation{},
+	}
+	c.lastPong.Store(time.Now().UnixNano())
+	return c
+}
+
+// serve reads until the connection ends, then ends its operations.
+func (c *conn) serve() {
+	var stopDrain func() bool
+	if c.t.Drain != nil {
+		stopDrain = context.AfterFunc(c.t.Drain, func() {
+			c.close(CloseGoingAway, "replica shutting down: reconnect")
+		})
+	}
+	defer func() {
+		if stopDrain != nil {
+			stopDrain()
+		}
+		if c.keepAlive != nil {
+			c.keepAlive.Stop()
+		}
+		c.cancel()
+		c.mu.Lock()
+		for _, op := range c.ops {
+			op.cancel()
+		}
+		c.mu.Unlock()
+		c.opsWG.Wait()
+		c.close(CloseNormal, "")
+	}()
+
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.t.InitTimeout))
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+				c.close(CloseInitTimeout, "Connection initialisation timeout")
+			}
+			return
+		}
+		var m message
+		if err := json.Unmarshal(data, &m); err != nil || m.Type == "" {
+			c.close(CloseBadRequest, "Invalid message received")
+			return
+		}
+		if !c.handle(&m) {
+			return
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// handle acts on one client message, and reports whether to read on.
+func (c *conn) handle(m *message) bool {
+	switch m.Type {
+	case "connection_init":
+		return c.connectionInit(m)
+	case "ping":
+		if !c.legacy {
+			_ = c.write([]byte(`{"type":"pong"}`))
+		}
+		return true
+	case "pong":
+		c.lastPong.Store(time.Now().UnixNano())
+		return true
+	case "subscribe", "start":
+		if !c.isAcked() {
+			c.close(CloseUnauthorized, "Unauthorized")
+			return false
+		}
+		return c.start(m)
+	case "complete", "stop":
+		c.stop(m.ID)
+		return true
+	case "connection_terminate":
+		c.close(CloseNormal, "")
+		return false
+	}
+	c.close(CloseBadRequest, fmt.Sprintf("Invalid message type %q", truncate(m.Type, 32)))
+	return false
+}
+
+func (c *conn) isAcked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.acked
+}
+
+// connectionInit runs the Init hook and acknowledges, or refuses.
+func (c *conn) connectionInit(m *message) bool {
+	c.mu.Lock()
+	acked := c.acked
+	c.mu.Unlock()
+	if acked {
+		c.close(CloseTooManyInits, "Too many initialisation requests")
+		return false
+	}
+	if c.t.Init != nil {
+		var payload map[string]any
+		if len(m.Payload) > 0 && string(m.Payload) != "null" {
+			if err := json.Unmarshal(m.Payload, &payload); err != nil {
+				c.close(CloseBadRequest, "connection_init payload must be an object")
+				return false
+			}
+		}
+		ctx, err := c.t.Init(c.ctx, payload)
+		if err != nil {
+			if c.legacy {
+				_ = c.writeMessage(&message{Type: "connection_error", Payload: mustJSON(map[string]string{"message": err.Error()})})
+			}
+			c.close(CloseForbidden, err.Error())
+			return false
+		}
+		c.mu.Lock()
+		c.opCtx = ctx // operations run in the hook's context
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	c.acked = true
+	c.mu.Unlock()
+	_ = c.ws.SetReadDeadline(time.Time{})
+	if err := c.write([]byte(`{"type":"connection_ack"}`)); err != nil {
+		return false
+	}
+	c.startKeepAlive()
+	return true
+}
+
+// startKeepAlive pings (graphql-transport-ws) or sends "ka" (graphql-ws)
+// every KeepAlive, from a timer: an idle connection holds no goroutine for
+// it.
+func (c *conn) startKeepAlive() {
+	interval := c.t.KeepAlive
+	ping := []byte(`{"type":"ping"}`)
+	if c.legacy {
+		ping = []byte(`{"type":"ka"}`)
+		_ = c.write(ping)
+	}
+	c.keepAlive = time.AfterFunc(interval, func() {
+		if !c.legacy && time.Since(time.Unix(0, c.lastPong.Load())) > 2*interval {
+			c.close(CloseGoingAway, "no pong within two keep-alive intervals")
+			return
+		}
+		if c.write(ping) == nil {
+			c.keepAlive.Reset(interval)
+		}
+	})
+}
+
+// stop ends the client's operation id.
+func (c *conn) stop(id string) {
+	c.mu.Lock()
+	op := c.ops[id]
+	c.mu.Unlock()
+	if op != nil {
+		op.stoppedByClient.Store(true)
+		op.cancel()
+	}
+}
+
+// write sends one text message.
+func (c *conn) write(parts ...[]byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.t.WriteTimeout))
+	w, err := c.ws.NextWriter(websocket.TextMessage)
+	if err == nil {
+		for _, p := range parts {
+			if _, err = w.Write(p); err != nil {
+				break
+			}
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		// A peer that does not read, or is gone: let the reader end.
+		c.closed = true
+		c.cancel()
+		_ = c.ws.NetConn().Close()
+	}
+	return err
+}
+
+func (c *conn) writeMessage(m *message) error {
+	return c.write(mustJSON(m))
+}
+
+// close sends a close frame with code and reason, once, and closes the
+// socket: the reader then ends.
+func (c *conn) close(code int, reason string) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.cancel()
+	frame := websocket.FormatCloseMessage(code, truncate(reason, closeReasonMaxBytes))
+	_ = c.ws.WriteControl(websocket.CloseMessage, frame, time.Now().Add(time.Second))
+	_ = c.ws.Close()
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with types that marshal
+	}
+	return b
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
