@@ -40,7 +40,9 @@ type conn struct {
 }
 
 func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
-	ctx, cancel := context.WithCancel(r.Context())
+	// The request's context ends when Do returns; its values (the
+	// handler's) stay.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &conn{
 		t: t, ws: ws, exec: exec, headers: r.Header,
 		legacy: ws.Subprotocol() != TransportWS,

@@ -92,7 +92,9 @@ func (t *Transport) Supports(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// Do upgrades the request and serves the connection until it closes.
+// Do upgrades the request, and returns: the connection is served by a
+// goroutine of its own. net/http keeps its per-connection buffers (8 KB)
+// until the handler returns, even after the upgrade.
 func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	t.once.Do(t.init)
 	ws, err := t.upgrader.Upgrade(w, r, nil)
@@ -101,7 +103,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	ws.SetReadLimit(t.MaxMessageBytes)
 	c := newConn(t, ws, r, exec)
-	c.serve()
+	go c.serve()
 }
 
 func (t *Transport) init() {
