@@ -148,14 +148,14 @@ func (c *conn) connectionInit(m *message) bool {
 		c.close(CloseTooManyInits, "Too many initialisation requests")
 		return false
 	}
-	if c.t.Init != nil {
-		var payload map[string]any
-		if len(m.Payload) > 0 && string(m.Payload) != "null" {
-			if err := json.Unmarshal(m.Payload, &payload); err != nil {
-				c.close(CloseBadRequest, "connection_init payload must be an object")
-				return false
-			}
+	var payload map[string]any
+	if len(m.Payload) > 0 && string(m.Payload) != "null" {
+		if err := json.Unmarshal(m.Payload, &payload); err != nil {
+			c.close(CloseBadRequest, "connection_init payload must be an object")
+			return false
 		}
+	}
+	if c.t.Init != nil {
 		ctx, err := c.t.Init(c.ctx, payload)
 		if err != nil {
 			if c.legacy {
