@@ -2,12 +2,15 @@ package graph_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +99,76 @@ func BenchmarkWebSocketFanout10k(b *testing.B) {
 	}
 }
 
+// loopbackMessageBytes is the size of BenchmarkLoopbackFloor10k's
+// messages: about that of a fan-out benchmark's `next` message.
+const loopbackMessageBytes = 200
+
+// BenchmarkLoopbackFloor10k is the floor under BenchmarkWebSocketFanout10k
+// on this machine: the same 10,000 clients in a child process and the same
+// 20 events 1 s apart, but over plain TCP. Each connection has a goroutine
+// that writes a fixed-size message when woken, as each subscription has;
+// no HTTP, WebSocket framing, JSON, GraphQL or database. What is left is
+// the kernel's loopback TCP (one write and one read per delivery) and Go's
+// scheduler, on the 2 cores both processes share.
+func BenchmarkLoopbackFloor10k(b *testing.B) {
+	const clients, events = 10_000, 20
+	raiseFileLimit(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	defer ln.Close()
+	msg := bytes.Repeat([]byte{'x'}, loopbackMessageBytes)
+	var (
+		mu    sync.Mutex
+		wakes []chan struct{}
+	)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wake := make(chan struct{}, 1)
+			mu.Lock()
+			wakes = append(wakes, wake)
+			mu.Unlock()
+			go func() {
+				defer conn.Close()
+				if _, err := conn.Write(msg); err != nil { // the "snapshot"
+					return
+				}
+				for range wake {
+					if _, err := conn.Write(msg); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	registered := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(wakes)
+	}
+	benchClientFanout(b, "tcp://"+ln.Addr().String(), registered, clients, events, func(ctx context.Context) []int64 {
+		committed := make([]int64, events)
+		for k := range events {
+			time.Sleep(time.Second)
+			committed[k] = time.Now().UnixNano()
+			mu.Lock()
+			for _, wake := range wakes {
+				wake <- struct{}{}
+			}
+			mu.Unlock()
+		}
+		return committed
+	})
+	mu.Lock()
+	for _, wake := range wakes {
+		close(wake)
+	}
+	mu.Unlock()
+}
+
 func benchPauseFanout(b *testing.B, clients, events int, spacing time.Duration) {
 	raiseFileLimit(b)
 	tb := setup(b)
@@ -154,6 +227,13 @@ func BenchmarkHubFanout1000(b *testing.B) {
 // has subscribed, runs commit (which returns the commit time of each event,
 // in stream order) and reports what the clients saw.
 func benchWebSocketFanout(b *testing.B, tb *testBundle, clients, events int, commit func(ctx context.Context) []int64) {
+	// A stream registers with the hub just after it sent the snapshot.
+	benchClientFanout(b, "ws"+strings.TrimPrefix(tb.server.URL, "http"), tb.hub.Subscribers, clients, events, commit)
+}
+
+// benchClientFanout runs the client process against url; registered says
+// how many clients the server counts.
+func benchClientFanout(b *testing.B, url string, registered func() int, clients, events int, commit func(ctx context.Context) []int64) {
 	ctx := b.Context()
 	runtime.GC()
 	serverBefore, goroutinesBefore := memStats(), runtime.NumGoroutine()
@@ -162,7 +242,7 @@ func benchWebSocketFanout(b *testing.B, tb *testBundle, clients, events int, com
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^BenchmarkWebSocketFanoutClients$",
 		"-test.benchtime=1x", "-test.timeout=30m")
 	cmd.Env = append(os.Environ(),
-		fanoutURLEnv+"=ws"+strings.TrimPrefix(tb.server.URL, "http"),
+		fanoutURLEnv+"="+url,
 		fanoutClientsEnv+"="+strconv.Itoa(clients),
 		fanoutEventsEnv+"="+strconv.Itoa(events),
 		fanoutReportEnv+"="+reportPath)
@@ -205,12 +285,11 @@ func benchWebSocketFanout(b *testing.B, tb *testBundle, clients, events int, com
 	}
 
 	require.True(b, waitLine(fanoutSubscribedLine, 20*time.Minute), "clients did not subscribe")
-	// A stream registers with the hub just after it sent the snapshot.
 	deadline := time.Now().Add(time.Minute)
-	for tb.hub.Subscribers() < clients && time.Now().Before(deadline) {
+	for registered() < clients && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	registered := tb.hub.Subscribers()
+	subscribers := registered()
 	runtime.GC()
 	serverAfter, goroutinesAfter := memStats(), runtime.NumGoroutine()
 
@@ -249,8 +328,8 @@ func benchWebSocketFanout(b *testing.B, tb *testBundle, clients, events int, com
 			perEvent = append(perEvent, slowest)
 		}
 	}
-	b.Logf("%d clients subscribed in %v; hub registered %d; all delivered: %v; lost %d of %d deliveries; duplicates %d; client failures %v",
-		clients, report.SubscribeTime.Round(time.Millisecond), registered, delivered, lost, clients*events, report.Extra, report.Failures)
+	b.Logf("%d clients subscribed in %v; server registered %d; all delivered: %v; lost %d of %d deliveries; duplicates %d; client failures %v",
+		clients, report.SubscribeTime.Round(time.Millisecond), subscribers, delivered, lost, clients*events, report.Extra, report.Failures)
 	reportPercentiles(b, "delivery", latencies)
 	if len(perEvent) > 0 {
 		reportPercentiles(b, "event-all-delivered", perEvent)
@@ -353,6 +432,8 @@ func BenchmarkWebSocketFanoutClients(b *testing.B) {
 type fanoutClient struct {
 	url      string
 	conn     *websocket.Conn
+	raw      net.Conn // BenchmarkLoopbackFloor10k: plain TCP instead
+	buf      [loopbackMessageBytes]byte
 	received []int64
 	extra    *atomic.Int64
 	lastCode string // extensions.code of the last error message
@@ -371,7 +452,12 @@ func (c *fanoutClient) run(ctx context.Context, dialSlots chan struct{}, subscri
 		complete(failure)
 		return
 	}
-	defer c.conn.CloseNow()
+	if c.raw != nil {
+		defer c.raw.Close()
+		context.AfterFunc(ctx, func() { c.raw.Close() })
+	} else {
+		defer c.conn.CloseNow()
+	}
 	got := 0
 	for {
 		typ, err := c.next(ctx)
@@ -402,6 +488,9 @@ func (c *fanoutClient) run(ctx context.Context, dialSlots chan struct{}, subscri
 func (c *fanoutClient) subscribe(ctx context.Context) string {
 	dialCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	if addr, ok := strings.CutPrefix(c.url, "tcp://"); ok {
+		return c.dialRaw(dialCtx, addr)
+	}
 	conn, _, err := websocket.Dial(dialCtx, c.url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
 		return "dial: " + errorClass(err)
@@ -432,9 +521,33 @@ func (c *fanoutClient) subscribe(ctx context.Context) string {
 	return ""
 }
 
+// dialRaw connects to BenchmarkLoopbackFloor10k's server, and reads its
+// first message (the snapshot's stand-in).
+func (c *fanoutClient) dialRaw(ctx context.Context, addr string) string {
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return "dial: " + errorClass(err)
+	}
+	c.raw = conn
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
+	defer stop()
+	if _, err := c.next(ctx); err != nil {
+		conn.Close()
+		return "read: " + errorClass(err)
+	}
+	return ""
+}
+
 // next returns the type of the next message that is not a ping, after
 // answering pings.
 func (c *fanoutClient) next(ctx context.Context) (string, error) {
+	if c.raw != nil {
+		// The raw floor: fixed-size messages, no framing, no JSON.
+		if _, err := io.ReadFull(c.raw, c.buf[:]); err != nil {
+			return "", err
+		}
+		return "next", nil
+	}
 	for {
 		_, data, err := c.conn.Read(ctx)
 		if err != nil {
