@@ -11,9 +11,9 @@ const (
 	// maxStartBatch bounds how many runs one statement starts.
 	maxStartBatch = 200
 	// startConcurrency is how many start statements may be in flight at
-	// once. One at a time queued a burst of 1,000 jobs behind five serial
-	// statements (slot → start p99 0.7 s); four let PostgreSQL use both
-	// cores while the next batch gathers (p99 0.34 s).
+	// once. One at a time queues a burst of 1,000 jobs behind five serial
+	// statements; four let PostgreSQL use both cores while the next batch
+	// gathers (docs/BENCHMARKS.md).
 	startConcurrency = 4
 )
 
