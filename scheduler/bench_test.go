@@ -74,7 +74,9 @@ func BenchmarkMutationToReplan(b *testing.B) {
 func BenchmarkSlotLag1000x1s(b *testing.B) {
 	benchSlotLag(b, 1000, time.Second, 30*time.Second, benchWorkers)
 }
-func BenchmarkSlotLag300x1s(b *testing.B) { benchSlotLag(b, 300, time.Second, 30*time.Second, benchWorkers) }
+func BenchmarkSlotLag300x1s(b *testing.B) {
+	benchSlotLag(b, 300, time.Second, 30*time.Second, benchWorkers)
+}
 func BenchmarkSlotLag10000x10s(b *testing.B) {
 	benchSlotLag(b, 10000, 10*time.Second, 60*time.Second, benchWorkers)
 }
