@@ -51,6 +51,7 @@ const (
 	DefaultInitTimeout     = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultMaxMessageBytes = 1 << 20
+	DefaultMaxOperations   = 100
 )
 
 // Transport is a gqlgen transport (graphql.Transport) for WebSocket
@@ -73,6 +74,9 @@ type Transport struct {
 	// MaxMessageBytes caps a client message; a larger one closes the
 	// connection (1009).
 	MaxMessageBytes int64
+	// MaxOperations caps the operations one connection runs at once; one
+	// more gets an error message.
+	MaxOperations int
 	// Init, if set, sees each connection_init payload (where clients put
 	// credentials) and returns the context the connection's operations
 	// run in, or an error that refuses the connection (4403).
@@ -111,6 +115,7 @@ func (t *Transport) init() {
 	t.InitTimeout = cmp.Or(t.InitTimeout, DefaultInitTimeout)
 	t.WriteTimeout = cmp.Or(t.WriteTimeout, DefaultWriteTimeout)
 	t.MaxMessageBytes = cmp.Or(t.MaxMessageBytes, DefaultMaxMessageBytes)
+	t.MaxOperations = cmp.Or(t.MaxOperations, DefaultMaxOperations)
 	t.upgrader = websocket.Upgrader{
 		HandshakeTimeout: t.InitTimeout,
 		Subprotocols:     []string{TransportWS, LegacyWS},

@@ -342,11 +342,32 @@ func TestDrainClosesGoingAway(t *testing.T) {
 	require.Equal(t, websocket.StatusGoingAway, c.expectClose())
 }
 
+func TestMaxOperations(t *testing.T) {
+	t.Parallel()
+	s := start(t, &gqlws.Transport{MaxOperations: 3})
+	c := s.dial(t, gqlws.TransportWS, nil)
+	c.init()
+	for _, id := range []string{"1", "2", "3", "4"} {
+		c.send(`{"id":"` + id + `","type":"subscribe","payload":{"query":"subscription { name }"}}`)
+	}
+	m := c.expect("error", "4")
+	require.Contains(t, string(m.Payload), "already runs 3 operations")
+
+	// Completing one makes room.
+	c.send(`{"id":"1","type":"complete"}`)
+	require.Eventually(t, func() bool {
+		c.send(`{"id":"5","type":"subscribe","payload":{"query":"{ name }"}}`)
+		m, err := c.read()
+		require.NoError(t, err)
+		return m.Type == "next" && m.ID == "5"
+	}, 10*time.Second, 10*time.Millisecond)
+}
+
 // TestConcurrentOperations runs many operations on one connection at once:
 // their writes interleave whole messages (and the race detector watches).
 func TestConcurrentOperations(t *testing.T) {
 	t.Parallel()
-	s := start(t, &gqlws.Transport{})
+	s := start(t, &gqlws.Transport{MaxOperations: 200})
 	c := s.dial(t, gqlws.TransportWS, nil)
 	c.init()
 	const n = 200

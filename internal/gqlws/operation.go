@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,6 +66,12 @@ func (c *conn) start(m *message) bool {
 	}
 	ctx, cancel := context.WithCancel(c.opCtx)
 	op := c.newOperation(m.ID, cancel)
+	if len(c.ops) >= c.t.MaxOperations {
+		c.mu.Unlock()
+		cancel()
+		err := &gqlerror.Error{Message: fmt.Sprintf("this connection already runs %d operations, the most it may: complete one first", c.t.MaxOperations)}
+		return c.sendErrors(op, err) == nil
+	}
 	c.ops[m.ID] = op
 	c.opsWG.Add(1)
 	c.mu.Unlock()
