@@ -81,6 +81,7 @@ func (s *Stream) All() iter.Seq[*Message] {
 
 // Err returns why the stream ended: nil if its context did (or it has not
 // ended), and otherwise a *StreamError (resumable) or a database error.
+// Like Next, it is for the reader's goroutine.
 func (s *Stream) Err() error { return s.err }
 
 // Subscribe starts a stream: it checks params.After, or reads the

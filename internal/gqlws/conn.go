@@ -14,8 +14,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// conn is one WebSocket connection. Its reader runs in the HTTP handler's
-// goroutine; each operation runs in its own.
+// conn is one WebSocket connection. Its reader runs in a goroutine of its
+// own, as does each operation.
 type conn struct {
 	t       *Transport
 	ws      *websocket.Conn
@@ -57,9 +57,7 @@ func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.Gra
 func (c *conn) serve() {
 	var stopDrain func() bool
 	if c.t.Drain != nil {
-		stopDrain = context.AfterFunc(c.t.Drain, func() {
-			c.close(CloseGoingAway, "replica shutting down: reconnect")
-		})
+		stopDrain = context.AfterFunc(c.t.Drain, c.drain)
 	}
 	defer func() {
 		if stopDrain != nil {
@@ -96,6 +94,27 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// drainGrace is how long a draining connection waits for its operations
+// to end on their own: hub streams end with an error that carries their
+// cursor, which must be sent before the close.
+const drainGrace = time.Second
+
+// drain closes the connection with 1001 (going away) once its operations
+// have ended, or drainGrace has passed.
+func (c *conn) drain() {
+	deadline := time.Now().Add(drainGrace)
+	for c.running() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.close(CloseGoingAway, "replica shutting down: reconnect")
+}
+
+func (c *conn) running() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ops)
 }
 
 func isTimeout(err error) bool {

@@ -82,7 +82,9 @@ type Transport struct {
 	// run in, or an error that refuses the connection (4403).
 	Init func(ctx context.Context, payload map[string]any) (context.Context, error)
 	// Drain, when it ends, closes every connection with 1001 (going
-	// away), which clients take as "reconnect, to another server".
+	// away), which clients take as "reconnect, to another server". A
+	// connection first gives its operations up to a second to end on
+	// their own (and say why).
 	Drain context.Context
 
 	once     sync.Once
