@@ -87,13 +87,31 @@ func BenchmarkSlotLag1000x1sWorkers1000(b *testing.B) {
 	benchSlotLag(b, 1000, time.Second, 30*time.Second, 1000)
 }
 
+// The same load with the slots spread over each second (anchors 1 ms
+// apart), as datasources created at different times would be if their
+// anchors were their creation times: no burst.
+func BenchmarkSlotLag1000x1sSpread(b *testing.B) {
+	benchSlotLagAnchored(b, 1000, time.Second, 30*time.Second, benchWorkers, time.Millisecond)
+}
+
+func BenchmarkSlotLag1000x1sSpreadWorkers1000(b *testing.B) {
+	benchSlotLagAnchored(b, 1000, time.Second, 30*time.Second, 1000, time.Millisecond)
+}
+
 func benchSlotLag(b *testing.B, n int, interval, duration time.Duration, workers int) {
+	benchSlotLagAnchored(b, n, interval, duration, workers, 0)
+}
+
+// benchSlotLagAnchored runs n datasources on interval schedules, the i-th
+// anchored at i × spread after the epoch.
+func benchSlotLagAnchored(b *testing.B, n int, interval, duration time.Duration, workers int, spread time.Duration) {
 	bundle := setup(b)
 	ctx := b.Context()
 	_, err := bundle.store.Pool().Exec(ctx, `
-		INSERT INTO datasources (name, path, file_pattern, schedule_interval, misfire_policy, overlap_policy)
-		SELECT 'bench-' || i, '/data/bench', '*', $2::interval, 'FIRE_ONCE', 'ALLOW' FROM generate_series(1, $1) i`,
-		n, fmt.Sprintf("%d seconds", int(interval.Seconds())))
+		INSERT INTO datasources (name, path, file_pattern, schedule_interval, schedule_anchor, misfire_policy, overlap_policy)
+		SELECT 'bench-' || i, '/data/bench', '*', $2::interval, 'epoch'::timestamptz + i * $3::interval, 'FIRE_ONCE', 'ALLOW'
+		FROM generate_series(1, $1) i`,
+		n, fmt.Sprintf("%d seconds", int(interval.Seconds())), fmt.Sprintf("%d microseconds", spread.Microseconds()))
 	require.NoError(b, err)
 	_, err = bundle.store.Pool().Exec(ctx, `ANALYZE datasources`) // as autovacuum would have
 	require.NoError(b, err)
@@ -124,11 +142,13 @@ func benchSlotLag(b *testing.B, n int, interval, duration time.Duration, workers
 	require.NoError(b, err)
 	reportPercentiles(b, "first", firsts)
 	// Where a run's lag goes: the planner's transaction, River's fetch,
-	// and the start statement.
+	// and the start statement; and how long a worker then holds the run
+	// (no work: the finishing transaction).
 	for _, step := range []struct{ name, lag string }{
 		{"planned", "j.created_at - r.scheduled_for"},
 		{"fetched", "j.attempted_at - j.created_at"},
 		{"started", "r.started_at - j.attempted_at"},
+		{"worked", "r.finished_at - r.started_at"},
 	} {
 		rows, err := bundle.store.Pool().Query(ctx, `
 			SELECT `+step.lag+` FROM runs r JOIN river_job j ON j.id = r.river_job_id

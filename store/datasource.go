@@ -318,10 +318,12 @@ func (t *Tx) recordPauseEvent(ds *DataSource) error {
 }
 
 // lockLiveDataSource locks a live datasource's row for the rest of the
-// transaction, and checks the expected version if one is given.
+// transaction, and checks the expected version if one is given. FOR NO KEY
+// UPDATE excludes the planner and other mutations, but not the inserts of
+// runs and events that reference the row (see SchedulesDue).
 func lockLiveDataSource(ctx context.Context, tx pgx.Tx, id uuid.UUID, expectedVersion *int) (*DataSource, error) {
 	current, err := scanDataSource(tx.QueryRow(ctx,
-		`SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id))
+		`SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`, id))
 	if err != nil {
 		return nil, err
 	}

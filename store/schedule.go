@@ -26,16 +26,21 @@ const plannable = `deleted_at IS NULL AND enabled AND NOT paused`
 // next_run_at is NULL (to be computed), then those whose next_run_at is not
 // after now, earliest first. Rows locked by a concurrent mutation are
 // skipped: its NOTIFY brings the planner back to them.
+//
+// The lock is FOR NO KEY UPDATE, not FOR UPDATE: every insert into runs,
+// events and discovered_files takes FOR KEY SHARE on its datasource (the
+// foreign key), which FOR UPDATE would block: runs finishing while a batch
+// plans would wait for it, and the planner would skip their datasources.
 func (t *Tx) SchedulesDue(ctx context.Context, now time.Time, limit int) ([]*DueSchedule, error) {
 	// Two index scans rather than one OR: ordering NULLs first over the
 	// whole table would sort every plannable row on every batch.
 	unplanned, err := t.schedulesLocked(ctx, dueSelect+` AND next_run_at IS NULL
-		LIMIT $1 FOR UPDATE OF d SKIP LOCKED`, limit)
+		LIMIT $1 FOR NO KEY UPDATE OF d SKIP LOCKED`, limit)
 	if err != nil || len(unplanned) == limit {
 		return unplanned, err
 	}
 	due, err := t.schedulesLocked(ctx, dueSelect+` AND next_run_at <= $2
-		ORDER BY next_run_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED`, limit-len(unplanned), now)
+		ORDER BY next_run_at LIMIT $1 FOR NO KEY UPDATE OF d SKIP LOCKED`, limit-len(unplanned), now)
 	return append(unplanned, due...), err
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -18,11 +19,21 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool}
 }
 
+// DefaultMaxConns is a replica's pool size unless the database URL sets
+// pool_max_conns. pgx's own default is the number of CPUs, at least 4:
+// the API, the hub's replays, the planner, River's fetcher and completer
+// and every worker's start and finish queued for those 4, and runs waited
+// for a connection rather than for PostgreSQL (docs/BENCHMARKS.md).
+const DefaultMaxConns = 20
+
 // Open connects a pool to databaseURL and checks that the server answers.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database URL: %w", err)
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "ezplatform"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

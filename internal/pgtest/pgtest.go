@@ -28,7 +28,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ezplatform/ezplatform/internal/devstack"
 	"github.com/ezplatform/ezplatform/migrations"
@@ -138,7 +137,7 @@ func NewStore(t testing.TB) (*store.Store, string) {
 	dbURL := NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pool, err := pgxpool.New(ctx, dbURL)
+	pool, err := store.Open(ctx, dbURL) // as a replica opens it
 	if err != nil {
 		t.Fatalf("pgtest: pool: %v", err)
 	}
