@@ -415,3 +415,4 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 	goleak.VerifyNone(t, before)
 }
+

@@ -1,6 +1,7 @@
 package gqlws
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,7 +95,11 @@ func (c *conn) run(ctx context.Context, op *operation, payload json.RawMessage, 
 
 	ctx = graphql.StartOperationTrace(ctx)
 	params := &graphql.RawParams{}
-	if err := json.Unmarshal(payload, params); err != nil {
+	// Variables decode as gqlgen's HTTP transports decode them (numbers
+	// as json.Number), so that an operation means the same over both.
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
 		_ = c.sendErrors(op, &gqlerror.Error{Message: "the payload is not a GraphQL request: " + err.Error()})
 		return
 	}
