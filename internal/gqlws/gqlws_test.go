@@ -415,4 +415,3 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 	goleak.VerifyNone(t, before)
 }
-
