@@ -254,7 +254,7 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-watch.Notified():
-		case <-watch.Reconnected():
+		case <-watch.Listening():
 		case <-resync.C:
 		case <-timer:
 		}

@@ -57,7 +57,7 @@ type planner struct {
 
 // run plans until ctx ends (leadership lost) or the epoch is fenced.
 // wake receives a value whenever a datasource changed.
-func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan struct{}) error {
+func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan struct{}) error {
 	retry := backoff.New(50*time.Millisecond, 5*time.Second)
 	// A failed step is retried with backoff; only a fenced epoch or the end
 	// of leadership ends the loop, so a database hiccup does not cost the
@@ -113,7 +113,7 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan
 			t := p.now().Add(100 * time.Millisecond)
 			earliest = &t
 		}
-		if err := p.wait(ctx, epoch, earliest, wake, reconnected, resync.C, retention.C); err != nil {
+		if err := p.wait(ctx, epoch, earliest, wake, listening, resync.C, retention.C); err != nil {
 			if err := failed("reconcile", err); err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, reconnected <-chan
 
 // wait sleeps until the earliest slot, a change, a resync or a retention
 // tick, whichever comes first.
-func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wake, reconnected <-chan struct{}, resync, retention <-chan time.Time) error {
+func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wake, listening <-chan struct{}, resync, retention <-chan time.Time) error {
 	var due <-chan time.Time
 	if earliest != nil && earliest.Before(store.NeverTime) {
 		timer := time.NewTimer(max(earliest.Sub(p.now()), 0))
@@ -135,7 +135,7 @@ func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wa
 		return ctx.Err()
 	case <-due:
 	case <-wake:
-	case <-reconnected:
+	case <-listening:
 		// Notifications may have been lost while the listener was away.
 		return p.reconcile(ctx, epoch)
 	case <-resync:

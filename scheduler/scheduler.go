@@ -182,7 +182,7 @@ func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
 			s.logger.Warn("scheduler: record resignation", "error", err)
 		}
 	}()
-	return s.planner.run(ctx, epoch, watch.Notified(), watch.Reconnected())
+	return s.planner.run(ctx, epoch, watch.Notified(), watch.Listening())
 }
 
 func (s *Scheduler) setLeading(epoch int64) {

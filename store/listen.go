@@ -14,8 +14,8 @@ import (
 // Listener holds one dedicated LISTEN connection on one or more channels,
 // shared by the parts of a replica that wait for notifications (the event
 // hub, the planner): each takes a Watch. A notification only says "look
-// again"; after the connection was lost, notifications sent meanwhile are
-// gone, so readers catch up from the tables when Reconnected says so.
+// again"; notifications sent while no connection listened are gone, so
+// readers catch up from the tables when Listening says so.
 type Listener struct {
 	store    *Store
 	channels []string
@@ -27,16 +27,19 @@ type Listener struct {
 // Watch is one consumer of a Listener. Its channels hold one signal: a
 // pending one already says "look again".
 type Watch struct {
-	channels    []string // nil: every channel of the listener
-	notified    chan struct{}
-	reconnected chan struct{}
+	channels  []string // nil: every channel of the listener
+	notified  chan struct{}
+	listening chan struct{}
 }
 
 // Notified receives a signal after notifications on the watched channels.
 func (w *Watch) Notified() <-chan struct{} { return w.notified }
 
-// Reconnected receives a signal after the listener reconnected.
-func (w *Watch) Reconnected() <-chan struct{} { return w.reconnected }
+// Listening receives a signal each time the connection starts listening,
+// the first time included: what was notified before it was not heard, so
+// read the tables. (A watcher that read them before the first LISTEN was
+// in place would otherwise miss what committed in between.)
+func (w *Watch) Listening() <-chan struct{} { return w.listening }
 
 // NewListener returns a listener on channels (constants of this package,
 // such as DataSourceEventsChannel). Run starts it.
@@ -47,7 +50,7 @@ func (s *Store) NewListener(channels ...string) *Listener {
 // Watch returns a consumer of the notifications on channels (every channel
 // of the listener if none is given), until stop is called.
 func (l *Listener) Watch(channels ...string) (w *Watch, stop func()) {
-	w = &Watch{notified: make(chan struct{}, 1), reconnected: make(chan struct{}, 1)}
+	w = &Watch{notified: make(chan struct{}, 1), listening: make(chan struct{}, 1)}
 	if len(channels) > 0 {
 		w.channels = channels
 	}
@@ -65,12 +68,9 @@ func (l *Listener) Watch(channels ...string) (w *Watch, stop func()) {
 // 5 s, jittered). It reports each lost connection to onError.
 func (l *Listener) Run(ctx context.Context, onError func(error)) {
 	retry := backoff.New(100*time.Millisecond, 5*time.Second)
-	for connected := false; ctx.Err() == nil; {
+	for ctx.Err() == nil {
 		err := l.listen(ctx, func() {
-			if connected {
-				l.broadcast(func(w *Watch) chan struct{} { return w.reconnected })
-			}
-			connected = true
+			l.broadcast(func(w *Watch) chan struct{} { return w.listening })
 			retry.Reset()
 		})
 		if ctx.Err() != nil {

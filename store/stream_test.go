@@ -165,11 +165,16 @@ func TestEventSnapshot(t *testing.T) {
 }
 
 // TestListenerWatches: one LISTEN connection serves several consumers,
-// each woken only by the channels it watches, and all told of a reconnect.
+// each woken only by the channels it watches, and all told each time it
+// starts listening: the first time, and after a reconnect.
 func TestListenerWatches(t *testing.T) {
 	t.Parallel()
 	b, ctx := setup(t)
 	l := b.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	planner, stopPlanner := l.Watch(store.DataSourceEventsChannel)
+	defer stopPlanner()
+	hub, stopHub := l.Watch()
+	defer stopHub()
 	listenCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -177,10 +182,6 @@ func TestListenerWatches(t *testing.T) {
 		l.Run(listenCtx, func(error) {})
 	}()
 	defer func() { stop(); <-done }()
-	planner, stopPlanner := l.Watch(store.DataSourceEventsChannel)
-	defer stopPlanner()
-	hub, stopHub := l.Watch()
-	defer stopHub()
 
 	conn, err := pgx.Connect(ctx, b.url)
 	require.NoError(t, err)
@@ -193,17 +194,13 @@ func TestListenerWatches(t *testing.T) {
 			t.Fatalf("no signal: %s", what)
 		}
 	}
-	// Wait until LISTEN is in place: notify until the catch-all sees one.
-	require.Eventually(t, func() bool {
-		_, err := conn.Exec(ctx, `SELECT pg_notify('schedule_events', 'ping')`)
-		require.NoError(t, err)
-		select {
-		case <-hub.Notified():
-			return true
-		case <-time.After(50 * time.Millisecond):
-			return false
-		}
-	}, 30*time.Second, time.Millisecond)
+	// Watchers that read the tables before LISTEN was in place learn
+	// when it is, and read them again.
+	wait(planner.Listening(), "planner, first LISTEN")
+	wait(hub.Listening(), "hub, first LISTEN")
+	_, err = conn.Exec(ctx, `SELECT pg_notify('schedule_events', 'ping')`)
+	require.NoError(t, err)
+	wait(hub.Notified(), "hub, schedule_events")
 	select {
 	case <-planner.Notified():
 		t.Fatal("the planner watches datasource_events only")
@@ -219,8 +216,8 @@ func TestListenerWatches(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&killed))
 	require.Equal(t, 1, killed, "one connection for every watch")
-	wait(planner.Reconnected(), "planner, reconnect")
-	wait(hub.Reconnected(), "hub, reconnect")
+	wait(planner.Listening(), "planner, reconnect")
+	wait(hub.Listening(), "hub, reconnect")
 }
 
 // TestRunEventDecodes: a planned RUN_SCHEDULED event carries the run as it
