@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -74,13 +75,17 @@ func (c *conn) serve() {
 		c.mu.Unlock()
 		c.opsWG.Wait()
 		c.close(CloseNormal, "")
+		c.linger()
 	}()
 
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.t.InitTimeout))
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				c.markClosed() // gorilla has sent 1009
+			case !c.isAcked() && isTimeout(err):
 				c.close(CloseInitTimeout, "Connection initialisation timeout")
 			}
 			return
@@ -262,8 +267,12 @@ func (c *conn) writeMessage(m *message) error {
 	return c.write(mustJSON(m))
 }
 
-// close sends a close frame with code and reason, once, and closes the
-// socket: the reader then ends.
+// closeWait bounds the closing handshake: how long the reader waits for
+// the peer's answer to a close frame, and then for the peer to hang up.
+const closeWait = time.Second
+
+// close sends a close frame with code and reason, once. The reader then
+// reads until the peer answers it, or closeWait passes, and ends.
 func (c *conn) close(code int, reason string) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -273,8 +282,33 @@ func (c *conn) close(code int, reason string) {
 	c.closed = true
 	c.cancel()
 	frame := websocket.FormatCloseMessage(code, truncate(reason, closeReasonMaxBytes))
-	_ = c.ws.WriteControl(websocket.CloseMessage, frame, time.Now().Add(time.Second))
-	_ = c.ws.Close()
+	if c.ws.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeWait)) != nil {
+		_ = c.ws.NetConn().Close() // no handshake with a peer that does not read
+		return
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(closeWait))
+}
+
+// markClosed records that the connection sent its close frame already.
+func (c *conn) markClosed() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.closed = true
+	c.cancel()
+}
+
+// linger closes the socket once the peer has read the close frame: it
+// stops writing, and reads (discarding) until the peer hangs up or
+// closeWait passes. Closing with unread input would reset the connection,
+// and the peer could lose the close frame, and with it the close code.
+func (c *conn) linger() {
+	nc := c.ws.NetConn()
+	if tcp, ok := nc.(interface{ CloseWrite() error }); ok {
+		_ = tcp.CloseWrite()
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(closeWait))
+	_, _ = io.Copy(io.Discard, nc)
+	_ = nc.Close()
 }
 
 func mustJSON(v any) []byte {
