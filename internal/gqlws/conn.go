@@ -82,9 +82,10 @@ func (c *conn) serve() {
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
+			var peerClosed *websocket.CloseError
 			switch {
-			case errors.Is(err, websocket.ErrReadLimit):
-				c.markClosed() // gorilla has sent 1009
+			case errors.As(err, &peerClosed), errors.Is(err, websocket.ErrReadLimit):
+				c.markClosed() // gorilla has answered the peer's close, or sent 1009
 			case !c.isAcked() && isTimeout(err):
 				c.close(CloseInitTimeout, "Connection initialisation timeout")
 			}
