@@ -35,6 +35,7 @@ type conn struct {
 	acked bool
 	opCtx context.Context // what operations run in: ctx, or Init's
 	opsWG sync.WaitGroup
+	idle  chan struct{} // if set, closed when the last operation ends (drain)
 
 	keepAlive *time.Timer
 	lastPong  atomic.Int64 // unix nanoseconds
@@ -110,17 +111,22 @@ const drainGrace = time.Second
 // drain closes the connection with 1001 (going away) once its operations
 // have ended, or drainGrace has passed.
 func (c *conn) drain() {
-	deadline := time.Now().Add(drainGrace)
-	for c.running() > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	c.mu.Lock()
+	var idle chan struct{}
+	if len(c.ops) > 0 {
+		idle = make(chan struct{})
+		c.idle = idle
+	}
+	c.mu.Unlock()
+	if idle != nil {
+		timer := time.NewTimer(drainGrace)
+		select {
+		case <-idle:
+		case <-timer.C:
+		}
+		timer.Stop()
 	}
 	c.close(CloseGoingAway, "replica shutting down: reconnect")
-}
-
-func (c *conn) running() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.ops)
 }
 
 func isTimeout(err error) bool {

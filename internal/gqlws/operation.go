@@ -89,6 +89,10 @@ func (c *conn) run(ctx context.Context, op *operation, payload json.RawMessage, 
 		if c.ops[op.id] == op {
 			delete(c.ops, op.id)
 		}
+		if len(c.ops) == 0 && c.idle != nil {
+			close(c.idle)
+			c.idle = nil
+		}
 		c.mu.Unlock()
 		op.cancel()
 	}()
