@@ -124,7 +124,7 @@ func (t *Transport) init() {
 		CheckOrigin:      t.checkOrigin,
 		// Client messages are small. A write buffer is lent per message by
 		// the pool: an idle connection holds none.
-		ReadBufferSize:  1024,
+		ReadBufferSize:  512,
 		WriteBufferPool: &sync.Pool{},
 	}
 }
