@@ -43,30 +43,14 @@ type streamState struct {
 
 type streamStateKey struct{}
 
-// relayHubStream hands gqlgen a relay of st that the streams extension
-// feeds, and records where the stream's ending error comes from.
-func relayHubStream(ctx context.Context, st *hub.Stream) <-chan *hub.Message {
-	state, ok := ctx.Value(streamStateKey{}).(*streamState)
-	if !ok {
-		// Outside the extension (it is always installed by NewHandler):
-		// pump the stream into a channel.
-		ch := make(chan *hub.Message)
-		go func() {
-			defer close(ch)
-			for m := range st.All() {
-				select {
-				case ch <- m:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		return ch
-	}
-	state.mu.Lock()
-	defer state.mu.Unlock()
-	state.err, state.source, state.relay = st.Err, st.Next, make(chan *hub.Message, 1)
-	return state.relay
+// follow makes the state follow st: it returns the relay that the streams
+// extension feeds from st, for gqlgen to read, and records where the
+// stream's ending error comes from.
+func (s *streamState) follow(st *hub.Stream) <-chan *hub.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err, s.source, s.relay = st.Err, st.Next, make(chan *hub.Message, 1)
+	return s.relay
 }
 
 // onStreamEnd records where a stream's ending error comes from, for

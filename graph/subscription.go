@@ -47,6 +47,10 @@ func parseDataSourceIDs(raw []string) ([]uuid.UUID, error) {
 
 // subscribe starts a hub stream for a subscription resolver.
 func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.SubscribeParams, after *string) (<-chan *hub.Message, error) {
+	state, ok := ctx.Value(streamStateKey{}).(*streamState)
+	if !ok {
+		return nil, errors.New("graph: hub subscriptions need the streams extension, which NewHandler installs")
+	}
 	if after != nil {
 		c, err := store.ParseEventCursor(*after)
 		if err != nil {
@@ -64,7 +68,7 @@ func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.Subscri
 	case err != nil:
 		return nil, err
 	}
-	return relayHubStream(ctx, st), nil
+	return state.follow(st), nil
 }
 
 // streamError presents the reason a stream ended, with the cursor to

@@ -309,13 +309,7 @@ func (h *Hub) publish(events []*store.Event) {
 	}
 	msgs := make([]*Message, 0, len(events))
 	for _, e := range events {
-		data, err := e.Decode()
-		if err != nil {
-			// Deliver the event without its details rather than lose it.
-			h.logger.Error("hub: cannot decode an event", "err", err)
-			data = &store.EventData{}
-		}
-		msgs = append(msgs, &Message{Event: e, Data: data})
+		msgs = append(msgs, h.message(e))
 	}
 	h.published.Add(float64(len(msgs)))
 	h.mu.Lock()
@@ -333,6 +327,17 @@ func (h *Hub) publish(events []*store.Event) {
 		}
 		h.pos = m.Cursor
 	}
+}
+
+// message decodes e for subscribers. An event that does not decode is
+// delivered without its details rather than lost.
+func (h *Hub) message(e *store.Event) *Message {
+	data, err := e.Decode()
+	if err != nil {
+		h.logger.Error("hub: cannot decode an event", "err", err)
+		data = &store.EventData{}
+	}
+	return &Message{Event: e, Data: data}
 }
 
 func (h *Hub) offerLocked(s *subscription, m *Message) {

@@ -131,8 +131,8 @@ func (s *Stream) next() (*Message, error) {
 			s.register()
 		}
 		if s.replayed.Less(s.until) {
-			if err := s.replay(); err != nil {
-				return nil, err
+			if s.replay(); s.ctx.Err() != nil {
+				return nil, nil
 			}
 			continue
 		}
@@ -265,7 +265,7 @@ func (s *Stream) follow() (*Message, error) {
 // the snapshot has not shown. When it reaches until, even if the last
 // events did not match the filter, the live feed takes over. It waits out
 // database outages; only ctx ends it early.
-func (s *Stream) replay() error {
+func (s *Stream) replay() {
 	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		events, more, err := s.h.store.EventList(s.ctx, &store.EventListParams{
@@ -275,11 +275,11 @@ func (s *Stream) replay() error {
 			// The database is away: so is the live feed. Wait with it, as
 			// live subscribers do, rather than end the stream.
 			if s.ctx.Err() != nil {
-				return nil
+				return
 			}
 			s.h.logger.Warn("hub: cannot replay events; retrying", "err", err)
 			if !backoff.Sleep(s.ctx, retry.Next()) {
-				return nil
+				return
 			}
 			continue
 		}
@@ -288,17 +288,12 @@ func (s *Stream) replay() error {
 			if s.shown(e.Cursor) {
 				continue
 			}
-			data, err := e.Decode()
-			if err != nil {
-				s.h.logger.Error("hub: cannot decode an event", "err", err)
-				data = &store.EventData{}
-			}
-			s.pending = append(s.pending, &Message{Event: e, Data: data})
+			s.pending = append(s.pending, s.h.message(e))
 		}
 		if !more {
 			s.replayed = s.until
 		}
-		return nil
+		return
 	}
 }
 

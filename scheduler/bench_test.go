@@ -72,39 +72,35 @@ func BenchmarkMutationToReplan(b *testing.B) {
 // Slot → job start lag with many datasources on short schedules: the time
 // from a slot to its River job starting (runs.started_at − scheduled_for).
 func BenchmarkSlotLag1000x1s(b *testing.B) {
-	benchSlotLag(b, 1000, time.Second, 30*time.Second, benchWorkers)
+	benchSlotLag(b, 1000, time.Second, 30*time.Second, benchWorkers, 0)
 }
 func BenchmarkSlotLag300x1s(b *testing.B) {
-	benchSlotLag(b, 300, time.Second, 30*time.Second, benchWorkers)
+	benchSlotLag(b, 300, time.Second, 30*time.Second, benchWorkers, 0)
 }
 func BenchmarkSlotLag10000x10s(b *testing.B) {
-	benchSlotLag(b, 10000, 10*time.Second, 60*time.Second, benchWorkers)
+	benchSlotLag(b, 10000, 10*time.Second, 60*time.Second, benchWorkers, 0)
 }
 
 // With a worker per datasource, a burst of 1,000 coinciding slots does not
 // queue for workers: what is left is planning, River's fetch and the start.
 func BenchmarkSlotLag1000x1sWorkers1000(b *testing.B) {
-	benchSlotLag(b, 1000, time.Second, 30*time.Second, 1000)
+	benchSlotLag(b, 1000, time.Second, 30*time.Second, 1000, 0)
 }
 
 // The same load with the slots spread over each second (anchors 1 ms
 // apart), as datasources created at different times would be if their
 // anchors were their creation times: no burst.
 func BenchmarkSlotLag1000x1sSpread(b *testing.B) {
-	benchSlotLagAnchored(b, 1000, time.Second, 30*time.Second, benchWorkers, time.Millisecond)
+	benchSlotLag(b, 1000, time.Second, 30*time.Second, benchWorkers, time.Millisecond)
 }
 
 func BenchmarkSlotLag1000x1sSpreadWorkers1000(b *testing.B) {
-	benchSlotLagAnchored(b, 1000, time.Second, 30*time.Second, 1000, time.Millisecond)
+	benchSlotLag(b, 1000, time.Second, 30*time.Second, 1000, time.Millisecond)
 }
 
-func benchSlotLag(b *testing.B, n int, interval, duration time.Duration, workers int) {
-	benchSlotLagAnchored(b, n, interval, duration, workers, 0)
-}
-
-// benchSlotLagAnchored runs n datasources on interval schedules, the i-th
-// anchored at i × spread after the epoch.
-func benchSlotLagAnchored(b *testing.B, n int, interval, duration time.Duration, workers int, spread time.Duration) {
+// benchSlotLag runs n datasources on interval schedules, the i-th anchored
+// at i × spread after the epoch (0: every slot of an interval coincides).
+func benchSlotLag(b *testing.B, n int, interval, duration time.Duration, workers int, spread time.Duration) {
 	bundle := setup(b)
 	ctx := b.Context()
 	_, err := bundle.store.Pool().Exec(ctx, `

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
@@ -172,10 +173,7 @@ func (c *conn) isAcked() bool {
 
 // connectionInit runs the Init hook and acknowledges, or refuses.
 func (c *conn) connectionInit(m *message) bool {
-	c.mu.Lock()
-	acked := c.acked
-	c.mu.Unlock()
-	if acked {
+	if c.isAcked() {
 		c.close(CloseTooManyInits, "Too many initialisation requests")
 		return false
 	}
@@ -186,21 +184,20 @@ func (c *conn) connectionInit(m *message) bool {
 			return false
 		}
 	}
+	opCtx := c.ctx
 	if c.t.Init != nil {
 		ctx, err := c.t.Init(c.ctx, payload)
 		if err != nil {
 			if c.legacy {
-				_ = c.writeMessage(&message{Type: "connection_error", Payload: mustJSON(map[string]string{"message": err.Error()})})
+				_ = c.write(mustJSON(&message{Type: "connection_error", Payload: mustJSON(map[string]string{"message": err.Error()})}))
 			}
 			c.close(CloseForbidden, err.Error())
 			return false
 		}
-		c.mu.Lock()
-		c.opCtx = ctx // operations run in the hook's context
-		c.mu.Unlock()
+		opCtx = ctx // operations run in the hook's context
 	}
 	c.mu.Lock()
-	c.acked = true
+	c.acked, c.opCtx = true, opCtx
 	c.mu.Unlock()
 	_ = c.ws.SetReadDeadline(time.Time{})
 	if err := c.write([]byte(`{"type":"connection_ack"}`)); err != nil {
@@ -263,15 +260,10 @@ func (c *conn) write(parts ...[]byte) error {
 	}
 	if err != nil {
 		// A peer that does not read, or is gone: let the reader end.
-		c.closed = true
-		c.cancel()
+		c.closedLocked()
 		_ = c.ws.NetConn().Close()
 	}
 	return err
-}
-
-func (c *conn) writeMessage(m *message) error {
-	return c.write(mustJSON(m))
 }
 
 // closeWait bounds the closing handshake: how long the reader waits for
@@ -286,8 +278,7 @@ func (c *conn) close(code int, reason string) {
 	if c.closed {
 		return
 	}
-	c.closed = true
-	c.cancel()
+	c.closedLocked()
 	frame := websocket.FormatCloseMessage(code, truncate(reason, closeReasonMaxBytes))
 	if c.ws.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeWait)) != nil {
 		_ = c.ws.NetConn().Close() // no handshake with a peer that does not read
@@ -300,6 +291,12 @@ func (c *conn) close(code int, reason string) {
 func (c *conn) markClosed() {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.closedLocked()
+}
+
+// closedLocked stops writes and ends the connection's operations. The
+// caller holds wmu.
+func (c *conn) closedLocked() {
 	c.closed = true
 	c.cancel()
 }
@@ -331,10 +328,8 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8RuneStart(s[n]) {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

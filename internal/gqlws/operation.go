@@ -55,24 +55,23 @@ func (c *conn) start(m *message) bool {
 		return false
 	}
 	c.mu.Lock()
-	if old, dup := c.ops[m.ID]; dup {
-		if !c.legacy {
-			c.mu.Unlock()
-			c.close(CloseDuplicateID, "Subscriber for "+truncate(m.ID, 64)+" already exists")
-			return false
-		}
+	old, dup := c.ops[m.ID]
+	switch {
+	case dup && !c.legacy:
+		c.mu.Unlock()
+		c.close(CloseDuplicateID, "Subscriber for "+truncate(m.ID, 64)+" already exists")
+		return false
+	case dup:
 		// graphql-ws (subscriptions-transport-ws) replaces it.
 		old.replaced.Store(true)
 		old.cancel()
+	case len(c.ops) >= c.t.MaxOperations:
+		c.mu.Unlock()
+		err := &gqlerror.Error{Message: fmt.Sprintf("this connection already runs %d operations, the most it may: complete one first", c.t.MaxOperations)}
+		return c.sendErrors(c.newOperation(m.ID, nil), err) == nil
 	}
 	ctx, cancel := context.WithCancel(c.opCtx)
 	op := c.newOperation(m.ID, cancel)
-	if len(c.ops) >= c.t.MaxOperations {
-		c.mu.Unlock()
-		cancel()
-		err := &gqlerror.Error{Message: fmt.Sprintf("this connection already runs %d operations, the most it may: complete one first", c.t.MaxOperations)}
-		return c.sendErrors(op, err) == nil
-	}
 	c.ops[m.ID] = op
 	c.opsWG.Add(1)
 	c.mu.Unlock()
@@ -160,21 +159,29 @@ func (c *conn) run(ctx context.Context, op *operation, payload json.RawMessage, 
 	}
 }
 
+// Pieces of the messages sendResponse and sendErrors frame, shared: they
+// are written on every delivery.
+var (
+	dataOpen = []byte(`{"data":`)
+	closeOne = []byte(`}`)
+	closeTwo = []byte(`}}`)
+)
+
 // sendResponse sends a next (data) message. A response that is data alone,
 // as subscription events are, is framed around gqlgen's encoding rather
 // than encoded again.
 func (c *conn) sendResponse(op *operation, resp *graphql.Response) error {
 	if len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 {
-		return c.write(op.next, []byte(`{"data":`), resp.Data, []byte(`}}`))
+		return c.write(op.next, dataOpen, resp.Data, closeTwo)
 	}
 	payload, err := json.Marshal(resp)
 	if err != nil {
 		return c.sendErrors(op, &gqlerror.Error{Message: "internal error: cannot encode the response"})
 	}
-	return c.write(op.next, payload, []byte(`}`))
+	return c.write(op.next, payload, closeOne)
 }
 
 // sendErrors sends an error message, which ends the operation.
 func (c *conn) sendErrors(op *operation, errs ...*gqlerror.Error) error {
-	return c.write(op.errorPrefix, mustJSON(gqlerror.List(errs)), []byte(`}`))
+	return c.write(op.errorPrefix, mustJSON(gqlerror.List(errs)), closeOne)
 }
