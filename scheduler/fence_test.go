@@ -23,7 +23,7 @@ func TestStaleLeaderIsFenced(t *testing.T) {
 	p := sched.planner
 
 	require.NoError(t, b.store.LeaderRecord(ctx, &store.LeaderRecordParams{Epoch: 5, ReplicaID: "old", Address: "a"}))
-	_, err = p.planBatch(ctx, 5) // computes the first slot
+	_, err = p.planBatch(ctx, 5, p.now()) // computes the first slot
 	require.NoError(t, err)
 
 	// A new leader takes over while the old one keeps running.
@@ -32,7 +32,7 @@ func TestStaleLeaderIsFenced(t *testing.T) {
 		"an epoch can never go back")
 
 	p.now = func() time.Time { return time.Now().Add(time.Minute) } // plenty of due slots
-	_, err = p.planBatch(ctx, 5)
+	_, err = p.planBatch(ctx, 5, p.now())
 	require.ErrorIs(t, err, store.ErrFenced)
 	require.Empty(t, b.runs(t, ds.ID), "the fenced leader planned nothing")
 	var jobs int
@@ -41,7 +41,7 @@ func TestStaleLeaderIsFenced(t *testing.T) {
 
 	require.ErrorIs(t, p.reconcile(ctx, 5), nil, "reconcile with nothing to fix writes nothing")
 
-	n, err := p.planBatch(ctx, 6)
+	n, err := p.planBatch(ctx, 6, p.now())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.NotEmpty(t, b.runs(t, ds.ID), "the current leader plans")

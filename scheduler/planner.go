@@ -23,6 +23,15 @@ type PlannerOptions struct {
 	Resync time.Duration
 	// Batch is how many due datasources one transaction plans.
 	Batch int
+	// PlanAhead is at most how long before a slot the planner starts its
+	// transaction, which then commits at the slot: the runs and River jobs
+	// are written ahead and become visible at once, so River can start the
+	// jobs without waiting for the writes. The planner starts twice as
+	// early as its last transaction took, plus 10 ms, within this bound:
+	// while the transaction waits it holds its datasources' locks and holds
+	// back the event stream (I5), and misfire and overlap policies are
+	// decided that much early. 0 plans at the slot.
+	PlanAhead time.Duration
 	// RetentionEvery is how often the leader prunes history.
 	RetentionEvery time.Duration
 	Retention      Retention
@@ -40,6 +49,7 @@ var DefaultPlannerOptions = PlannerOptions{
 	PlanOptions:    DefaultPlanOptions,
 	Resync:         30 * time.Second,
 	Batch:          1000,
+	PlanAhead:      100 * time.Millisecond,
 	RetentionEvery: time.Minute,
 	Retention:      Retention{RunsMaxAge: 7 * 24 * time.Hour, RunsPerDataSource: 10_000, EventsMaxAge: 7 * 24 * time.Hour},
 }
@@ -53,6 +63,8 @@ type planner struct {
 	opts    PlannerOptions
 	now     func() time.Time
 	metrics *metrics
+	// took is how long the last plan's work took, to size the next lead.
+	took time.Duration
 }
 
 // run plans until ctx ends (leadership lost) or the epoch is fenced.
@@ -85,8 +97,15 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan s
 	defer resync.Stop()
 	retention := time.NewTicker(p.opts.RetentionEvery)
 	defer retention.Stop()
+	var earliest *time.Time
 	for {
-		planned, err := p.planDue(ctx, epoch)
+		// Plan the next slot ahead if it is near: its transaction commits
+		// at the slot.
+		at := p.now()
+		if earliest != nil && earliest.After(at) && earliest.Sub(at) <= p.lead() {
+			at = *earliest
+		}
+		planned, err := p.planDue(ctx, epoch, at)
 		if err != nil {
 			if err := failed("plan", err); err != nil {
 				return err
@@ -94,7 +113,8 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan s
 			continue
 		}
 		retry.Reset()
-		earliest, pending, err := p.store.ScheduleWakeup(ctx)
+		var pending bool
+		earliest, pending, err = p.store.ScheduleWakeup(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -121,12 +141,12 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan s
 	}
 }
 
-// wait sleeps until the earliest slot, a change, a resync or a retention
-// tick, whichever comes first.
+// wait sleeps until it is time to plan the earliest slot, a change, a
+// resync or a retention tick, whichever comes first.
 func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wake, listening <-chan struct{}, resync, retention <-chan time.Time) error {
 	var due <-chan time.Time
 	if earliest != nil && earliest.Before(store.NeverTime) {
-		timer := time.NewTimer(max(earliest.Sub(p.now()), 0))
+		timer := time.NewTimer(max(earliest.Sub(p.now())-p.lead(), 0))
 		defer timer.Stop()
 		due = timer.C
 	}
@@ -146,12 +166,18 @@ func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wa
 	return nil
 }
 
-// planDue plans every due datasource, a batch per transaction, and returns
-// how many it planned.
-func (p *planner) planDue(ctx context.Context, epoch int64) (int, error) {
+// lead is how long before a slot to start planning it.
+func (p *planner) lead() time.Duration {
+	return min(p.opts.PlanAhead, 2*p.took+10*time.Millisecond)
+}
+
+// planDue plans every datasource due at at, a batch per transaction, and
+// returns how many it planned. If at is ahead, the first batch commits at
+// at.
+func (p *planner) planDue(ctx context.Context, epoch int64, at time.Time) (int, error) {
 	total := 0
 	for {
-		n, err := p.planBatch(ctx, epoch)
+		n, err := p.planBatch(ctx, epoch, at)
 		total += n
 		if err != nil || n < p.opts.Batch {
 			return total, err
@@ -159,20 +185,27 @@ func (p *planner) planDue(ctx context.Context, epoch int64) (int, error) {
 	}
 }
 
-// planBatch plans up to Batch due datasources in one fenced transaction:
-// runs rows, River jobs and next slots commit together, or not at all.
-func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
+// planBatch plans up to Batch datasources due at at in one fenced
+// transaction: runs rows, River jobs and next slots commit together, or not
+// at all, and not before at.
+func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int, error) {
 	var (
 		planned int
 		runs    []*store.Run
 	)
 	began := time.Now()
-	err := p.store.InTx(ctx, func(tx *store.Tx) error {
+	commitAt := began.Add(at.Sub(p.now())) // at is on the planner's clock
+	err := p.store.InTxCommitAt(ctx, commitAt, func(tx *store.Tx) error {
+		defer func() { p.took = time.Since(began) }()
 		if err := tx.LeaderFence(ctx, epoch); err != nil {
 			return err
 		}
 		now := p.now()
-		due, err := tx.SchedulesDue(ctx, now, p.opts.Batch)
+		horizon := at
+		if now.After(at) {
+			horizon = now
+		}
+		due, err := tx.SchedulesDue(ctx, horizon, p.opts.Batch)
 		if err != nil {
 			return err
 		}
@@ -191,7 +224,13 @@ func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
 				next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: store.NeverTime})
 				continue
 			}
-			plan := planSlots(d, spec, now, epoch, p.opts.PlanOptions)
+			planAt := horizon
+			if d.DataSource.NextRunAt == nil {
+				// A new or changed schedule starts after now, not after
+				// the slot planned ahead.
+				planAt = now
+			}
+			plan := planSlots(d, spec, planAt, epoch, p.opts.PlanOptions)
 			if n := len(plan.runs); n > 0 {
 				plan.runs[n-1].NextRunAt = plan.next
 			}
@@ -212,7 +251,7 @@ func (p *planner) planBatch(ctx context.Context, epoch int64) (int, error) {
 		return 0, fmt.Errorf("plan: %w", err)
 	}
 	if p.metrics != nil {
-		p.metrics.planSeconds.Observe(time.Since(began).Seconds())
+		p.metrics.planSeconds.Observe(p.took.Seconds())
 		for _, r := range runs {
 			p.metrics.planned.WithLabelValues(r.Status).Inc()
 		}

@@ -93,7 +93,7 @@ func New(cfg Config) (*Scheduler, error) {
 	m := newMetrics(cfg.Registerer)
 	starter := newStarter(cfg.Store)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work,
+	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work, finishing: make(chan struct{}, finishingLimit(cfg.Store)),
 		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,

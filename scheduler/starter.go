@@ -15,7 +15,19 @@ const (
 	// statements; four let PostgreSQL use both cores while the next batch
 	// gathers (docs/BENCHMARKS.md).
 	startConcurrency = 4
+	// reservedConns are the pooled connections that finishing transactions
+	// leave to the rest of the replica: the starter's, the planner's,
+	// River's fetches and completions, and the API's.
+	reservedConns = startConcurrency + 4
 )
+
+// finishingLimit is how many finishing transactions may run at once: all
+// the pool but the reserved connections. Without a limit, a burst of
+// finishing runs took every connection, and the next slot's runs waited
+// for one to start (docs/BENCHMARKS.md).
+func finishingLimit(s *store.Store) int {
+	return max(1, int(s.Pool().Config().MaxConns)-reservedConns)
+}
 
 // starter marks runs RUNNING for all of a replica's workers, in batches:
 // the requests that arrive while batches are in flight go together in the

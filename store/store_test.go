@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -34,4 +35,45 @@ func TestOpenPoolSize(t *testing.T) {
 	}
 	_, err := store.Open(context.Background(), url+sep+"pool_max_conns=zero")
 	require.ErrorContains(t, err, "pool_max_conns")
+}
+
+// TestInTxCommitAt: the transaction's work becomes visible at at, not
+// before, and is rolled back if ctx ends while it waits.
+func TestInTxCommitAt(t *testing.T) {
+	t.Parallel()
+	s, _ := pgtest.NewStore(t)
+	ctx := t.Context()
+	_, err := s.Pool().Exec(ctx, `CREATE TABLE probe (n int)`)
+	require.NoError(t, err)
+	insert := func(n int, then func()) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			_, err := tx.Pgx().Exec(ctx, `INSERT INTO probe VALUES ($1)`, n)
+			then()
+			return err
+		}
+	}
+
+	at := time.Now().Add(300 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- s.InTxCommitAt(ctx, at, insert(1, func() {})) }()
+	for seen := false; !seen; time.Sleep(5 * time.Millisecond) {
+		// The statement's snapshot comes before clock_timestamp(): a row it
+		// sees committed before seenAt.
+		var seenAt time.Time
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) > 0, clock_timestamp() FROM probe WHERE n = 1`).Scan(&seen, &seenAt))
+		if seen {
+			require.False(t, seenAt.Before(at), "visible at %s, before %s", seenAt, at)
+		}
+	}
+	require.NoError(t, <-done)
+
+	waiting, cancel := context.WithCancel(ctx)
+	inserted := make(chan struct{})
+	go func() { done <- s.InTxCommitAt(waiting, time.Now().Add(time.Hour), insert(2, func() { close(inserted) })) }()
+	<-inserted
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	var n int
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM probe WHERE n = 2`).Scan(&n))
+	require.Zero(t, n, "rolled back")
 }

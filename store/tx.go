@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -25,6 +26,32 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 			return err
 		}
 		return tx.flushEvents(ctx)
+	})
+}
+
+// InTxCommitAt is InTx, except that it commits no earlier than at: the
+// transaction does its work ahead of time and becomes visible at that
+// instant. It rolls back if ctx ends first. The transaction holds its locks
+// and its transaction id while it waits, so at should be near.
+func (s *Store) InTxCommitAt(ctx context.Context, at time.Time, fn func(tx *Tx) error) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := tx.flushEvents(ctx); err != nil {
+			return err
+		}
+		if !time.Now().Before(at) {
+			return nil
+		}
+		wait := time.NewTimer(time.Until(at))
+		defer wait.Stop()
+		select {
+		case <-wait.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	})
 }
 
