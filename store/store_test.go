@@ -69,7 +69,9 @@ func TestInTxCommitAt(t *testing.T) {
 
 	waiting, cancel := context.WithCancel(ctx)
 	inserted := make(chan struct{})
-	go func() { done <- s.InTxCommitAt(waiting, time.Now().Add(time.Hour), insert(2, func() { close(inserted) })) }()
+	go func() {
+		done <- s.InTxCommitAt(waiting, time.Now().Add(time.Hour), insert(2, func() { close(inserted) }))
+	}()
 	<-inserted
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
