@@ -191,6 +191,13 @@ func TestLeaderKillLoopAccountsForEverySlot(t *testing.T) {
 	leader, epoch := c.waitLeader("", 0)
 	const kills = 20
 	for i := range kills {
+		// Kill each leader once it has planned, at whatever point of its
+		// next plan it then is; killed sooner, no leader would plan at all.
+		eventually(t, "the leader plans", func() bool {
+			var planned bool
+			err := b.store.Pool().QueryRow(t.Context(), `SELECT EXISTS (SELECT 1 FROM runs WHERE epoch = $1)`, epoch).Scan(&planned)
+			return err == nil && planned
+		})
 		c.kill(leader)
 		c.start(leader) // back as a follower
 		next, nextEpoch := c.waitLeader(leader, epoch)

@@ -79,9 +79,6 @@ type runWorker struct {
 	replicaID string
 	logger    *slog.Logger
 	metrics   *metrics
-	// finishing holds a token per finishing transaction in flight
-	// (finishingLimit).
-	finishing chan struct{}
 }
 
 // Timeout is the run's timeout, set per datasource.
@@ -134,7 +131,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	w.logger.Warn("scheduler: run attempt failed", "run", run.ID, "datasource", run.DataSourceID,
 		"attempt", job.Attempt, "maxAttempts", job.MaxAttempts, "status", finish.Status, "error", workErr)
 	// Record the failed attempt, then let River retry (or discard) the job.
-	if err := w.finishTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	if err := w.store.InTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		_, err := tx.RunFinish(ctx, finish)
 		return err
 	}); err != nil {
@@ -148,7 +145,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 // commit without the others.
 func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams, discovery *store.FileDiscovery) error {
 	ctx = context.WithoutCancel(ctx) // the attempt may have timed out; its result must still be saved
-	return w.finishTx(ctx, func(tx *store.Tx) error {
+	return w.store.InTx(ctx, func(tx *store.Tx) error {
 		if discovery != nil {
 			totals, err := tx.FilesRecord(ctx, job.Args.DataSourceID, job.Args.RunID, discovery)
 			if err != nil {
@@ -165,12 +162,4 @@ func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finis
 		_, err := river.JobCompleteTx[*riverpgxv5.Driver, pgx.Tx](ctx, tx.Pgx(), job)
 		return err
 	})
-}
-
-// finishTx runs a finishing transaction, once one of the finishingLimit
-// tokens is free.
-func (w *runWorker) finishTx(ctx context.Context, fn func(tx *store.Tx) error) error {
-	w.finishing <- struct{}{}
-	defer func() { <-w.finishing }()
-	return w.store.InTx(ctx, fn)
 }

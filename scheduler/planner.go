@@ -57,6 +57,7 @@ var DefaultPlannerOptions = PlannerOptions{
 // planner turns due slots into runs and River jobs. Only the leader runs it,
 // and every transaction is fenced by the leader's epoch (I2).
 type planner struct {
+	// store is the scheduler's own connections once it runs.
 	store   *store.Store
 	river   *river.Client[pgx.Tx]
 	logger  *slog.Logger

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -22,6 +23,10 @@ import (
 	"github.com/ezplatform/ezplatform/internal/backoff"
 	"github.com/ezplatform/ezplatform/store"
 )
+
+// scheduleConns is how many connections a replica opens, besides its pool,
+// for the planner and the starter.
+const scheduleConns = startConcurrency + 1
 
 // Config configures a replica's scheduler.
 type Config struct {
@@ -91,9 +96,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 
 	m := newMetrics(cfg.Registerer)
-	starter := newStarter(cfg.Store)
+	starter := newStarter()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work, finishing: make(chan struct{}, finishingLimit(cfg.Store)),
+	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work,
 		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,
@@ -120,10 +125,24 @@ func New(cfg Config) (*Scheduler, error) {
 // over in well under a second), and lets running jobs finish for up to
 // stopTimeout.
 func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
+	// Planning and starting runs have connections of their own: a burst of
+	// finishing runs holds every connection of the replica's pool, and the
+	// next slot's runs waited for one (docs/BENCHMARKS.md). They stay open,
+	// so that a new leader plans at once rather than after connecting.
+	cfg := s.cfg.Store.Pool().Config()
+	cfg.MaxConns, cfg.MinConns = scheduleConns, scheduleConns
+	pool, err := pgxpool.NewWithConfig(context.WithoutCancel(ctx), cfg)
+	if err != nil {
+		return fmt.Errorf("scheduler: connection pool: %w", err)
+	}
+	defer pool.Close()
+	schedule := store.New(pool)
+	s.planner.store = schedule
+
 	// The starter outlives River's workers, which use it.
 	starterCtx, stopStarter := context.WithCancel(context.WithoutCancel(ctx))
 	var starterDone sync.WaitGroup
-	starterDone.Go(func() { s.starter.run(starterCtx) })
+	starterDone.Go(func() { s.starter.run(starterCtx, schedule) })
 	defer func() { stopStarter(); starterDone.Wait() }()
 
 	// River stops hard when its start context ends; it gets its own, and a

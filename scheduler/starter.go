@@ -15,27 +15,14 @@ const (
 	// statements; four let PostgreSQL use both cores while the next batch
 	// gathers (docs/BENCHMARKS.md).
 	startConcurrency = 4
-	// reservedConns are the pooled connections that finishing transactions
-	// leave to the rest of the replica: the starter's, the planner's,
-	// River's fetches and completions, and the API's.
-	reservedConns = startConcurrency + 4
 )
-
-// finishingLimit is how many finishing transactions may run at once: all
-// the pool but the reserved connections. Without a limit, a burst of
-// finishing runs took every connection, and the next slot's runs waited
-// for one to start (docs/BENCHMARKS.md).
-func finishingLimit(s *store.Store) int {
-	return max(1, int(s.Pool().Config().MaxConns)-reservedConns)
-}
 
 // starter marks runs RUNNING for all of a replica's workers, in batches:
 // the requests that arrive while batches are in flight go together in the
 // next (group commit). A burst of jobs then costs a few statements instead
 // of one each, and no request waits for a timer.
 type starter struct {
-	store *store.Store
-	reqs  chan startRequest
+	reqs chan startRequest
 }
 
 type startRequest struct {
@@ -43,8 +30,8 @@ type startRequest struct {
 	reply  chan store.RunStartResult
 }
 
-func newStarter(s *store.Store) *starter {
-	return &starter{store: s, reqs: make(chan startRequest)}
+func newStarter() *starter {
+	return &starter{reqs: make(chan startRequest)}
 }
 
 // start starts one run, batched with its concurrent peers. It blocks until
@@ -66,18 +53,18 @@ func (s *starter) start(ctx context.Context, params store.RunStartParams) store.
 	}
 }
 
-// run serves requests until ctx ends, with startConcurrency batches in
-// flight at most.
-func (s *starter) run(ctx context.Context) {
+// run serves requests on st until ctx ends, with startConcurrency batches
+// in flight at most.
+func (s *starter) run(ctx context.Context, st *store.Store) {
 	var wg sync.WaitGroup
 	for range startConcurrency {
-		wg.Go(func() { s.serve(ctx) })
+		wg.Go(func() { s.serve(ctx, st) })
 	}
 	wg.Wait()
 }
 
-// serve runs one batch at a time until ctx ends.
-func (s *starter) serve(ctx context.Context) {
+// serve runs one batch at a time on st until ctx ends.
+func (s *starter) serve(ctx context.Context, st *store.Store) {
 	for {
 		var batch []startRequest
 		select {
@@ -99,7 +86,7 @@ func (s *starter) serve(ctx context.Context) {
 		for i, req := range batch {
 			params[i] = req.params
 		}
-		results, err := s.store.RunsStart(context.WithoutCancel(ctx), params)
+		results, err := st.RunsStart(context.WithoutCancel(ctx), params)
 		for i, req := range batch {
 			if err != nil {
 				req.reply <- store.RunStartResult{Err: err}

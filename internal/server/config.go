@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type Config struct {
 	// EventRetention is how long events stay replayable by subscription
 	// cursors (EZ_EVENT_RETENTION, default 168h).
 	EventRetention time.Duration
+	// Workers is how many runs the replica works at once (EZ_WORKERS,
+	// default 50, at most MaxWorkers).
+	Workers int
 	// AllowedOrigins are the host patterns of pages on other origins that
 	// may subscribe over WebSocket (EZ_ALLOWED_ORIGINS, comma-separated,
 	// e.g. "app.example.com,*.example.org"). Same-origin always works.
@@ -46,6 +50,9 @@ type Config struct {
 }
 
 const (
+	// MaxWorkers bounds EZ_WORKERS: each worker may hold a run's file walk
+	// and a database connection's worth of work.
+	MaxWorkers = 10_000
 	// DefaultHTTPAddr is where a replica listens unless told otherwise.
 	DefaultHTTPAddr = "127.0.0.1:8080"
 	// DefaultShutdownTimeout is how long in-flight requests get on stop.
@@ -54,7 +61,7 @@ const (
 
 // ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
 // EZ_REPLICA_ID and EZ_DATA_ROOTS, and the optional EZ_SESSION_TTL,
-// EZ_EVENT_RETENTION and EZ_ALLOWED_ORIGINS. Missing required values are reported
+// EZ_EVENT_RETENTION, EZ_WORKERS and EZ_ALLOWED_ORIGINS. Missing required values are reported
 // together, so that one attempt shows everything to fix.
 func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 	cfg := &Config{
@@ -85,6 +92,13 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 			errs = append(errs, fmt.Errorf("EZ_EVENT_RETENTION: %q must be a duration of at least 1h, such as 168h", retention))
 		}
 		cfg.EventRetention = d
+	}
+	if workers := strings.TrimSpace(getenv("EZ_WORKERS")); workers != "" {
+		n, err := strconv.Atoi(workers)
+		if err != nil || n < 1 || n > MaxWorkers {
+			errs = append(errs, fmt.Errorf("EZ_WORKERS: %q must be a whole number from 1 to %d", workers, MaxWorkers))
+		}
+		cfg.Workers = n
 	}
 	for _, pattern := range cfg.AllowedOrigins {
 		if _, err := path.Match(pattern, ""); err != nil {

@@ -167,6 +167,7 @@ func (s *replica) start(ctx context.Context) error {
 		Address:    s.address,
 		Work:       scheduler.DiscoveryWork(s.cfg.DataRoots, st),
 		SessionTTL: s.cfg.SessionTTL,
+		Workers:    s.cfg.Workers,
 		Logger:     s.logger,
 		Registerer: s.metrics.registry,
 		Planner:    planner,

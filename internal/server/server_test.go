@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
 	"testing"
@@ -102,6 +103,51 @@ func TestConfigFromEnv(t *testing.T) {
 	require.Equal(t, server.DefaultHTTPAddr, cfg.HTTPAddr)
 	require.NotEmpty(t, cfg.ReplicaID)
 	require.Len(t, cfg.DataRoots.List(), 1)
+}
+
+// Every optional setting is checked, and every mistake is reported at once
+// with the variable's name and what it should be.
+func TestConfigFromEnvRejectsBadValues(t *testing.T) {
+	t.Parallel()
+	valid := map[string]string{
+		"EZ_DATABASE_URL":   "postgres://u@h/db",
+		"EZ_ETCD_ENDPOINTS": "http://a:2379",
+		"EZ_DATA_ROOTS":     t.TempDir(),
+	}
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"TTL not a duration", "EZ_SESSION_TTL", "five", "EZ_SESSION_TTL: \"five\" must be a duration of at least 2s"},
+		{"TTL too short", "EZ_SESSION_TTL", "1s", "EZ_SESSION_TTL"},
+		{"retention too short", "EZ_EVENT_RETENTION", "59m", "EZ_EVENT_RETENTION: \"59m\" must be a duration of at least 1h"},
+		{"workers not a number", "EZ_WORKERS", "many", "EZ_WORKERS: \"many\" must be a whole number from 1 to 10000"},
+		{"workers zero", "EZ_WORKERS", "0", "EZ_WORKERS"},
+		{"workers negative", "EZ_WORKERS", "-5", "EZ_WORKERS"},
+		{"workers huge", "EZ_WORKERS", "99999999999999999999", "EZ_WORKERS"},
+		{"bad origin pattern", "EZ_ALLOWED_ORIGINS", "[app.example.com", "EZ_ALLOWED_ORIGINS"},
+		{"data root missing", "EZ_DATA_ROOTS", "/no/such/directory", "EZ_DATA_ROOTS"},
+		{"no database", "EZ_DATABASE_URL", "", "EZ_DATABASE_URL is not set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := maps.Clone(valid)
+			env[tc.key] = tc.value
+			_, err := server.ConfigFromEnv(func(k string) string { return env[k] })
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+
+	env := maps.Clone(valid)
+	env["EZ_SESSION_TTL"], env["EZ_WORKERS"], env["EZ_ETCD_ENDPOINTS"] = "0s", "x", ""
+	_, err := server.ConfigFromEnv(func(k string) string { return env[k] })
+	for _, key := range []string{"EZ_SESSION_TTL", "EZ_WORKERS", "EZ_ETCD_ENDPOINTS"} {
+		require.ErrorContains(t, err, key, "all mistakes are reported together")
+	}
+
+	env = maps.Clone(valid)
+	env["EZ_WORKERS"] = " 300 "
+	cfg, err := server.ConfigFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, 300, cfg.Workers)
 }
 
 // /healthz and /readyz answer while Prepare (the dev stack's start-up) is
