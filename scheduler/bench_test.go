@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/store"
@@ -169,6 +170,7 @@ func benchSlotLag(b *testing.B, n int, interval, duration time.Duration, workers
 func BenchmarkFailoverResign(b *testing.B) {
 	bundle := setup(b)
 	prefix := etcdtest.Prefix()
+	client := etcdtest.Client(b)
 	const iterations = 20
 	samples := make([]time.Duration, 0, iterations)
 	type replica struct {
@@ -203,6 +205,12 @@ func BenchmarkFailoverResign(b *testing.B) {
 		samples = append(samples, time.Since(start))
 		s, stop := startReplica(b, bundle, prefix, fmt.Sprintf("r%d", i+2), noWork)
 		replicas = append(rest, replica{s, stop})
+		// Measure a standby that is campaigning, as one that has been up
+		// a while is, rather than one still starting.
+		eventually(b, "both replicas campaigning", func() bool {
+			resp, err := client.Get(b.Context(), s.electionPrefix(), clientv3.WithPrefix(), clientv3.WithCountOnly())
+			return err == nil && resp.Count == 2
+		})
 	}
 	reportPercentiles(b, "handover", samples)
 }

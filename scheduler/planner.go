@@ -27,7 +27,7 @@ type PlannerOptions struct {
 	// transaction, which then commits at the slot: the runs and River jobs
 	// are written ahead and become visible at once, so River can start the
 	// jobs without waiting for the writes. The planner starts twice as
-	// early as its last transaction took, plus 10 ms, within this bound:
+	// early as its recent transactions took, plus 10 ms, within this bound:
 	// while the transaction waits it holds its datasources' locks and holds
 	// back the event stream (I5), and misfire and overlap policies are
 	// decided that much early. 0 plans at the slot.
@@ -64,7 +64,9 @@ type planner struct {
 	opts    PlannerOptions
 	now     func() time.Time
 	metrics *metrics
-	// took is how long the last plan's work took, to size the next lead.
+	// took is how long recent plans' work took, to size the lead: the
+	// longest, fading by an eighth with each plan, so that one quick plan
+	// between bursts does not make the next burst late.
 	took time.Duration
 }
 
@@ -167,7 +169,8 @@ func (p *planner) wait(ctx context.Context, epoch int64, earliest *time.Time, wa
 	return nil
 }
 
-// lead is how long before a slot to start planning it.
+// lead is how long before a slot to start planning it: twice as long as
+// recent plans took, plus 10 ms, at most PlanAhead.
 func (p *planner) lead() time.Duration {
 	return min(p.opts.PlanAhead, 2*p.took+10*time.Millisecond)
 }
@@ -193,11 +196,12 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 	var (
 		planned int
 		runs    []*store.Run
+		took    time.Duration
 	)
 	began := time.Now()
 	commitAt := began.Add(at.Sub(p.now())) // at is on the planner's clock
 	err := p.store.InTxCommitAt(ctx, commitAt, func(tx *store.Tx) error {
-		defer func() { p.took = time.Since(began) }()
+		defer func() { took = time.Since(began) }()
 		if err := tx.LeaderFence(ctx, epoch); err != nil {
 			return err
 		}
@@ -251,8 +255,11 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 	if err != nil {
 		return 0, fmt.Errorf("plan: %w", err)
 	}
+	if planned > 0 {
+		p.took = max(took, p.took-p.took/8)
+	}
 	if p.metrics != nil {
-		p.metrics.planSeconds.Observe(p.took.Seconds())
+		p.metrics.planSeconds.Observe(took.Seconds())
 		for _, r := range runs {
 			p.metrics.planned.WithLabelValues(r.Status).Inc()
 		}

@@ -127,10 +127,11 @@ func New(cfg Config) (*Scheduler, error) {
 func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
 	// Planning and starting runs have connections of their own: a burst of
 	// finishing runs holds every connection of the replica's pool, and the
-	// next slot's runs waited for one (docs/BENCHMARKS.md). They stay open,
-	// so that a new leader plans at once rather than after connecting.
+	// next slot's runs waited for one (docs/BENCHMARKS.md). They open as
+	// needed: kept open from the start, they made every replica's start
+	// and stop slower, and a failover with them.
 	cfg := s.cfg.Store.Pool().Config()
-	cfg.MaxConns, cfg.MinConns = scheduleConns, scheduleConns
+	cfg.MaxConns, cfg.MinConns = scheduleConns, 0
 	pool, err := pgxpool.NewWithConfig(context.WithoutCancel(ctx), cfg)
 	if err != nil {
 		return fmt.Errorf("scheduler: connection pool: %w", err)

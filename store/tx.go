@@ -34,7 +34,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // instant. It rolls back if ctx ends first. The transaction holds its locks
 // and its transaction id while it waits, so at should be near.
 func (s *Store) InTxCommitAt(ctx context.Context, at time.Time, fn func(tx *Tx) error) error {
-	return s.InTx(ctx, func(tx *Tx) error {
+	// The transaction itself outlives ctx, so that giving up the wait rolls
+	// back on the connection: pgx closes a connection whose ROLLBACK it
+	// cannot send, and an ended ctx would be such a case.
+	return s.InTx(context.WithoutCancel(ctx), func(tx *Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
