@@ -18,12 +18,8 @@ func TestStaleLeaderIsFenced(t *testing.T) {
 	ctx := t.Context()
 	ds := b.createInterval(t, "fenced", time.Second)
 
-	sched, err := New(Config{Store: b.store, ReplicaID: "old", Work: noWork, Logger: quietLogger()})
-	require.NoError(t, err)
-	p := sched.planner
-
-	require.NoError(t, b.store.LeaderRecord(ctx, &store.LeaderRecordParams{Epoch: 5, ReplicaID: "old", Address: "a"}))
-	_, err = p.planBatch(ctx, 5, p.now()) // computes the first slot
+	p := b.leadingPlanner(t, "old", 5)
+	_, err := p.planBatch(ctx, 5, p.now()) // computes the first slot
 	require.NoError(t, err)
 
 	// A new leader takes over while the old one keeps running.

@@ -26,6 +26,16 @@ func setup(t testing.TB) *testBundle {
 	return &testBundle{store: s, dbURL: url}
 }
 
+// leadingPlanner is the planner of a replica that is not running, with
+// epoch recorded as the leader's: tests drive it step by step.
+func (b *testBundle) leadingPlanner(t testing.TB, replicaID string, epoch int64) *planner {
+	t.Helper()
+	sched, err := New(Config{Store: b.store, ReplicaID: replicaID, Work: noWork, Logger: quietLogger()})
+	require.NoError(t, err)
+	require.NoError(t, b.store.LeaderRecord(t.Context(), &store.LeaderRecordParams{Epoch: epoch, ReplicaID: replicaID, Address: "a"}))
+	return sched.planner
+}
+
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 var noWork = WorkFunc(func(context.Context, *store.DataSource, *store.Run) (*WorkResult, error) {

@@ -20,12 +20,8 @@ func TestPlanAheadCommitsAtTheSlot(t *testing.T) {
 	ds := b.createInterval(t, "ahead", 2*time.Second, func(p *store.DataSourceCreateParams) {
 		p.Schedule.Anchor = time.Now().Add(1500 * time.Millisecond)
 	})
-	sched, err := New(Config{Store: b.store, ReplicaID: "r", Work: noWork, Logger: quietLogger()})
-	require.NoError(t, err)
-	p := sched.planner
-	require.NoError(t, b.store.LeaderRecord(ctx, &store.LeaderRecordParams{Epoch: 1, ReplicaID: "r", Address: "a"}))
-
-	_, err = p.planBatch(ctx, 1, p.now()) // computes the first slot
+	p := b.leadingPlanner(t, "r", 1)
+	_, err := p.planBatch(ctx, 1, p.now()) // computes the first slot
 	require.NoError(t, err)
 	stored, err := b.store.DataSourceGetByID(ctx, ds.ID)
 	require.NoError(t, err)
