@@ -75,6 +75,7 @@ type runWorker struct {
 	river.WorkerDefaults[RunArgs]
 	store     *store.Store
 	starter   *starter
+	finisher  *finisher
 	work      Work
 	replicaID string
 	logger    *slog.Logger
@@ -131,8 +132,8 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	w.logger.Warn("scheduler: run attempt failed", "run", run.ID, "datasource", run.DataSourceID,
 		"attempt", job.Attempt, "maxAttempts", job.MaxAttempts, "status", finish.Status, "error", workErr)
 	// Record the failed attempt, then let River retry (or discard) the job.
-	if err := w.store.InTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		_, err := tx.RunFinish(ctx, finish)
+	if err := w.finisher.finish(func(tx *store.Tx) error {
+		_, err := tx.RunFinish(context.WithoutCancel(ctx), finish)
 		return err
 	}); err != nil {
 		return errors.Join(workErr, err)
@@ -145,7 +146,11 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 // commit without the others.
 func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams, discovery *store.FileDiscovery) error {
 	ctx = context.WithoutCancel(ctx) // the attempt may have timed out; its result must still be saved
-	return w.store.InTx(ctx, func(tx *store.Tx) error {
+	finishTx := w.finisher.finish
+	if discovery != nil && len(discovery.Files) > maxGroupedFiles {
+		finishTx = func(fn func(tx *store.Tx) error) error { return w.store.InTx(ctx, fn) }
+	}
+	return finishTx(func(tx *store.Tx) error {
 		if discovery != nil {
 			totals, err := tx.FilesRecord(ctx, job.Args.DataSourceID, job.Args.RunID, discovery)
 			if err != nil {

@@ -58,13 +58,14 @@ type Config struct {
 // Scheduler is one replica's part of the scheduler: it works run jobs,
 // registers the replica, and campaigns to be the leader that plans.
 type Scheduler struct {
-	cfg     Config
-	river   *river.Client[pgx.Tx]
-	starter *starter
-	planner *planner
-	metrics *metrics
-	logger  *slog.Logger
-	started time.Time
+	cfg      Config
+	river    *river.Client[pgx.Tx]
+	starter  *starter
+	finisher *finisher
+	planner  *planner
+	metrics  *metrics
+	logger   *slog.Logger
+	started  time.Time
 
 	mu    sync.Mutex
 	epoch int64 // while leading, else 0
@@ -96,9 +97,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 
 	m := newMetrics(cfg.Registerer)
-	starter := newStarter()
+	starter, finisher := newStarter(), newFinisher(cfg.Store)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, work: cfg.Work,
+	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, finisher: finisher, work: cfg.Work,
 		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,
@@ -115,7 +116,7 @@ func New(cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: River client: %w", err)
 	}
-	s := &Scheduler{cfg: cfg, river: client, starter: starter, metrics: m, logger: cfg.Logger, started: time.Now()}
+	s := &Scheduler{cfg: cfg, river: client, starter: starter, finisher: finisher, metrics: m, logger: cfg.Logger, started: time.Now()}
 	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now, metrics: m}
 	return s, nil
 }
@@ -140,11 +141,12 @@ func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
 	schedule := store.New(pool)
 	s.planner.store = schedule
 
-	// The starter outlives River's workers, which use it.
-	starterCtx, stopStarter := context.WithCancel(context.WithoutCancel(ctx))
-	var starterDone sync.WaitGroup
-	starterDone.Go(func() { s.starter.run(starterCtx, schedule) })
-	defer func() { stopStarter(); starterDone.Wait() }()
+	// The starter and the finisher outlive River's workers, which use them.
+	batchersCtx, stopBatchers := context.WithCancel(context.WithoutCancel(ctx))
+	var batchersDone sync.WaitGroup
+	batchersDone.Go(func() { s.starter.run(batchersCtx, schedule) })
+	batchersDone.Go(func() { s.finisher.run(batchersCtx) })
+	defer func() { stopBatchers(); batchersDone.Wait() }()
 
 	// River stops hard when its start context ends; it gets its own, and a
 	// soft Stop below, so that running jobs can finish.

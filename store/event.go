@@ -52,11 +52,18 @@ func (t *Tx) recordEvent(kind string, dataSourceID *uuid.UUID, runID *int64, pay
 }
 
 // flushEvents inserts the queued events in one statement and sends one
-// NOTIFY for all of them. A run's events carry the run row as it is at
-// commit ("run"), so that subscribers need not read it again.
+// NOTIFY for all of them, and for those that statements inserted by
+// themselves. A run's events carry the run row as it is at commit ("run"),
+// so that subscribers need not read it again.
 func (t *Tx) flushEvents(ctx context.Context) error {
+	notify := t.notify
+	t.notify = false
 	if len(t.events) == 0 {
-		return nil
+		if !notify {
+			return nil
+		}
+		_, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '{}')`, ScheduleEventsChannel)
+		return err
 	}
 	kinds := make([]string, len(t.events))
 	dsIDs := make([]*uuid.UUID, len(t.events))

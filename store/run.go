@@ -357,9 +357,10 @@ type RunFinishParams struct {
 	Skipped []SkippedEntry
 }
 
-// RunFinish records the end of an attempt with its event and NOTIFY, in
-// one statement. Call it in the transaction that completes the River job,
-// so that both commit together.
+// RunFinish records the end of an attempt with its events, in one
+// statement; the transaction sends one NOTIFY for all its finishes. Call it
+// in the transaction that completes the River job, so that both commit
+// together.
 func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, error) {
 	var attemptErr []AttemptError
 	if params.Error != "" {
@@ -369,8 +370,8 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 		RunRetrying: EventRunRetrying, RunCancelled: EventRunCancelled}[params.Status]
 	run, err := scanRun(t.tx.QueryRow(ctx, `
 		WITH finished AS (
-			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4, bytes_found = $8, records_found = $9,
-				skipped = $10, skipped_count = $11,
+			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4, bytes_found = $7, records_found = $8,
+				skipped = $9, skipped_count = $10,
 				attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
 				finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
 				updated_at = now()
@@ -389,15 +390,14 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 				'filesFound', files_found, 'bytesFound', bytes_found, 'recordsFound', records_found)
 			FROM finished WHERE status = 'SUCCEEDED' AND files_found > 0
 			RETURNING id
-		), notified AS (
-			SELECT pg_notify($7, json_build_object('count', count(*), 'last', max(id))::text) FROM event
 		)
-		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM notified) AS n`,
+		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM event) AS n`,
 		params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr),
-		kind, ScheduleEventsChannel, params.BytesFound, params.RecordsFound, keptSkipped(params.Skipped), len(params.Skipped)))
+		kind, params.BytesFound, params.RecordsFound, keptSkipped(params.Skipped), len(params.Skipped)))
 	if err != nil {
 		return nil, translate(err)
 	}
+	t.notify = true
 	return run, nil
 }
 

@@ -13,6 +13,9 @@ import (
 type Tx struct {
 	tx     pgx.Tx
 	events []pendingEvent
+	// notify: a statement inserted events by itself (RunFinish), and the
+	// transaction owes their NOTIFY.
+	notify bool
 }
 
 // InTx runs fn in a transaction, commits when fn returns nil and rolls back
