@@ -26,8 +26,9 @@ const (
 // group only shares the transaction, its NOTIFY and its commit, which were
 // most of the database's work at 1,000 runs/s (docs/BENCHMARKS.md).
 type finisher struct {
-	store *store.Store
-	reqs  chan finishRequest
+	store   *store.Store
+	reqs    chan finishRequest
+	metrics *metrics
 }
 
 type finishRequest struct {
@@ -35,8 +36,8 @@ type finishRequest struct {
 	reply chan error
 }
 
-func newFinisher(s *store.Store) *finisher {
-	return &finisher{store: s, reqs: make(chan finishRequest)}
+func newFinisher(s *store.Store, m *metrics) *finisher {
+	return &finisher{store: s, reqs: make(chan finishRequest), metrics: m}
 }
 
 // finish runs fn in a transaction shared with its concurrent peers, and
@@ -80,6 +81,7 @@ func (f *finisher) serve(ctx context.Context) {
 				break collect
 			}
 		}
+		f.metrics.finishGroup.Observe(float64(len(group)))
 		err := f.store.InTx(txCtx, func(tx *store.Tx) error {
 			for _, req := range group {
 				if err := req.fn(tx); err != nil {

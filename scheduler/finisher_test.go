@@ -20,7 +20,7 @@ func TestFinisherIsolatesAFailure(t *testing.T) {
 	_, err := b.store.Pool().Exec(ctx, `CREATE TABLE probe (n int PRIMARY KEY)`)
 	require.NoError(t, err)
 
-	f := newFinisher(b.store)
+	f := newFinisher(b.store, newMetrics(nil))
 	runCtx, stop := context.WithCancel(ctx)
 	var served sync.WaitGroup
 	served.Go(func() { f.run(runCtx) })

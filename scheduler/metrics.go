@@ -10,6 +10,7 @@ type metrics struct {
 	finished    *prometheus.CounterVec
 	startLag    prometheus.Histogram
 	planSeconds prometheus.Histogram
+	finishGroup prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,12 +38,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		planSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ezplatform_planner_batch_seconds",
-			Help:    "Duration of one planner transaction.",
+			Help:    "Duration of one planner transaction's work, without its wait for the slot it plans ahead.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		finishGroup: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ezplatform_run_finish_group_size",
+			Help:    "Runs finished together in one transaction on this replica.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 8),
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.leader, m.epoch, m.planned, m.finished, m.startLag, m.planSeconds)
+		reg.MustRegister(m.leader, m.epoch, m.planned, m.finished, m.startLag, m.planSeconds, m.finishGroup)
 	}
 	return m
 }

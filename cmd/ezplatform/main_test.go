@@ -136,6 +136,7 @@ func TestDev(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "ezplatform_http_requests_total")
 	require.Contains(t, body, "ezplatform_scheduler_leader")
+	require.Contains(t, body, "ezplatform_run_finish_group_size")
 	status, _ = get(t, base+"/playground")
 	require.Equal(t, http.StatusOK, status)
 
