@@ -65,21 +65,9 @@ func (f *finisher) run(ctx context.Context) {
 func (f *finisher) serve(ctx context.Context) {
 	txCtx := context.WithoutCancel(ctx)
 	for {
-		var group []finishRequest
-		select {
-		case req := <-f.reqs:
-			group = append(group, req)
-		case <-ctx.Done():
+		group, ok := gather(ctx, f.reqs, maxFinishBatch)
+		if !ok {
 			return
-		}
-	collect:
-		for len(group) < maxFinishBatch {
-			select {
-			case req := <-f.reqs:
-				group = append(group, req)
-			default:
-				break collect
-			}
 		}
 		f.metrics.finishGroup.Observe(float64(len(group)))
 		err := f.store.InTx(txCtx, func(tx *store.Tx) error {

@@ -63,24 +63,35 @@ func (s *starter) run(ctx context.Context, st *store.Store) {
 	wg.Wait()
 }
 
+// gather waits for a request, then takes those already waiting, up to
+// limit in all: what arrived while the previous batch was in flight goes in
+// the next (group commit), and no request waits for a timer. It returns
+// false once ctx ends.
+func gather[T any](ctx context.Context, reqs <-chan T, limit int) ([]T, bool) {
+	var batch []T
+	select {
+	case req := <-reqs:
+		batch = append(batch, req)
+	case <-ctx.Done():
+		return nil, false
+	}
+	for len(batch) < limit {
+		select {
+		case req := <-reqs:
+			batch = append(batch, req)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
+}
+
 // serve runs one batch at a time on st until ctx ends.
 func (s *starter) serve(ctx context.Context, st *store.Store) {
 	for {
-		var batch []startRequest
-		select {
-		case req := <-s.reqs:
-			batch = append(batch, req)
-		case <-ctx.Done():
+		batch, ok := gather(ctx, s.reqs, maxStartBatch)
+		if !ok {
 			return
-		}
-	collect:
-		for len(batch) < maxStartBatch {
-			select {
-			case req := <-s.reqs:
-				batch = append(batch, req)
-			default:
-				break collect
-			}
 		}
 		params := make([]store.RunStartParams, len(batch))
 		for i, req := range batch {
