@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -131,14 +130,11 @@ func (s *Scheduler) Run(ctx context.Context, stopTimeout time.Duration) error {
 	// next slot's runs waited for one (docs/BENCHMARKS.md). They open as
 	// needed: kept open from the start, they made every replica's start
 	// and stop slower, and a failover with them.
-	cfg := s.cfg.Store.Pool().Config()
-	cfg.MaxConns, cfg.MinConns = scheduleConns, 0
-	pool, err := pgxpool.NewWithConfig(context.WithoutCancel(ctx), cfg)
+	schedule, err := s.cfg.Store.Dedicated(scheduleConns)
 	if err != nil {
-		return fmt.Errorf("scheduler: connection pool: %w", err)
+		return fmt.Errorf("scheduler: %w", err)
 	}
-	defer pool.Close()
-	schedule := store.New(pool)
+	defer schedule.Pool().Close()
 	s.planner.store = schedule
 
 	// The starter and the finisher outlive River's workers, which use them.

@@ -47,6 +47,19 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// Dedicated returns a Store on a pool of its own, configured like s's, of at
+// most maxConns connections opened as needed, for work that must not queue
+// behind s's other users. The caller closes it (Pool().Close()).
+func (s *Store) Dedicated(maxConns int32) (*Store, error) {
+	cfg := s.pool.Config()
+	cfg.MaxConns, cfg.MinConns, cfg.MinIdleConns = maxConns, 0, 0
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: dedicated pool: %w", err)
+	}
+	return New(pool), nil
+}
+
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.pool.Ping(ctx)

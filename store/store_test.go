@@ -79,3 +79,16 @@ func TestInTxCommitAt(t *testing.T) {
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM probe WHERE n = 2`).Scan(&n))
 	require.Zero(t, n, "rolled back")
 }
+
+// A dedicated Store has connections of its own, as many as asked, and
+// closing it leaves the original alone.
+func TestDedicated(t *testing.T) {
+	t.Parallel()
+	s, _ := pgtest.NewStore(t)
+	own, err := s.Dedicated(3)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, own.Pool().Config().MaxConns)
+	require.NoError(t, own.Ping(t.Context()))
+	own.Pool().Close()
+	require.NoError(t, s.Ping(t.Context()))
+}

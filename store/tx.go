@@ -23,12 +23,21 @@ type Tx struct {
 // with one NOTIFY on ScheduleEventsChannel: NOTIFY takes a global lock at
 // commit, so one per transaction, not one per row.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.inTx(ctx, fn, nil)
+}
+
+// inTx is InTx with beforeCommit, if set, called last, once the events are
+// in.
+func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error, beforeCommit func() error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
 		tx := &Tx{tx: ptx}
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return tx.flushEvents(ctx)
+		if err := tx.flushEvents(ctx); err != nil || beforeCommit == nil {
+			return err
+		}
+		return beforeCommit()
 	})
 }
 
@@ -40,13 +49,7 @@ func (s *Store) InTxCommitAt(ctx context.Context, at time.Time, fn func(tx *Tx) 
 	// The transaction itself outlives ctx, so that giving up the wait rolls
 	// back on the connection: pgx closes a connection whose ROLLBACK it
 	// cannot send, and an ended ctx would be such a case.
-	return s.InTx(context.WithoutCancel(ctx), func(tx *Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if err := tx.flushEvents(ctx); err != nil {
-			return err
-		}
+	return s.inTx(context.WithoutCancel(ctx), fn, func() error {
 		if !time.Now().Before(at) {
 			return nil
 		}
