@@ -4,6 +4,10 @@ import (
 	"context"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -21,30 +25,46 @@ const (
 
 // finisher finishes the runs of all of a replica's workers in groups: the
 // requests that arrive while transactions are in flight commit together in
-// the next (group commit). Each run's files, its final state and its River
-// job completion still commit together, as DESIGN.md's work flow asks; a
-// group only shares the transaction, its NOTIFY and its commit, which were
-// most of the database's work at 1,000 runs/s (docs/BENCHMARKS.md).
+// the next (group commit), and their runs are finished by one statement.
+// Each run's files, its final state and its River job completion still
+// commit together, as DESIGN.md's work flow asks; a group only shares the
+// statements, the NOTIFY and the commit, which were most of the database's
+// work at 1,000 runs/s (docs/BENCHMARKS.md).
 type finisher struct {
 	store   *store.Store
 	reqs    chan finishRequest
 	metrics *metrics
 }
 
+// finishRequest is the end of one attempt.
 type finishRequest struct {
-	fn    func(tx *store.Tx) error
-	reply chan error
+	// ctx is the worker's: JobCompleteTx finds River's client in it.
+	ctx context.Context
+	// finish records the attempt's result; nil if the run was already
+	// final and only its job is left to complete.
+	finish *store.RunFinishParams
+	// discovery, if set, is recorded first, and sets finish's totals.
+	discovery *store.FileDiscovery
+	// complete is the job completed with the run; nil if the attempt
+	// failed, and River retries or discards the job.
+	complete *river.Job[RunArgs]
+	reply    chan error
 }
 
 func newFinisher(s *store.Store, m *metrics) *finisher {
 	return &finisher{store: s, reqs: make(chan finishRequest), metrics: m}
 }
 
-// finish runs fn in a transaction shared with its concurrent peers, and
-// returns once that transaction committed or fn failed. It waits even if
-// the caller's context ends: a finish must be recorded.
-func (f *finisher) finish(fn func(tx *store.Tx) error) error {
-	req := finishRequest{fn: fn, reply: make(chan error, 1)}
+// finish records req in a transaction shared with its concurrent peers, and
+// returns once that transaction committed or req failed. It waits even if
+// the caller's context ends: a finish must be recorded. A big discovery
+// finishes in a transaction of its own.
+func (f *finisher) finish(req finishRequest) error {
+	req.ctx = context.WithoutCancel(req.ctx)
+	if req.discovery != nil && len(req.discovery.Files) > maxGroupedFiles {
+		return f.commit(req.ctx, []finishRequest{req})
+	}
+	req.reply = make(chan error, 1)
 	f.reqs <- req
 	return <-req.reply
 }
@@ -59,9 +79,9 @@ func (f *finisher) run(ctx context.Context) {
 	wg.Wait()
 }
 
-// serve runs one group at a time until ctx ends. If any finish of a group
-// fails, the group rolls back and each finish runs again on its own, so
-// that one failure is reported to its run alone.
+// serve commits one group at a time until ctx ends. If the group fails,
+// it rolls back and each request is committed again on its own, so that a
+// failure is reported to its run alone.
 func (f *finisher) serve(ctx context.Context) {
 	txCtx := context.WithoutCancel(ctx)
 	for {
@@ -70,20 +90,48 @@ func (f *finisher) serve(ctx context.Context) {
 			return
 		}
 		f.metrics.finishGroup.Observe(float64(len(group)))
-		err := f.store.InTx(txCtx, func(tx *store.Tx) error {
-			for _, req := range group {
-				if err := req.fn(tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := f.commit(txCtx, group)
 		for _, req := range group {
 			if err != nil && len(group) > 1 {
-				req.reply <- f.store.InTx(txCtx, req.fn)
+				req.reply <- f.commit(txCtx, []finishRequest{req})
 				continue
 			}
 			req.reply <- err
 		}
 	}
+}
+
+// commit records a group in one transaction: each run's files, then every
+// run's result in one statement, then the River jobs.
+func (f *finisher) commit(ctx context.Context, group []finishRequest) error {
+	return f.store.InTx(ctx, func(tx *store.Tx) error {
+		finishes := make([]*store.RunFinishParams, 0, len(group))
+		for _, req := range group {
+			if req.discovery != nil {
+				totals, err := tx.FilesRecord(ctx, req.complete.Args.DataSourceID, req.complete.Args.RunID, req.discovery)
+				if err != nil {
+					return err
+				}
+				req.finish.FilesFound, req.finish.BytesFound, req.finish.RecordsFound = totals.Files, totals.Bytes, totals.Records
+				req.finish.Skipped = req.discovery.Skipped
+			}
+			if req.finish != nil {
+				finishes = append(finishes, req.finish)
+			}
+		}
+		if len(finishes) > 0 {
+			if _, err := tx.RunsFinish(ctx, finishes); err != nil {
+				return err
+			}
+		}
+		// River completes one job per call: there is no public batch.
+		for _, req := range group {
+			if req.complete != nil {
+				if _, err := river.JobCompleteTx[*riverpgxv5.Driver, pgx.Tx](req.ctx, tx.Pgx(), req.complete); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }

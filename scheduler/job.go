@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -73,7 +71,6 @@ func (f WorkFunc) Run(ctx context.Context, ds *store.DataSource, run *store.Run)
 // runWorker works run jobs on every replica.
 type runWorker struct {
 	river.WorkerDefaults[RunArgs]
-	store     *store.Store
 	starter   *starter
 	finisher  *finisher
 	work      Work
@@ -132,10 +129,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	w.logger.Warn("scheduler: run attempt failed", "run", run.ID, "datasource", run.DataSourceID,
 		"attempt", job.Attempt, "maxAttempts", job.MaxAttempts, "status", finish.Status, "error", workErr)
 	// Record the failed attempt, then let River retry (or discard) the job.
-	if err := w.finisher.finish(func(tx *store.Tx) error {
-		_, err := tx.RunFinish(context.WithoutCancel(ctx), finish)
-		return err
-	}); err != nil {
+	if err := w.finisher.finish(finishRequest{ctx: ctx, finish: finish}); err != nil {
 		return errors.Join(workErr, err)
 	}
 	return workErr
@@ -143,28 +137,8 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 
 // complete records what the run discovered, finishes the run (if finish is
 // set) and completes the River job in one transaction, so that none can
-// commit without the others.
+// commit without the others. It does so even if the attempt timed out: its
+// result must still be saved.
 func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams, discovery *store.FileDiscovery) error {
-	ctx = context.WithoutCancel(ctx) // the attempt may have timed out; its result must still be saved
-	finishTx := w.finisher.finish
-	if discovery != nil && len(discovery.Files) > maxGroupedFiles {
-		finishTx = func(fn func(tx *store.Tx) error) error { return w.store.InTx(ctx, fn) }
-	}
-	return finishTx(func(tx *store.Tx) error {
-		if discovery != nil {
-			totals, err := tx.FilesRecord(ctx, job.Args.DataSourceID, job.Args.RunID, discovery)
-			if err != nil {
-				return err
-			}
-			finish.FilesFound, finish.BytesFound, finish.RecordsFound = totals.Files, totals.Bytes, totals.Records
-			finish.Skipped = discovery.Skipped
-		}
-		if finish != nil {
-			if _, err := tx.RunFinish(ctx, finish); err != nil {
-				return err
-			}
-		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver, pgx.Tx](ctx, tx.Pgx(), job)
-		return err
-	})
+	return w.finisher.finish(finishRequest{ctx: ctx, finish: finish, discovery: discovery, complete: job})
 }

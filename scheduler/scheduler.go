@@ -98,7 +98,7 @@ func New(cfg Config) (*Scheduler, error) {
 	m := newMetrics(cfg.Registerer)
 	starter, finisher := newStarter(), newFinisher(cfg.Store, m)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &runWorker{store: cfg.Store, starter: starter, finisher: finisher, work: cfg.Work,
+	river.AddWorker(workers, &runWorker{starter: starter, finisher: finisher, work: cfg.Work,
 		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"strconv"
@@ -357,48 +358,115 @@ type RunFinishParams struct {
 	Skipped []SkippedEntry
 }
 
-// RunFinish records the end of an attempt with its events, in one
-// statement; the transaction sends one NOTIFY for all its finishes. Call it
-// in the transaction that completes the River job, so that both commit
-// together.
+// RunFinish records the end of one attempt; see RunsFinish.
 func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, error) {
-	var attemptErr []AttemptError
-	if params.Error != "" {
-		attemptErr = []AttemptError{{Attempt: params.Attempt, At: time.Now().UTC(), Error: truncateError(params.Error)}}
+	runs, err := t.RunsFinish(ctx, []*RunFinishParams{params})
+	if err != nil {
+		return nil, err
 	}
-	kind := map[string]string{RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed,
-		RunRetrying: EventRunRetrying, RunCancelled: EventRunCancelled}[params.Status]
-	run, err := scanRun(t.tx.QueryRow(ctx, `
-		WITH finished AS (
-			UPDATE runs SET status = $2, error = nullif($3, ''), files_found = $4, bytes_found = $7, records_found = $8,
-				skipped = $9, skipped_count = $10,
-				attempt_errors = attempt_errors || coalesce($5::jsonb, '[]'),
-				finished_at = CASE WHEN $2 = 'RETRYING' THEN NULL ELSE now() END,
+	return runs[0], nil
+}
+
+// RunsFinish records the end of attempts with their events, in one
+// statement whatever their number; the transaction sends one NOTIFY for all
+// its finishes. Call it in the transaction that completes the River jobs,
+// so that both commit together. The runs come back in the order of params.
+// If any run does not exist, nothing is recorded and it returns ErrNotFound.
+func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run, error) {
+	var (
+		n             = len(params)
+		ids           = make([]int64, n)
+		statuses      = make([]string, n)
+		errs          = make([]string, n)
+		files         = make([]int32, n)
+		bytes         = make([]int64, n)
+		records       = make([]int64, n)
+		skipped       = make([][]byte, n)
+		skippedCounts = make([]int32, n)
+		attemptErrs   = make([][]byte, n)
+		kinds         = make([]string, n)
+	)
+	now := time.Now().UTC()
+	for i, p := range params {
+		ids[i], statuses[i], errs[i] = p.RunID, p.Status, truncateError(p.Error)
+		files[i], bytes[i], records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
+		skippedCounts[i] = int32(len(p.Skipped))
+		kinds[i] = map[string]string{RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed,
+			RunRetrying: EventRunRetrying, RunCancelled: EventRunCancelled}[p.Status]
+		var err error
+		if skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
+			return nil, err
+		}
+		if p.Error != "" {
+			if attemptErrs[i], err = json.Marshal([]AttemptError{{Attempt: p.Attempt, At: now, Error: errs[i]}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Each run's status event comes before its FILES_DISCOVERED event, and
+	// runs keep the order of params: the events are inserted sorted, so
+	// that their ids follow it.
+	rows, err := t.tx.Query(ctx, `
+		WITH req AS (
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],
+				$7::jsonb[], $8::int[], $9::jsonb[], $10::text[])
+				WITH ORDINALITY AS u(run_id, status, error, files_found, bytes_found, records_found,
+					skipped, skipped_count, attempt_errors, event_kind, n)
+		), finished AS (
+			UPDATE runs SET status = req.status, error = nullif(req.error, ''), files_found = req.files_found,
+				bytes_found = req.bytes_found, records_found = req.records_found,
+				skipped = req.skipped, skipped_count = req.skipped_count,
+				attempt_errors = runs.attempt_errors || coalesce(req.attempt_errors, '[]'),
+				finished_at = CASE WHEN req.status = 'RETRYING' THEN NULL ELSE now() END,
 				updated_at = now()
-			WHERE id = $1
-			RETURNING *
+			FROM req
+			WHERE runs.id = req.run_id
+			RETURNING runs.*
 		), event AS (
 			INSERT INTO events (kind, datasource_id, run_id, payload)
-			SELECT $6, datasource_id, id, jsonb_strip_nulls(jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
-				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger,
-				'error', error, 'filesFound', CASE WHEN status <> 'RETRYING' THEN files_found END,
-				'bytesFound', CASE WHEN status <> 'RETRYING' THEN bytes_found END,
-				'recordsFound', CASE WHEN status <> 'RETRYING' THEN records_found END)) || jsonb_build_object('run', to_jsonb(finished))
-			FROM finished
-			UNION ALL
-			SELECT '`+EventFilesDiscovered+`', datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
-				'filesFound', files_found, 'bytesFound', bytes_found, 'recordsFound', records_found)
-			FROM finished WHERE status = 'SUCCEEDED' AND files_found > 0
+			SELECT kind, datasource_id, run_id, payload FROM (
+				SELECT req.n, 1 AS ord, req.event_kind AS kind, f.datasource_id, f.id AS run_id,
+					jsonb_strip_nulls(jsonb_build_object('runId', f.id, 'dataSourceId', f.datasource_id,
+						'status', f.status, 'scheduledFor', f.scheduled_for, 'attempt', f.attempt, 'trigger', f.trigger,
+						'error', f.error, 'filesFound', CASE WHEN f.status <> 'RETRYING' THEN f.files_found END,
+						'bytesFound', CASE WHEN f.status <> 'RETRYING' THEN f.bytes_found END,
+						'recordsFound', CASE WHEN f.status <> 'RETRYING' THEN f.records_found END))
+						|| jsonb_build_object('run', to_jsonb(f)) AS payload
+				FROM finished f JOIN req ON req.run_id = f.id
+				UNION ALL
+				SELECT req.n, 2, '`+EventFilesDiscovered+`', f.datasource_id, f.id,
+					jsonb_build_object('runId', f.id, 'dataSourceId', f.datasource_id,
+						'filesFound', f.files_found, 'bytesFound', f.bytes_found, 'recordsFound', f.records_found)
+				FROM finished f JOIN req ON req.run_id = f.id
+				WHERE f.status = 'SUCCEEDED' AND f.files_found > 0
+			) e
+			ORDER BY n, ord
 			RETURNING id
 		)
 		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM event) AS n`,
-		params.RunID, params.Status, truncateError(params.Error), params.FilesFound, attemptErrJSON(attemptErr),
-		kind, params.BytesFound, params.RecordsFound, keptSkipped(params.Skipped), len(params.Skipped)))
+		ids, statuses, errs, files, bytes, records, skipped, skippedCounts, attemptErrs, kinds)
+	if err != nil {
+		return nil, err
+	}
+	finished, err := collectRuns(rows)
 	if err != nil {
 		return nil, translate(err)
 	}
+	byID := make(map[int64]*Run, len(finished))
+	for _, r := range finished {
+		byID[r.ID] = r
+	}
+	runs := make([]*Run, n)
+	for i, id := range ids {
+		if runs[i] = byID[id]; runs[i] == nil {
+			return nil, ErrNotFound
+		}
+	}
+	if len(finished) != n {
+		return nil, errors.New("store: RunsFinish: a run is finished twice")
+	}
 	t.notify = true
-	return run, nil
+	return runs, nil
 }
 
 // keptSkipped is what a run keeps of its skipped entries.
@@ -407,13 +475,6 @@ func keptSkipped(entries []SkippedEntry) []SkippedEntry {
 		return []SkippedEntry{}
 	}
 	return entries[:min(len(entries), MaxSkippedKept)]
-}
-
-func attemptErrJSON(errs []AttemptError) any {
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
 }
 
 // truncateError keeps error texts to a size an operator can read.
