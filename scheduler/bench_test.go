@@ -87,6 +87,12 @@ func BenchmarkSlotLag10000x10s(b *testing.B) {
 	benchSlotLag(b, 10000, 10*time.Second, 60*time.Second, benchWorkers, 0)
 }
 
+// The same with 1,000 workers: a burst of 10,000 is then worked ten
+// batches of River's fetch at a time.
+func BenchmarkSlotLag10000x10sWorkers1000(b *testing.B) {
+	benchSlotLag(b, 10000, 10*time.Second, 60*time.Second, 1000, 0)
+}
+
 // With a worker per datasource, a burst of 1,000 coinciding slots does not
 // queue for workers: what is left is planning, River's fetch and the start.
 func BenchmarkSlotLag1000x1sWorkers1000(b *testing.B) {

@@ -55,7 +55,12 @@ func TestInTxCommitAt(t *testing.T) {
 
 	at := time.Now().Add(300 * time.Millisecond)
 	done := make(chan error, 1)
-	go func() { done <- s.InTxCommitAt(ctx, at, insert(1, func() {})) }()
+	var waited time.Duration
+	go func() {
+		var err error
+		waited, err = s.InTxCommitAt(ctx, at, insert(1, func() {}))
+		done <- err
+	}()
 	for seen := false; !seen; time.Sleep(5 * time.Millisecond) {
 		// The statement's snapshot comes before clock_timestamp(): a row it
 		// sees committed before seenAt.
@@ -66,11 +71,13 @@ func TestInTxCommitAt(t *testing.T) {
 		}
 	}
 	require.NoError(t, <-done)
+	require.Positive(t, waited, "it waited for at")
 
 	waiting, cancel := context.WithCancel(ctx)
 	inserted := make(chan struct{})
 	go func() {
-		done <- s.InTxCommitAt(waiting, time.Now().Add(time.Hour), insert(2, func() { close(inserted) }))
+		_, err := s.InTxCommitAt(waiting, time.Now().Add(time.Hour), insert(2, func() { close(inserted) }))
+		done <- err
 	}()
 	<-inserted
 	cancel()

@@ -44,24 +44,28 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error, beforeCommit fu
 // InTxCommitAt is InTx, except that it commits no earlier than at: the
 // transaction does its work ahead of time and becomes visible at that
 // instant. It rolls back if ctx ends first. The transaction holds its locks
-// and its transaction id while it waits, so at should be near.
-func (s *Store) InTxCommitAt(ctx context.Context, at time.Time, fn func(tx *Tx) error) error {
+// and its transaction id while it waits, so at should be near. It returns
+// how long it waited, so that callers can time the work alone.
+func (s *Store) InTxCommitAt(ctx context.Context, at time.Time, fn func(tx *Tx) error) (waited time.Duration, err error) {
 	// The transaction itself outlives ctx, so that giving up the wait rolls
 	// back on the connection: pgx closes a connection whose ROLLBACK it
 	// cannot send, and an ended ctx would be such a case.
-	return s.inTx(context.WithoutCancel(ctx), fn, func() error {
-		if !time.Now().Before(at) {
+	err = s.inTx(context.WithoutCancel(ctx), fn, func() error {
+		wait := time.Until(at)
+		if wait <= 0 {
 			return nil
 		}
-		wait := time.NewTimer(time.Until(at))
-		defer wait.Stop()
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
 		select {
-		case <-wait.C:
+		case <-timer.C:
+			waited = wait
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	})
+	return waited, err
 }
 
 // Pgx returns the underlying transaction, for River.
