@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 	"github.com/ezplatform/ezplatform/web"
+	"github.com/ezplatform/ezplatform/web/playground"
 )
 
 // Ready describes a replica that has started serving.
@@ -224,7 +224,9 @@ func (s *replica) close() {
 func (s *replica) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.metrics.instrument("/graphql", http.HandlerFunc(s.serveGraphQL)))
-	mux.Handle("/playground", s.metrics.instrument("/playground", playground.Handler("EZ Platform", "/graphql")))
+	play := s.metrics.instrument("/playground", playground.Handler("EZ Platform", "/playground", "/graphql"))
+	mux.Handle("/playground", play)
+	mux.Handle("/playground/", play)
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
