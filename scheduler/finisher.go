@@ -25,11 +25,11 @@ const (
 
 // finisher finishes the runs of all of a replica's workers in groups: the
 // requests that arrive while transactions are in flight commit together in
-// the next (group commit), and their runs are finished by one statement.
+// the next (group commit), where one statement finishes all their runs.
 // Each run's files, its final state and its River job completion still
 // commit together, as DESIGN.md's work flow asks; a group only shares the
-// statements, the NOTIFY and the commit, which were most of the database's
-// work at 1,000 runs/s (docs/BENCHMARKS.md).
+// finishing statement, the NOTIFY and the commit, which were most of the
+// database's work at 1,000 runs/s (docs/BENCHMARKS.md).
 type finisher struct {
 	store   *store.Store
 	reqs    chan finishRequest

@@ -52,7 +52,6 @@ func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.Gra
 		ctx:    ctx, cancel: cancel, opCtx: ctx,
 		ops: map[string]*operation{},
 	}
-	c.lastPong.Store(time.Now().UnixNano())
 	return c
 }
 
@@ -212,6 +211,9 @@ func (c *conn) connectionInit(m *message) bool {
 // it.
 func (c *conn) startKeepAlive() {
 	interval := c.t.KeepAlive
+	// The peer owes a pong only from the first ping: a slow
+	// connection_init must not count against it.
+	c.lastPong.Store(time.Now().UnixNano())
 	ping := []byte(`{"type":"ping"}`)
 	if c.legacy {
 		ping = []byte(`{"type":"ka"}`)
