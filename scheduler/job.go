@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -77,6 +78,15 @@ type runWorker struct {
 	replicaID string
 	logger    *slog.Logger
 	metrics   *metrics
+	lateStart lateStartWarning
+}
+
+// lateStartWarning says when runs start late enough that the replica may
+// have too few workers.
+type lateStartWarning struct {
+	after   time.Duration
+	workers int
+	last    atomic.Int64 // unix nanoseconds of the last warning
 }
 
 // Timeout is the run's timeout, set per datasource.
@@ -107,6 +117,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	}
 
 	w.metrics.startLag.Observe(time.Since(run.ScheduledFor).Seconds())
+	w.warnIfLate(job, ds, run)
 
 	result, workErr := w.work.Run(ctx, ds, run)
 	if workErr == nil && result == nil {
@@ -141,4 +152,31 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 // result must still be saved.
 func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams, discovery *store.FileDiscovery) error {
 	return w.finisher.finish(finishRequest{ctx: ctx, finish: finish, discovery: discovery, complete: job})
+}
+
+// warnIfLate logs, at most once a minute, that a run's first attempt
+// started long after its slot, or after it was planned if that was later
+// (a catch-up or manual run): runs queue for workers, or the database
+// cannot keep up. Retries and BUFFER_ONE runs wait on purpose.
+func (w *runWorker) warnIfLate(job *river.Job[RunArgs], ds *store.DataSource, run *store.Run) {
+	if job.Attempt != 1 || ds.Schedule.OverlapPolicy == OverlapBufferOne {
+		return
+	}
+	late := time.Since(later(run.ScheduledFor, job.CreatedAt))
+	if late < w.lateStart.after {
+		return
+	}
+	now, last := time.Now().UnixNano(), w.lateStart.last.Load()
+	if now-last < int64(time.Minute) || !w.lateStart.last.CompareAndSwap(last, now) {
+		return
+	}
+	w.logger.Warn("scheduler: runs start late; this replica may have too few workers (EZ_WORKERS)",
+		"late", late.Round(time.Millisecond), "workers", w.lateStart.workers, "run", run.ID, "datasource", run.DataSourceID)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -41,6 +41,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// Workers is how many runs this replica works at once (default 50).
 	Workers int
+	// LateStartWarning is how long after its slot a run's first attempt may
+	// start before the replica logs that it may have too few workers (at
+	// most once a minute; default 10 s).
+	LateStartWarning time.Duration
 	// KeyPrefix is the etcd prefix of the election and registry keys
 	// (default "/ezplatform"); tests give each cluster its own.
 	KeyPrefix string
@@ -82,6 +86,9 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = 50
 	}
+	if cfg.LateStartWarning == 0 {
+		cfg.LateStartWarning = 10 * time.Second
+	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = "/ezplatform"
 	}
@@ -99,7 +106,8 @@ func New(cfg Config) (*Scheduler, error) {
 	starter, finisher := newStarter(), newFinisher(cfg.Store, m)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runWorker{starter: starter, finisher: finisher, work: cfg.Work,
-		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m})
+		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m,
+		lateStart: lateStartWarning{after: cfg.LateStartWarning, workers: cfg.Workers}})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,
 		Queues:  map[string]river.QueueConfig{QueueRuns: {MaxWorkers: cfg.Workers}},
