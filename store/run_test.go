@@ -50,3 +50,87 @@ func TestRunsStartBatch(t *testing.T) {
 	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT count(*) FROM events WHERE kind = 'RUN_STARTED' AND run_id = $1`, scheduled.ID).Scan(&started))
 	require.Equal(t, 1, started)
 }
+
+// One RunsFinish statement records each attempt's result with its events,
+// returns the runs in the order asked, and refuses a missing or repeated
+// run.
+func TestRunsFinishBatch(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+	ds, err := b.store.DataSourceCreate(ctx, createParams("finish"))
+	require.NoError(t, err)
+	slot := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	inserts := make([]store.RunInsert, 3)
+	for i := range inserts {
+		inserts[i] = store.RunInsert{DataSourceID: ds.ID, ScheduledFor: slot.Add(time.Duration(i) * time.Second),
+			Trigger: store.TriggerSchedule, Status: store.RunScheduled, MaxAttempts: 3}
+	}
+	var runs []*store.Run
+	require.NoError(t, b.store.InTx(ctx, func(tx *store.Tx) (err error) {
+		runs, err = tx.RunsInsert(ctx, inserts)
+		return err
+	}))
+	require.Len(t, runs, 3)
+
+	finish := func(params ...*store.RunFinishParams) ([]*store.Run, error) {
+		var finished []*store.Run
+		err := b.store.InTx(ctx, func(tx *store.Tx) (err error) {
+			finished, err = tx.RunsFinish(ctx, params)
+			return err
+		})
+		return finished, err
+	}
+	// A missing run, or one named twice, fails the whole statement; its
+	// transaction rolls back.
+	_, err = finish(&store.RunFinishParams{RunID: runs[0].ID, Status: store.RunSucceeded, Attempt: 1},
+		&store.RunFinishParams{RunID: 999_999, Status: store.RunSucceeded, Attempt: 1})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = finish(&store.RunFinishParams{RunID: runs[0].ID, Status: store.RunSucceeded, Attempt: 1},
+		&store.RunFinishParams{RunID: runs[0].ID, Status: store.RunFailed, Attempt: 1})
+	require.ErrorContains(t, err, "finished twice")
+	var events int
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT count(*) FROM events WHERE run_id = $1 AND kind <> 'RUN_SCHEDULED'`, runs[0].ID).Scan(&events))
+	require.Zero(t, events, "nothing of the failed statements was kept")
+
+	finished, err := finish(
+		&store.RunFinishParams{RunID: runs[2].ID, Status: store.RunRetrying, Attempt: 1, Error: "disk on fire"},
+		&store.RunFinishParams{RunID: runs[0].ID, Status: store.RunSucceeded, Attempt: 1, FilesFound: 2, BytesFound: 10,
+			Skipped: []store.SkippedEntry{{Path: "x", Reason: "unreadable"}}},
+		&store.RunFinishParams{RunID: runs[1].ID, Status: store.RunFailed, Attempt: 3, Error: "gone"},
+	)
+	require.NoError(t, err)
+	require.Equal(t, []int64{runs[2].ID, runs[0].ID, runs[1].ID}, []int64{finished[0].ID, finished[1].ID, finished[2].ID}, "in the order asked")
+	require.Equal(t, store.RunRetrying, finished[0].Status)
+	require.Nil(t, finished[0].FinishedAt, "a retrying run is not finished")
+	require.Len(t, finished[0].AttemptErrors, 1)
+	require.Equal(t, "disk on fire", finished[0].AttemptErrors[0].Error)
+	require.Equal(t, store.RunSucceeded, finished[1].Status)
+	require.NotNil(t, finished[1].FinishedAt)
+	require.Equal(t, 2, finished[1].FilesFound)
+	require.EqualValues(t, 10, finished[1].BytesFound)
+	require.Equal(t, 1, finished[1].SkippedCount)
+	require.Equal(t, store.RunFailed, finished[2].Status)
+	require.Equal(t, "gone", finished[2].Error)
+
+	// Events follow the order asked, each run's status before its files.
+	rows, err := b.store.Pool().Query(ctx, `SELECT kind, run_id FROM events
+		WHERE run_id = ANY($1) AND kind <> 'RUN_SCHEDULED' ORDER BY id`, []int64{runs[0].ID, runs[1].ID, runs[2].ID})
+	require.NoError(t, err)
+	type event struct {
+		kind string
+		run  int64
+	}
+	var got []event
+	for rows.Next() {
+		var e event
+		require.NoError(t, rows.Scan(&e.kind, &e.run))
+		got = append(got, e)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []event{
+		{store.EventRunRetrying, runs[2].ID},
+		{store.EventRunSucceeded, runs[0].ID},
+		{store.EventFilesDiscovered, runs[0].ID},
+		{store.EventRunFailed, runs[1].ID},
+	}, got)
+}
