@@ -174,6 +174,7 @@ func (w *runWorker) warnIfLate(job *river.Job[RunArgs], ds *store.DataSource, ru
 		"late", late.Round(time.Millisecond), "workers", w.lateStart.workers, "run", run.ID, "datasource", run.DataSourceID)
 }
 
+// later is the later of two instants.
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b

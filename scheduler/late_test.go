@@ -1,11 +1,9 @@
 package scheduler
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,32 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
+	"github.com/ezplatform/ezplatform/internal/syncbuf"
 	"github.com/ezplatform/ezplatform/store"
 )
-
-// logBuffer collects a logger's output from many goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // A first attempt that starts long after its slot is logged once a minute;
 // retries, BUFFER_ONE waits and catch-ups planned late are not.
 func TestWarnIfLate(t *testing.T) {
 	t.Parallel()
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	w := &runWorker{logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		lateStart: lateStartWarning{after: time.Second, workers: 7}}
 	long := time.Now().Add(-time.Minute)
@@ -69,7 +50,7 @@ func TestWarnIfLate(t *testing.T) {
 func TestLateStartsAreLogged(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	slow := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
 		time.Sleep(300 * time.Millisecond)
 		return &WorkResult{}, nil

@@ -204,10 +204,7 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 			return err
 		}
 		now := p.now()
-		horizon := at
-		if now.After(at) {
-			horizon = now
-		}
+		horizon := later(at, now)
 		due, err := tx.SchedulesDue(ctx, horizon, p.opts.Batch)
 		if err != nil {
 			return err

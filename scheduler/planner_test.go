@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -33,16 +34,7 @@ func TestPlanAheadCommitsAtTheSlot(t *testing.T) {
 		_, err := p.planBatch(ctx, 1, slot)
 		done <- err
 	}()
-	for seen := false; !seen; time.Sleep(5 * time.Millisecond) {
-		// The statement's snapshot comes before clock_timestamp(): a run it
-		// sees committed before seenAt.
-		var seenAt time.Time
-		require.NoError(t, b.store.Pool().QueryRow(ctx, `
-			SELECT count(*) > 0, clock_timestamp() FROM runs WHERE datasource_id = $1`, ds.ID).Scan(&seen, &seenAt))
-		if seen {
-			require.False(t, seenAt.Before(slot), "the run was visible at %s, before its slot %s", seenAt, slot)
-		}
-	}
+	pgtest.RequireVisibleNotBefore(t, b.store.Pool(), slot, `EXISTS (SELECT 1 FROM runs WHERE datasource_id = $1)`, ds.ID)
 	require.NoError(t, <-done)
 
 	runs := b.runs(t, ds.ID)

@@ -371,7 +371,8 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 // statement whatever their number; the transaction sends one NOTIFY for all
 // its finishes. Call it in the transaction that completes the River jobs,
 // so that both commit together. The runs come back in the order of params.
-// If any run does not exist, nothing is recorded and it returns ErrNotFound.
+// If any run does not exist it returns ErrNotFound, and if one is named
+// twice an error: the caller's transaction must then roll back.
 func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run, error) {
 	var (
 		n             = len(params)
@@ -391,8 +392,7 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 		ids[i], statuses[i], errs[i] = p.RunID, p.Status, truncateError(p.Error)
 		files[i], bytes[i], records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
 		skippedCounts[i] = int32(len(p.Skipped))
-		kinds[i] = map[string]string{RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed,
-			RunRetrying: EventRunRetrying, RunCancelled: EventRunCancelled}[p.Status]
+		kinds[i] = runEventKind[p.Status]
 		var err error
 		if skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
 			return nil, err
@@ -512,11 +512,6 @@ func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) erro
 // recordRunEvent records the event of a run's current status, with extra
 // payload fields if given.
 func (t *Tx) recordRunEvent(r *Run, extra ...map[string]any) error {
-	kind := map[string]string{
-		RunScheduled: EventRunScheduled, RunRunning: EventRunStarted, RunRetrying: EventRunRetrying,
-		RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed, RunSkipped: EventRunSkipped,
-		RunMissed: EventRunMissed, RunCancelled: EventRunCancelled,
-	}[r.Status]
 	payload := map[string]any{
 		"runId": r.ID, "dataSourceId": r.DataSourceID, "status": r.Status, "scheduledFor": r.ScheduledFor,
 		"attempt": r.Attempt, "trigger": r.Trigger,
@@ -533,7 +528,14 @@ func (t *Tx) recordRunEvent(r *Run, extra ...map[string]any) error {
 	for _, e := range extra {
 		maps.Copy(payload, e)
 	}
-	return t.recordEvent(kind, &r.DataSourceID, &r.ID, payload)
+	return t.recordEvent(runEventKind[r.Status], &r.DataSourceID, &r.ID, payload)
+}
+
+// runEventKind is the event a run's change to a status records.
+var runEventKind = map[string]string{
+	RunScheduled: EventRunScheduled, RunRunning: EventRunStarted, RunRetrying: EventRunRetrying,
+	RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed, RunSkipped: EventRunSkipped,
+	RunMissed: EventRunMissed, RunCancelled: EventRunCancelled,
 }
 
 // RunGetByID returns a run, or ErrNotFound.

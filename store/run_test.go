@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,6 +9,18 @@ import (
 
 	"github.com/ezplatform/ezplatform/store"
 )
+
+// insertRuns inserts runs as the planner does, in a transaction of their
+// own, and returns those inserted.
+func (b *testBundle) insertRuns(t *testing.T, ctx context.Context, inserts ...store.RunInsert) []*store.Run {
+	t.Helper()
+	var runs []*store.Run
+	require.NoError(t, b.store.InTx(ctx, func(tx *store.Tx) (err error) {
+		runs, err = tx.RunsInsert(ctx, inserts)
+		return err
+	}))
+	return runs
+}
 
 // One RunsStart statement starts what it can and says why the rest did not
 // start, in the order asked.
@@ -17,16 +30,10 @@ func TestRunsStartBatch(t *testing.T) {
 	ds, err := b.store.DataSourceCreate(ctx, createParams("batch"))
 	require.NoError(t, err)
 	slot := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	var runs []*store.Run
-	err = b.store.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		runs, err = tx.RunsInsert(ctx, []store.RunInsert{
-			{DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerSchedule, Status: store.RunScheduled, MaxAttempts: 3},
-			{DataSourceID: ds.ID, ScheduledFor: slot.Add(time.Second), Trigger: store.TriggerSchedule, Status: store.RunSkipped, MaxAttempts: 3},
-		})
-		return err
-	})
-	require.NoError(t, err)
+	runs := b.insertRuns(t, ctx,
+		store.RunInsert{DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerSchedule, Status: store.RunScheduled, MaxAttempts: 3},
+		store.RunInsert{DataSourceID: ds.ID, ScheduledFor: slot.Add(time.Second), Trigger: store.TriggerSchedule, Status: store.RunSkipped, MaxAttempts: 3},
+	)
 	require.Len(t, runs, 2)
 	scheduled, skipped := runs[0], runs[1]
 	if scheduled.Status != store.RunScheduled {
@@ -65,11 +72,7 @@ func TestRunsFinishBatch(t *testing.T) {
 		inserts[i] = store.RunInsert{DataSourceID: ds.ID, ScheduledFor: slot.Add(time.Duration(i) * time.Second),
 			Trigger: store.TriggerSchedule, Status: store.RunScheduled, MaxAttempts: 3}
 	}
-	var runs []*store.Run
-	require.NoError(t, b.store.InTx(ctx, func(tx *store.Tx) (err error) {
-		runs, err = tx.RunsInsert(ctx, inserts)
-		return err
-	}))
+	runs := b.insertRuns(t, ctx, inserts...)
 	require.Len(t, runs, 3)
 
 	finish := func(params ...*store.RunFinishParams) ([]*store.Run, error) {

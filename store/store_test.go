@@ -61,15 +61,7 @@ func TestInTxCommitAt(t *testing.T) {
 		waited, err = s.InTxCommitAt(ctx, at, insert(1, func() {}))
 		done <- err
 	}()
-	for seen := false; !seen; time.Sleep(5 * time.Millisecond) {
-		// The statement's snapshot comes before clock_timestamp(): a row it
-		// sees committed before seenAt.
-		var seenAt time.Time
-		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) > 0, clock_timestamp() FROM probe WHERE n = 1`).Scan(&seen, &seenAt))
-		if seen {
-			require.False(t, seenAt.Before(at), "visible at %s, before %s", seenAt, at)
-		}
-	}
+	pgtest.RequireVisibleNotBefore(t, s.Pool(), at, `EXISTS (SELECT 1 FROM probe WHERE n = 1)`)
 	require.NoError(t, <-done)
 	require.Positive(t, waited, "it waited for at")
 

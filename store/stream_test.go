@@ -229,13 +229,10 @@ func TestRunEventDecodes(t *testing.T) {
 	require.NoError(t, err)
 	slot := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	next := slot.Add(30 * time.Second)
-	require.NoError(t, b.store.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.RunsInsert(ctx, []store.RunInsert{{
-			DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerSchedule, Status: store.RunScheduled,
-			MaxAttempts: 3, NextRunAt: next,
-		}})
-		return err
-	}))
+	b.insertRuns(t, ctx, store.RunInsert{
+		DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerSchedule, Status: store.RunScheduled,
+		MaxAttempts: 3, NextRunAt: next,
+	})
 	var planned *store.Event
 	for _, e := range settledEvents(t, ctx, b.store) {
 		if e.Kind == store.EventRunScheduled {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,42 +19,25 @@ import (
 	"github.com/ezplatform/ezplatform/internal/devstack"
 	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
+	"github.com/ezplatform/ezplatform/internal/syncbuf"
 	"github.com/ezplatform/ezplatform/store"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// syncBuffer is a bytes.Buffer safe to read while run writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // started is a command running in the background, as main would run it.
 type started struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when run returned; code is then set
 	code   int
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *syncbuf.Buffer
+	stderr *syncbuf.Buffer
 }
 
 func start(t *testing.T, args []string, env map[string]string) *started {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &started{cancel: cancel, done: make(chan struct{}), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	s := &started{cancel: cancel, done: make(chan struct{}), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}}
 	go func() {
 		defer close(s.done)
 		s.code = run(ctx, args, func(k string) string { return env[k] }, s.stdout, s.stderr)

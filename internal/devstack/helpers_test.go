@@ -1,16 +1,16 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -38,27 +38,9 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startPostgres starts an ephemeral cluster in dir and stops it at the end
 // of the test.
-func startPostgres(t *testing.T, dir string, log *syncBuffer) *Postgres {
+func startPostgres(t *testing.T, dir string, log *syncbuf.Buffer) *Postgres {
 	t.Helper()
 	p, err := StartPostgres(testContext(t), PostgresOptions{DataDir: dir, Log: log, Ephemeral: true})
 	require.NoError(t, err)

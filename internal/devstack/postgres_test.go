@@ -12,12 +12,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/internal/syncbuf"
 )
 
 func TestPostgresRestartKeepsPortPasswordAndData(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(tempDir(t), "pg")
-	var log syncBuffer
+	var log syncbuf.Buffer
 	p := startPostgres(t, dir, &log)
 	require.Contains(t, log.String(), "initializing PostgreSQL cluster in "+dir)
 
@@ -45,7 +47,7 @@ func TestPostgresRestartKeepsPortPasswordAndData(t *testing.T) {
 	require.NoError(t, p.Stop(testContext(t)), "second Stop")
 	require.NoFileExists(t, filepath.Join(dir, "postmaster.pid"))
 
-	log = syncBuffer{}
+	log = syncbuf.Buffer{}
 	p2 := startPostgres(t, dir, &log)
 	require.NotContains(t, log.String(), "initializing")
 	require.Equal(t, p.Port(), p2.Port())
@@ -57,7 +59,7 @@ func TestPostgresRestartKeepsPortPasswordAndData(t *testing.T) {
 func TestPostgresStalePidFile(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(tempDir(t), "pg")
-	var log syncBuffer
+	var log syncbuf.Buffer
 	p := startPostgres(t, dir, &log)
 	// CHECKPOINT: an Ephemeral cluster (synchronous_commit=off) may lose
 	// the latest commits in a crash.
@@ -71,7 +73,7 @@ func TestPostgresStalePidFile(t *testing.T) {
 	<-p.done
 	require.FileExists(t, filepath.Join(dir, "postmaster.pid"))
 
-	log = syncBuffer{}
+	log = syncbuf.Buffer{}
 	p = startPostgres(t, dir, &log)
 	require.Contains(t, log.String(), "recovered from a stale postmaster.pid (pid "+strconv.Itoa(pid)+" is not running)")
 	require.Equal(t, 7, queryInt(t, p.URL("postgres"), "SELECT n FROM kept"))
@@ -81,7 +83,7 @@ func TestPostgresStalePidFile(t *testing.T) {
 	done := exec.Command("true")
 	require.NoError(t, done.Run())
 	writePid(t, dir, done.Process.Pid)
-	log = syncBuffer{}
+	log = syncbuf.Buffer{}
 	p = startPostgres(t, dir, &log)
 	require.Contains(t, log.String(), "recovered from a stale postmaster.pid (pid "+strconv.Itoa(done.Process.Pid)+" is not running)")
 	require.NoError(t, p.Stop(testContext(t)))
@@ -89,7 +91,7 @@ func TestPostgresStalePidFile(t *testing.T) {
 	// A PID reused by a process that is not PostgreSQL; postgres itself
 	// would refuse to start here.
 	writePid(t, dir, os.Getpid())
-	log = syncBuffer{}
+	log = syncbuf.Buffer{}
 	p = startPostgres(t, dir, &log)
 	require.Contains(t, log.String(), "recovered from a stale postmaster.pid (pid "+strconv.Itoa(os.Getpid())+" is ")
 	require.Contains(t, log.String(), "not PostgreSQL")
@@ -110,7 +112,7 @@ func TestPostgresStalePidFile(t *testing.T) {
 func TestPostgresKilledWithBusyBackend(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(tempDir(t), "pg")
-	p := startPostgres(t, dir, &syncBuffer{})
+	p := startPostgres(t, dir, &syncbuf.Buffer{})
 
 	// A backend busy with a long query notices the death of its postmaster
 	// only when the query ends; until then a new server cannot start.
@@ -133,7 +135,7 @@ func TestPostgresKilledWithBusyBackend(t *testing.T) {
 	require.NoError(t, p.cmd.Process.Kill())
 	<-p.done
 
-	var log syncBuffer
+	var log syncbuf.Buffer
 	p = startPostgres(t, dir, &log)
 	require.Contains(t, log.String(), "recovered from a stale postmaster.pid")
 	require.Contains(t, log.String(), "leftover PostgreSQL processes")
@@ -145,11 +147,11 @@ func TestPostgresKilledWithBusyBackend(t *testing.T) {
 func TestPostgresStopsOrphanedServer(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(tempDir(t), "pg")
-	first := startPostgres(t, dir, &syncBuffer{})
+	first := startPostgres(t, dir, &syncbuf.Buffer{})
 
 	// The first server is never stopped, as if its owner had died without
 	// Pdeathsig taking effect; a new start must take over.
-	var log syncBuffer
+	var log syncbuf.Buffer
 	second := startPostgres(t, dir, &log)
 	require.Contains(t, log.String(), "PostgreSQL (pid "+strconv.Itoa(first.cmd.Process.Pid)+") left running by an earlier run is still serving "+dir+"; stopping it")
 	select {

@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ezplatform/ezplatform/internal/syncbuf"
 )
 
 func TestStack(t *testing.T) {
 	t.Parallel()
 	dataDir := filepath.Join(tempDir(t), ".ezplatform")
-	var log syncBuffer
+	var log syncbuf.Buffer
 	s := startStack(t, dataDir, &log)
 	require.Equal(t, dataDir, s.DataDir)
 	require.Equal(t, 1, queryInt(t, s.DatabaseURL, "SELECT 1"))
@@ -50,7 +52,7 @@ func TestStack(t *testing.T) {
 	require.Equal(t, 1, strings.Count(log.String(), `created database "ezplatform"`))
 }
 
-func startStack(t *testing.T, dataDir string, log *syncBuffer) *Stack {
+func startStack(t *testing.T, dataDir string, log *syncbuf.Buffer) *Stack {
 	t.Helper()
 	s, err := Start(testContext(t), Options{DataDir: dataDir, Log: log})
 	require.NoError(t, err)

@@ -278,3 +278,31 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Querier is what RequireVisibleNotBefore reads through: a pool, a
+// connection or a transaction.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// RequireVisibleNotBefore polls exists, a boolean SQL expression, until it
+// holds, and fails t if it held before at: for work that must become
+// visible at an instant. A poll's snapshot is taken before its
+// clock_timestamp(), so what it sees was committed before that time.
+func RequireVisibleNotBefore(t testing.TB, db Querier, at time.Time, exists string, args ...any) {
+	t.Helper()
+	for {
+		var seen bool
+		var seenAt time.Time
+		if err := db.QueryRow(t.Context(), `SELECT `+exists+`, clock_timestamp()`, args...).Scan(&seen, &seenAt); err != nil {
+			t.Fatalf("pgtest: %s: %v", exists, err)
+		}
+		if seen {
+			if seenAt.Before(at) {
+				t.Fatalf("pgtest: visible at %s, before %s", seenAt, at)
+			}
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

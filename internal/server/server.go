@@ -224,7 +224,7 @@ func (s *replica) close() {
 func (s *replica) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.metrics.instrument("/graphql", http.HandlerFunc(s.serveGraphQL)))
-	play := s.metrics.instrument("/playground", playground.Handler("EZ Platform", "/playground", "/graphql"))
+	play := s.metrics.instrument("/playground", playgroundHandler("EZ Platform", "/playground", "/graphql", playground.Assets))
 	mux.Handle("/playground", play)
 	mux.Handle("/playground/", play)
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

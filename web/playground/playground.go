@@ -1,59 +1,22 @@
-// Package playground serves GraphiQL, the GraphQL playground, with its
-// scripts and styles embedded in the binary, so that it works where no CDN
-// can be reached. The page is gqlgen's; only the assets' addresses change.
-// update-assets.sh refreshes assets/ from npm.
+// Package playground embeds GraphiQL and React, the scripts and styles of
+// the GraphQL playground, so that it works where no CDN can be reached.
+// update-assets.sh refreshes assets/ from npm; internal/server serves them.
 package playground
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
 	"io/fs"
-	"net/http"
-
-	gqlplayground "github.com/99designs/gqlgen/graphql/playground"
 )
 
 //go:embed assets
 var embedded embed.FS
 
-// Handler serves the playground page at path, for the GraphQL endpoint,
-// and its assets under path/assets/. Mount it at path and path + "/".
-func Handler(title, path, endpoint string) http.Handler {
-	assets, err := fs.Sub(embedded, "assets")
+// Assets holds graphiql.min.js, graphiql.min.css, react.production.min.js
+// and react-dom.production.min.js, with their licenses.
+var Assets = func() fs.FS {
+	sub, err := fs.Sub(embedded, "assets")
 	if err != nil {
 		panic(err) // impossible: the directory is embedded above
 	}
-	// An asset's address carries a hash of its content, so that browsers
-	// may cache it for good; the integrity attribute is its SRI hash.
-	asset := func(name string) (url, integrity string) {
-		data, err := fs.ReadFile(assets, name)
-		if err != nil {
-			panic(err) // a missing asset is a build mistake, caught by the tests
-		}
-		sum := sha256.Sum256(data)
-		return path + "/assets/" + name + "?h=" + hex.EncodeToString(sum[:6]),
-			"sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-	}
-	js, jsSRI := asset("graphiql.min.js")
-	css, cssSRI := asset("graphiql.min.css")
-	react, reactSRI := asset("react.production.min.js")
-	reactDOM, reactDOMSRI := asset("react-dom.production.min.js")
-	page := gqlplayground.Handler(title, endpoint,
-		gqlplayground.WithGraphiqlVersion(js, css, jsSRI, cssSRI),
-		gqlplayground.WithGraphiqlReactVersion(react, reactDOM, reactSRI, reactDOMSRI),
-		// The query in the address: a playground link can be shared.
-		gqlplayground.WithGraphiqlPersistStateInURL(true),
-	)
-
-	files := http.StripPrefix(path+"/assets/", http.FileServerFS(assets))
-	mux := http.NewServeMux()
-	mux.Handle("GET "+path, page)
-	mux.Handle("GET "+path+"/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		files.ServeHTTP(w, r)
-	}))
-	return mux
-}
+	return sub
+}()

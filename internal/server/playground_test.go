@@ -1,4 +1,4 @@
-package playground_test
+package server
 
 import (
 	"crypto/sha256"
@@ -19,7 +19,7 @@ import (
 // one is served with the content its integrity attribute promises.
 func TestPageLoadsOnlyEmbeddedAssets(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(playground.Handler("EZ Platform", "/playground", "/graphql"))
+	srv := httptest.NewServer(playgroundHandler("EZ Platform", "/playground", "/graphql", playground.Assets))
 	defer srv.Close()
 
 	page := get(t, srv.URL+"/playground", http.StatusOK)
@@ -37,7 +37,7 @@ func TestPageLoadsOnlyEmbeddedAssets(t *testing.T) {
 
 func TestUnknownPathsAreNotFound(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(playground.Handler("EZ Platform", "/playground", "/graphql"))
+	srv := httptest.NewServer(playgroundHandler("EZ Platform", "/playground", "/graphql", playground.Assets))
 	defer srv.Close()
 	for _, path := range []string{"/playground/assets/nope.js", "/playground/assets/../playground.go", "/playground/other"} {
 		get(t, srv.URL+path, http.StatusNotFound)
