@@ -37,14 +37,7 @@ func TestPlaygroundSubscriptionInBrowser(t *testing.T) {
 		}})["createDataSource"].(map[string]any)
 	id := created["id"].(string)
 
-	ctx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))...)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-
+	ctx := browse(t, browser)
 	query := `subscription { scheduleEvents(dataSourceIds: ["` + id + `"]) { kind run { id status } } }`
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(a+"/playground?query="+url.QueryEscape(query)),
@@ -92,6 +85,59 @@ func TestPlaygroundSubscriptionInBrowser(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"RUN_SCHEDULED", "RUN_STARTED", "RUN_SUCCEEDED"}, slices.Compact(kinds), "each run event, in order")
+}
+
+// The playground opens on a working example: the query editor holds it,
+// and running it lists the datasources.
+func TestPlaygroundExampleInBrowser(t *testing.T) {
+	t.Parallel()
+	browser := chromium(t)
+	root := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(root, "inbox"), 0o755))
+	urls, _ := startReplicas(t, 1, root)
+	gqltest.Do(t, urls[0], `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { id } }`,
+		map[string]any{"input": map[string]any{
+			"name": "example-inbox", "path": filepath.Join(root, "inbox"), "filePattern": "*.csv",
+			"schedule": map[string]any{"cron": "0 */5 * * * ?"},
+		}})
+
+	ctx := browse(t, browser)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(urls[0]+"/playground"),
+		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
+	))
+	editor, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.graphiql-execute-button`))))
+	require.Contains(t, editor, "dataSources(first: 10)")
+	require.Contains(t, editor, "# subscription { scheduleEvents")
+
+	var pane string
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		pane, err = chromedp.Run(ctx, chromedp.Evaluate[string](
+			`document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? ''`))
+		require.NoError(t, err)
+		if all(pane, []string{`"totalCount": 1`, `"name": "example-inbox"`, `"cron": "0 */5 * * * ?"`}) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the example's result does not show the datasource; the pane shows:\n%s", pane)
+}
+
+// browse starts a headless Chromium for the test and returns its context.
+func browse(t *testing.T, browser string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))...)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 func all(s string, subs []string) bool {

@@ -7,11 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
 
+	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/web/playground"
 )
 
@@ -46,6 +50,57 @@ func TestUnknownPathsAreNotFound(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+// A bare /playground opens on the example: it redirects to the address
+// that carries it, which GraphiQL reads. An address with a query of its own
+// (a shared link) is served as it is.
+func TestPlaygroundOpensOnExample(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(playgroundHandler("EZ Platform", "/playground", "/graphql", playground.Assets))
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	redirect := func(target string) *url.URL {
+		t.Helper()
+		resp, err := client.Get(srv.URL + target)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusFound, resp.StatusCode, target)
+		location, err := resp.Location()
+		require.NoError(t, err)
+		require.Equal(t, "/playground", location.Path, target)
+		return location
+	}
+
+	require.Equal(t, url.Values{"query": {playgroundExample}}, redirect("/playground").Query())
+	require.Equal(t, url.Values{"query": {playgroundExample}, "variables": {`{"n":1}`}},
+		redirect("/playground?variables="+url.QueryEscape(`{"n":1}`)).Query(), "other state is kept")
+
+	for _, target := range []string{"/playground?query=" + url.QueryEscape("{ cluster { leader { replicaId } } }"), "/playground?query="} {
+		resp, err := client.Get(srv.URL + target)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, target)
+	}
+}
+
+// The example, and the subscription commented out below it, are valid
+// against the schema: a schema change that breaks them fails here.
+func TestPlaygroundExampleIsValid(t *testing.T) {
+	t.Parallel()
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	_, errs := gqlparser.LoadQuery(schema, playgroundExample)
+	require.Empty(t, errs)
+
+	var subscription string
+	for line := range strings.Lines(playgroundExample) {
+		if rest, ok := strings.CutPrefix(line, "# subscription "); ok {
+			subscription = "subscription " + rest
+		}
+	}
+	require.NotEmpty(t, subscription, "the example shows a subscription")
+	_, errs = gqlparser.LoadQuery(schema, subscription)
+	require.Empty(t, errs)
 }
 
 func get(t *testing.T, url string, status int) string {
