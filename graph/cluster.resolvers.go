@@ -10,7 +10,26 @@ import (
 	"strconv"
 
 	"github.com/ezplatform/ezplatform/graph/model"
+	"github.com/ezplatform/ezplatform/store"
 )
+
+// Leaders is the resolver for the leaders field.
+func (r *clusterResolver) Leaders(ctx context.Context, obj *model.Cluster, first *int) ([]model.LeadershipTerm, error) {
+	size, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	terms, err := r.Store.LeadershipHistoryList(ctx, &store.LeadershipHistoryListParams{First: size})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.LeadershipTerm, len(terms))
+	for i, l := range terms {
+		out[i] = model.LeadershipTerm{Epoch: strconv.FormatInt(l.Epoch, 10), ReplicaID: l.ReplicaID, Address: l.Address,
+			StartedAt: l.StartedAt, EndedAt: l.EndedAt}
+	}
+	return out, nil
+}
 
 // Cluster is the resolver for the cluster field.
 func (r *queryResolver) Cluster(ctx context.Context) (*model.Cluster, error) {
@@ -30,3 +49,8 @@ func (r *queryResolver) Cluster(ctx context.Context) (*model.Cluster, error) {
 	}
 	return out, nil
 }
+
+// Cluster returns ClusterResolver implementation.
+func (r *Resolver) Cluster() ClusterResolver { return &clusterResolver{r} }
+
+type clusterResolver struct{ *Resolver }

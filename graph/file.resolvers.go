@@ -45,6 +45,27 @@ func (r *dataSourceResolver) FileTotals(ctx context.Context, obj *model.DataSour
 	return &model.FileTotals{Files: int64(t.Files), Bytes: t.Bytes, Records: t.Records}, nil
 }
 
+// FilesPerDay is the resolver for the filesPerDay field.
+func (r *dataSourceResolver) FilesPerDay(ctx context.Context, obj *model.DataSource, days *int) ([]model.FileDay, error) {
+	n, err := fileDays(days)
+	if err != nil {
+		return nil, err
+	}
+	dsID, err := uuid.Parse(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	counted, err := r.Store.FilesPerDay(ctx, &store.FilesPerDayParams{DataSourceID: dsID, Days: n, Now: ptr(r.Now())})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.FileDay, len(counted))
+	for i, d := range counted {
+		out[i] = model.FileDay{Day: d.Day, Files: d.Files, Bytes: d.Bytes, Records: d.Records}
+	}
+	return out, nil
+}
+
 // ID is the resolver for the id field.
 func (r *discoveredFileResolver) ID(ctx context.Context, obj *store.DiscoveredFile) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -80,4 +81,59 @@ func TestDiscoverySettingsValidation(t *testing.T) {
 	got := b.mustDo(t, `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { minFileAge hashFiles maxFilesPerRun } }`,
 		map[string]any{"input": in})["createDataSource"].(map[string]any)
 	require.Equal(t, map[string]any{"minFileAge": "0s", "hashFiles": true, "maxFilesPerRun": float64(500)}, got)
+}
+
+// filesPerDay counts by calendar day in the schedule's zone, up to the
+// resolver's clock, with empty days as zeros.
+func TestFilesPerDay(t *testing.T) {
+	t.Parallel()
+	b := setup(t) // b.now is 14:00 UTC on 27 November 2026
+	in := b.validInput("per-day")
+	in["schedule"] = map[string]any{"cron": "0 * * * * ?", "timezone": "Europe/Paris"}
+	id := b.mustDo(t, createMutation, map[string]any{"input": in})["createDataSource"].(map[string]any)["id"].(string)
+	dsID := uuid.MustParse(id)
+
+	records := int64(40)
+	for _, f := range []struct {
+		path string
+		at   time.Time
+	}{
+		{"late.csv", time.Date(2026, 11, 25, 23, 30, 0, 0, time.UTC)}, // the 26th in Paris
+		{"early.csv", time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)},
+		{"too-old.csv", time.Date(2026, 11, 24, 22, 59, 0, 0, time.UTC)}, // the 24th in Paris
+	} {
+		require.NoError(t, b.store.InTx(t.Context(), func(tx *store.Tx) error {
+			_, err := tx.FilesRecord(t.Context(), dsID, 1, &store.FileDiscovery{Files: []store.DiscoveredFile{
+				{Path: f.path, Size: 1_000, ModTime: f.at, Format: "CSV", RecordCount: &records}}})
+			return err
+		}))
+		_, err := b.store.Pool().Exec(t.Context(), `UPDATE discovered_files SET discovered_at = $2 WHERE path = $1`, f.path, f.at)
+		require.NoError(t, err)
+	}
+
+	got := b.mustDo(t, `query($id: ID!) { dataSource(id: $id) {
+		threeDays: filesPerDay(days: 3) { day files bytes records }
+		byDefault: filesPerDay { day }
+	} }`, map[string]any{"id": id})["dataSource"].(map[string]any)
+	require.Equal(t, []any{
+		map[string]any{"day": "2026-11-25", "files": float64(0), "bytes": float64(0), "records": float64(0)},
+		map[string]any{"day": "2026-11-26", "files": float64(1), "bytes": float64(1_000), "records": float64(40)},
+		map[string]any{"day": "2026-11-27", "files": float64(1), "bytes": float64(1_000), "records": float64(40)},
+	}, got["threeDays"])
+	byDefault := got["byDefault"].([]any)
+	require.Len(t, byDefault, 14)
+	require.Equal(t, "2026-11-14", byDefault[0].(map[string]any)["day"])
+	require.Equal(t, "2026-11-27", byDefault[13].(map[string]any)["day"])
+
+	for _, days := range []int{0, 91} {
+		resp := b.do(t, `query($id: ID!, $days: Int) { dataSource(id: $id) { filesPerDay(days: $days) { day } } }`,
+			map[string]any{"id": id, "days": days})
+		e := requireCode(t, resp, "VALIDATION", "days")
+		require.Equal(t, fmt.Sprintf("days must be between 1 and 90, got %d", days), e.Message)
+	}
+
+	// One query per datasource: a whole page of them is too expensive.
+	resp := b.do(t, `{ dataSources(first: 100) { edges { node { filesPerDay { day files bytes records } } } } }`, nil)
+	requireCode(t, resp, "COMPLEXITY_LIMIT_EXCEEDED", "")
+	b.mustDo(t, `{ dataSources(first: 20) { edges { node { filesPerDay { day files bytes records } } } } }`, nil)
 }

@@ -33,6 +33,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Cluster() ClusterResolver
 	ClusterEvent() ClusterEventResolver
 	DataSource() DataSourceResolver
 	DataSourceEvent() DataSourceEventResolver
@@ -58,6 +59,7 @@ type ComplexityRoot struct {
 
 	Cluster struct {
 		Leader   func(childComplexity int) int
+		Leaders  func(childComplexity int, first *int) int
 		Replicas func(childComplexity int) int
 	}
 
@@ -79,6 +81,7 @@ type ComplexityRoot struct {
 		FilePattern    func(childComplexity int) int
 		FileTotals     func(childComplexity int) int
 		Files          func(childComplexity int, first *int, after *string, runID *string) int
+		FilesPerDay    func(childComplexity int, days *int) int
 		HashFiles      func(childComplexity int) int
 		ID             func(childComplexity int) int
 		MaxAttempts    func(childComplexity int) int
@@ -144,6 +147,13 @@ type ComplexityRoot struct {
 		RunID   func(childComplexity int) int
 	}
 
+	FileDay struct {
+		Bytes   func(childComplexity int) int
+		Day     func(childComplexity int) int
+		Files   func(childComplexity int) int
+		Records func(childComplexity int) int
+	}
+
 	FileTotals struct {
 		Bytes   func(childComplexity int) int
 		Files   func(childComplexity int) int
@@ -155,6 +165,14 @@ type ComplexityRoot struct {
 		Epoch     func(childComplexity int) int
 		ReplicaID func(childComplexity int) int
 		Since     func(childComplexity int) int
+	}
+
+	LeadershipTerm struct {
+		Address   func(childComplexity int) int
+		EndedAt   func(childComplexity int) int
+		Epoch     func(childComplexity int) int
+		ReplicaID func(childComplexity int) int
+		StartedAt func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -263,6 +281,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ClusterResolver interface {
+	Leaders(ctx context.Context, obj *model.Cluster, first *int) ([]model.LeadershipTerm, error)
+}
 type ClusterEventResolver interface {
 	Cursor(ctx context.Context, obj *scheduler.ClusterEvent) (string, error)
 	Kind(ctx context.Context, obj *scheduler.ClusterEvent) (model.ClusterEventKind, error)
@@ -277,6 +298,7 @@ type DataSourceResolver interface {
 
 	Files(ctx context.Context, obj *model.DataSource, first *int, after *string, runID *string) (*model.DiscoveredFileConnection, error)
 	FileTotals(ctx context.Context, obj *model.DataSource) (*model.FileTotals, error)
+	FilesPerDay(ctx context.Context, obj *model.DataSource, days *int) ([]model.FileDay, error)
 }
 type DataSourceEventResolver interface {
 	Cursor(ctx context.Context, obj *hub.Message) (string, error)
@@ -391,6 +413,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cluster.Leader(childComplexity), true
+	case "Cluster.leaders":
+		if e.ComplexityRoot.Cluster.Leaders == nil {
+			break
+		}
+
+		args, err := ec.field_Cluster_leaders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Cluster.Leaders(childComplexity, args["first"].(*int)), true
 	case "Cluster.replicas":
 		if e.ComplexityRoot.Cluster.Replicas == nil {
 			break
@@ -488,6 +521,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSource.Files(childComplexity, args["first"].(*int), args["after"].(*string), args["runId"].(*string)), true
+	case "DataSource.filesPerDay":
+		if e.ComplexityRoot.DataSource.FilesPerDay == nil {
+			break
+		}
+
+		args, err := ec.field_DataSource_filesPerDay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DataSource.FilesPerDay(childComplexity, args["days"].(*int)), true
 	case "DataSource.hashFiles":
 		if e.ComplexityRoot.DataSource.HashFiles == nil {
 			break
@@ -753,6 +797,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiscoverySummary.RunID(childComplexity), true
 
+	case "FileDay.bytes":
+		if e.ComplexityRoot.FileDay.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileDay.Bytes(childComplexity), true
+	case "FileDay.day":
+		if e.ComplexityRoot.FileDay.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileDay.Day(childComplexity), true
+	case "FileDay.files":
+		if e.ComplexityRoot.FileDay.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileDay.Files(childComplexity), true
+	case "FileDay.records":
+		if e.ComplexityRoot.FileDay.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileDay.Records(childComplexity), true
+
 	case "FileTotals.bytes":
 		if e.ComplexityRoot.FileTotals.Bytes == nil {
 			break
@@ -796,6 +865,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Leader.Since(childComplexity), true
+
+	case "LeadershipTerm.address":
+		if e.ComplexityRoot.LeadershipTerm.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadershipTerm.Address(childComplexity), true
+	case "LeadershipTerm.endedAt":
+		if e.ComplexityRoot.LeadershipTerm.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadershipTerm.EndedAt(childComplexity), true
+	case "LeadershipTerm.epoch":
+		if e.ComplexityRoot.LeadershipTerm.Epoch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadershipTerm.Epoch(childComplexity), true
+	case "LeadershipTerm.replicaId":
+		if e.ComplexityRoot.LeadershipTerm.ReplicaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadershipTerm.ReplicaID(childComplexity), true
+	case "LeadershipTerm.startedAt":
+		if e.ComplexityRoot.LeadershipTerm.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadershipTerm.StartedAt(childComplexity), true
 
 	case "Mutation.createDataSource":
 		if e.ComplexityRoot.Mutation.CreateDataSource == nil {
@@ -1403,6 +1503,8 @@ type Cluster {
   leader: Leader
   "Every live replica, oldest first."
   replicas: [Replica!]!
+  "Scheduler leaders, newest first, from leadership_history."
+  leaders(first: Int = 20): [LeadershipTerm!]!
 }
 
 type Leader {
@@ -1412,6 +1514,16 @@ type Leader {
   epoch: String!
   "When the leader recorded its epoch; null until it has."
   since: Time
+}
+
+"One scheduler leader's term, from leadership_history."
+type LeadershipTerm {
+  epoch: String!
+  replicaId: String!
+  address: String!
+  startedAt: Time!
+  "Null while leading, or if it crashed and no successor has taken over yet."
+  endedAt: Time
 }
 
 type Replica {
@@ -1671,11 +1783,25 @@ type FileTotals {
   records: Int64!
 }
 
+"What one calendar day's runs discovered."
+type FileDay {
+  "YYYY-MM-DD"
+  day: String!
+  files: Int!
+  bytes: Int64!
+  records: Int64!
+}
+
 extend type DataSource {
   "Discovered files, newest first; runId keeps one run's."
   files(first: Int = 20, after: String, runId: ID): DiscoveredFileConnection!
   "Totals over every file discovered."
   fileTotals: FileTotals!
+  """
+  Files discovered per day over the last ` + "`" + `days` + "`" + ` days (1-90, default 14), oldest first, days with none included as zeros; days are calendar days in the schedule's time zone.
+  One query per datasource (no batching): ask for it on one datasource, not on every node of a dataSources page.
+  """
+  filesPerDay(days: Int = 14): [FileDay!]!
   "How long a file must go unmodified before it is discovered (Go duration)."
   minFileAge: String!
   "Whether discovered files get a sha256."
@@ -1931,6 +2057,8 @@ func (ec *executionContext) childFields_Cluster(ctx context.Context, field graph
 		return ec.fieldContext_Cluster_leader(ctx, field)
 	case "replicas":
 		return ec.fieldContext_Cluster_replicas(ctx, field)
+	case "leaders":
+		return ec.fieldContext_Cluster_leaders(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Cluster", field.Name)
 }
@@ -1991,6 +2119,8 @@ func (ec *executionContext) childFields_DataSource(ctx context.Context, field gr
 		return ec.fieldContext_DataSource_files(ctx, field)
 	case "fileTotals":
 		return ec.fieldContext_DataSource_fileTotals(ctx, field)
+	case "filesPerDay":
+		return ec.fieldContext_DataSource_filesPerDay(ctx, field)
 	case "minFileAge":
 		return ec.fieldContext_DataSource_minFileAge(ctx, field)
 	case "hashFiles":
@@ -2101,6 +2231,20 @@ func (ec *executionContext) childFields_DiscoverySummary(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type DiscoverySummary", field.Name)
 }
 
+func (ec *executionContext) childFields_FileDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_FileDay_day(ctx, field)
+	case "files":
+		return ec.fieldContext_FileDay_files(ctx, field)
+	case "bytes":
+		return ec.fieldContext_FileDay_bytes(ctx, field)
+	case "records":
+		return ec.fieldContext_FileDay_records(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileDay", field.Name)
+}
+
 func (ec *executionContext) childFields_FileTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "files":
@@ -2125,6 +2269,22 @@ func (ec *executionContext) childFields_Leader(ctx context.Context, field graphq
 		return ec.fieldContext_Leader_since(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Leader", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadershipTerm(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "epoch":
+		return ec.fieldContext_LeadershipTerm_epoch(ctx, field)
+	case "replicaId":
+		return ec.fieldContext_LeadershipTerm_replicaId(ctx, field)
+	case "address":
+		return ec.fieldContext_LeadershipTerm_address(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_LeadershipTerm_startedAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_LeadershipTerm_endedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadershipTerm", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2398,6 +2558,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Cluster_leaders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_DataSource_filesPerDay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_DataSource_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -2966,6 +3154,50 @@ func (ec *executionContext) fieldContext_Cluster_replicas(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Replica(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cluster_leaders(ctx context.Context, field graphql.CollectedField, obj *model.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cluster_leaders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Cluster().Leaders(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.LeadershipTerm) graphql.Marshaler {
+			return ec.marshalNLeadershipTerm2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐLeadershipTermᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cluster_leaders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cluster",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadershipTerm(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Cluster_leaders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3578,6 +3810,50 @@ func (ec *executionContext) fieldContext_DataSource_fileTotals(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FileTotals(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataSource_filesPerDay(ctx context.Context, field graphql.CollectedField, obj *model.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_filesPerDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.DataSource().FilesPerDay(ctx, obj, fc.Args["days"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FileDay) graphql.Marshaler {
+			return ec.marshalNFileDay2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileDayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_filesPerDay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileDay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DataSource_filesPerDay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -4381,6 +4657,98 @@ func (ec *executionContext) fieldContext_DiscoverySummary_records(_ context.Cont
 	return graphql.NewScalarFieldContext("DiscoverySummary", field, false, false, "Int64")
 }
 
+func (ec *executionContext) _FileDay_day(ctx context.Context, field graphql.CollectedField, obj *model.FileDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileDay_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileDay_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileDay_files(ctx context.Context, field graphql.CollectedField, obj *model.FileDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileDay_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Files, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileDay_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FileDay_bytes(ctx context.Context, field graphql.CollectedField, obj *model.FileDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileDay_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileDay_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileDay", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FileDay_records(ctx context.Context, field graphql.CollectedField, obj *model.FileDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileDay_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileDay_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileDay", field, false, false, "Int64")
+}
+
 func (ec *executionContext) _FileTotals_files(ctx context.Context, field graphql.CollectedField, obj *model.FileTotals) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4540,6 +4908,121 @@ func (ec *executionContext) _Leader_since(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Leader_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Leader", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadershipTerm_epoch(ctx context.Context, field graphql.CollectedField, obj *model.LeadershipTerm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadershipTerm_epoch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Epoch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadershipTerm_epoch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadershipTerm", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadershipTerm_replicaId(ctx context.Context, field graphql.CollectedField, obj *model.LeadershipTerm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadershipTerm_replicaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplicaID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadershipTerm_replicaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadershipTerm", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadershipTerm_address(ctx context.Context, field graphql.CollectedField, obj *model.LeadershipTerm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadershipTerm_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadershipTerm_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadershipTerm", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadershipTerm_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.LeadershipTerm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadershipTerm_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadershipTerm_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadershipTerm", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadershipTerm_endedAt(ctx context.Context, field graphql.CollectedField, obj *model.LeadershipTerm) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadershipTerm_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadershipTerm_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadershipTerm", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Mutation_createDataSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8084,13 +8567,19 @@ func (ec *executionContext) _Cluster(ctx context.Context, sel ast.SelectionSet, 
 		case "leader":
 			out.Values[i] = ec._Cluster_leader(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "replicas":
 			out.Values[i] = ec._Cluster_replicas(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "leaders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cluster_leaders(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8275,6 +8764,12 @@ func (ec *executionContext) _DataSource(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DataSource_fileTotals(ctx, field, obj)
+				})
+		case "filesPerDay":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSource_filesPerDay(ctx, field, obj)
 				})
 		case "minFileAge":
 			out.Values[i] = ec._DataSource_minFileAge(ctx, field, obj)
@@ -8661,6 +9156,54 @@ func (ec *executionContext) _DiscoverySummary(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var fileDayImplementors = []string{"FileDay"}
+
+func (ec *executionContext) _FileDay(ctx context.Context, sel ast.SelectionSet, obj *model.FileDay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileDay")
+		case "day":
+			out.Values[i] = ec._FileDay_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "files":
+			out.Values[i] = ec._FileDay_files(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._FileDay_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._FileDay_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fileTotalsImplementors = []string{"FileTotals"}
 
 func (ec *executionContext) _FileTotals(ctx context.Context, sel ast.SelectionSet, obj *model.FileTotals) graphql.Marshaler {
@@ -8732,6 +9275,59 @@ func (ec *executionContext) _Leader(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "since":
 			out.Values[i] = ec._Leader_since(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadershipTermImplementors = []string{"LeadershipTerm"}
+
+func (ec *executionContext) _LeadershipTerm(ctx context.Context, sel ast.SelectionSet, obj *model.LeadershipTerm) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadershipTermImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadershipTerm")
+		case "epoch":
+			out.Values[i] = ec._LeadershipTerm_epoch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replicaId":
+			out.Values[i] = ec._LeadershipTerm_replicaId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "address":
+			out.Values[i] = ec._LeadershipTerm_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._LeadershipTerm_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endedAt":
+			out.Values[i] = ec._LeadershipTerm_endedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -9962,6 +10558,26 @@ func (ec *executionContext) marshalNDiscoveredFileEdge2ᚕgithubᚗcomᚋezplatf
 	return ret
 }
 
+func (ec *executionContext) marshalNFileDay2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileDay(ctx context.Context, sel ast.SelectionSet, v model.FileDay) graphql.Marshaler {
+	return ec._FileDay(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFileDay2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileDayᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FileDay) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFileDay2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileDay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNFileFormat2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐFileFormat(ctx context.Context, v any) (model.FileFormat, error) {
 	var res model.FileFormat
 	err := res.UnmarshalGQL(v)
@@ -10020,6 +10636,26 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLeadershipTerm2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐLeadershipTerm(ctx context.Context, sel ast.SelectionSet, v model.LeadershipTerm) graphql.Marshaler {
+	return ec._LeadershipTerm(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLeadershipTerm2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐLeadershipTermᚄ(ctx context.Context, sel ast.SelectionSet, v []model.LeadershipTerm) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadershipTerm2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐLeadershipTerm(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNMisfirePolicy2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐMisfirePolicy(ctx context.Context, v any) (model.MisfirePolicy, error) {

@@ -47,6 +47,22 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	cfg.Complexity.Schedule.Upcoming = func(child int, n *int) int {
 		return 1 + min(max(deref(n), 0), 100)
 	}
+	// filesPerDay is one query per datasource and returns exactly days
+	// rows: across a page of datasources it soon reaches the limit.
+	cfg.Complexity.DataSource.FilesPerDay = func(child int, days *int) int {
+		n := 14
+		if days != nil {
+			n = min(max(*days, 1), maxFileDays)
+		}
+		return 1 + n*child
+	}
+	cfg.Complexity.Cluster.Leaders = func(child int, first *int) int {
+		size := 20
+		if first != nil {
+			size = min(max(*first, 1), maxPageSize)
+		}
+		return 1 + size*child
+	}
 
 	srv := handler.New(NewExecutableSchema(cfg))
 	for _, t := range live.transports() {

@@ -14,3 +14,18 @@ func pageSize(first *int) (int, error) {
 	}
 	return size, nil
 }
+
+// maxFileDays caps filesPerDay's days argument.
+const maxFileDays = 90
+
+// fileDays checks filesPerDay's days argument; nil means 14.
+func fileDays(days *int) (int, error) {
+	n := 14
+	if days != nil {
+		n = *days
+	}
+	if n < 1 || n > maxFileDays {
+		return 0, newFieldError(CodeValidation, "days", "days must be between 1 and %d, got %d", maxFileDays, n)
+	}
+	return n, nil
+}

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -131,6 +132,45 @@ func TestCluster(t *testing.T) {
 		}
 		require.True(t, time.Now().Before(deadline), "no leader in cluster: %v", got)
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cluster.leaders reads leadership_history, newest first.
+func TestClusterLeaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const query = `query($first: Int) { cluster { leaders(first: $first) { epoch replicaId address startedAt endedAt } } }`
+	got := b.mustDo(t, query, nil)["cluster"].(map[string]any)
+	require.Equal(t, []any{}, got["leaders"], "no leader yet")
+
+	for _, p := range []store.LeaderRecordParams{
+		{Epoch: 41, ReplicaID: "replica-a", Address: "http://a"},
+		{Epoch: 9_007_199_254_740_993, ReplicaID: "replica-b", Address: "http://b"}, // past float64's integers
+	} {
+		require.NoError(t, b.store.LeaderRecord(t.Context(), &p))
+	}
+	got = b.mustDo(t, query, nil)["cluster"].(map[string]any)
+	leaders := got["leaders"].([]any)
+	require.Len(t, leaders, 2)
+	newest, older := leaders[0].(map[string]any), leaders[1].(map[string]any)
+	require.Equal(t, "9007199254740993", newest["epoch"], "newest first, exact")
+	require.Equal(t, "replica-b", newest["replicaId"])
+	require.Equal(t, "http://b", newest["address"])
+	require.Nil(t, newest["endedAt"], "still leading")
+	require.Equal(t, "41", older["epoch"])
+	startedAt, err := time.Parse(time.RFC3339Nano, older["startedAt"].(string))
+	require.NoError(t, err)
+	endedAt, err := time.Parse(time.RFC3339Nano, older["endedAt"].(string))
+	require.NoError(t, err)
+	require.False(t, endedAt.Before(startedAt), "superseded when the next leader recorded its epoch")
+
+	got = b.mustDo(t, query, map[string]any{"first": 1})["cluster"].(map[string]any)
+	require.Len(t, got["leaders"], 1)
+
+	for _, first := range []int{0, 101} {
+		resp := b.do(t, query, map[string]any{"first": first})
+		e := requireCode(t, resp, "VALIDATION", "first")
+		require.Equal(t, fmt.Sprintf("first must be between 1 and 100, got %d", first), e.Message)
 	}
 }
 

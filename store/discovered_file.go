@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -259,4 +260,72 @@ func (s *Store) DiscoveredFileTotals(ctx context.Context, dataSourceIDs []uuid.U
 		return nil
 	})
 	return out, err
+}
+
+// FileDay is what a datasource's runs discovered on one calendar day.
+type FileDay struct {
+	// Day is the date, YYYY-MM-DD, in the schedule's time zone.
+	Day     string
+	Files   int
+	Bytes   int64
+	Records int64
+}
+
+// FilesPerDayParams select the days FilesPerDay reads.
+type FilesPerDayParams struct {
+	DataSourceID uuid.UUID
+	// Days is how many calendar days, ending with today, at least 1.
+	Days int
+	// Now fixes "today"; nil means the database's now().
+	Now *time.Time
+}
+
+// FilesPerDay counts a datasource's discovered files by the calendar day, in
+// its schedule's time zone, on which they were discovered: one row per day
+// of the last params.Days days, oldest first, days without files included
+// as zeros. It returns ErrNotFound when the datasource does not exist.
+func (s *Store) FilesPerDay(ctx context.Context, params *FilesPerDayParams) ([]*FileDay, error) {
+	if params.Days < 1 {
+		return nil, fmt.Errorf("store: days must be at least 1, got %d", params.Days)
+	}
+	// A day runs from local midnight to the next in the schedule's zone.
+	// Bounding discovered_at by the window's first and last midnight, as
+	// instants, keeps the (datasource_id, discovered_at) index scan to the
+	// window. AT TIME ZONE makes a day 23 or 25 hours long across a DST
+	// change, and a midnight that does not exist the day's first instant.
+	// Every cast is explicit, so that the session's TimeZone plays no part.
+	rows, err := s.pool.Query(ctx, `
+		WITH zone AS (
+			SELECT schedule_timezone AS name,
+			       (coalesce($2::timestamptz, now()) AT TIME ZONE schedule_timezone)::date AS today
+			FROM datasources WHERE id = $1
+		), span AS (
+			SELECT name, (today - ($3::int - 1))::timestamp AS first_day, today::timestamp AS last_day FROM zone
+		), per_day AS (
+			SELECT (f.discovered_at AT TIME ZONE span.name)::date AS day,
+			       count(*) AS files, sum(f.size) AS bytes, coalesce(sum(f.record_count), 0) AS records
+			FROM span JOIN discovered_files f ON f.datasource_id = $1
+			 AND f.discovered_at >= (span.first_day AT TIME ZONE span.name)
+			 AND f.discovered_at < ((span.last_day + interval '1 day') AT TIME ZONE span.name)
+			GROUP BY 1
+		)
+		SELECT to_char(d.day, 'YYYY-MM-DD'), coalesce(p.files, 0), coalesce(p.bytes, 0), coalesce(p.records, 0)
+		FROM span CROSS JOIN generate_series(span.first_day, span.last_day, interval '1 day') AS d (day)
+		LEFT JOIN per_day p ON p.day = d.day::date
+		ORDER BY d.day`, params.DataSourceID, params.Now, params.Days)
+	if err != nil {
+		return nil, err
+	}
+	days, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*FileDay, error) {
+		var d FileDay
+		err := row.Scan(&d.Day, &d.Files, &d.Bytes, &d.Records)
+		return &d, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(days) == 0 {
+		return nil, ErrNotFound
+	}
+	return days, nil
 }

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ErrFenced means that a newer leader has recorded its epoch: the caller is
@@ -88,4 +91,40 @@ func (t *Tx) LeaderFence(ctx context.Context, epoch int64) error {
 		return ErrFenced
 	}
 	return nil
+}
+
+// LeadershipTerm is one leader's row of leadership_history.
+type LeadershipTerm struct {
+	Epoch     int64
+	ReplicaID string
+	Address   string
+	StartedAt time.Time
+	// EndedAt is nil while it leads, or if it crashed and no successor has
+	// recorded its epoch yet.
+	EndedAt *time.Time
+}
+
+// LeadershipHistoryListParams select the most recent leaders.
+type LeadershipHistoryListParams struct {
+	// First is how many terms, at least 1.
+	First int
+}
+
+// LeadershipHistoryList returns the most recent leadership terms, newest
+// (highest epoch) first.
+func (s *Store) LeadershipHistoryList(ctx context.Context, params *LeadershipHistoryListParams) ([]*LeadershipTerm, error) {
+	if params.First < 1 {
+		return nil, fmt.Errorf("store: first must be at least 1, got %d", params.First)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT epoch, replica_id, address, started_at, ended_at
+		FROM leadership_history ORDER BY epoch DESC LIMIT $1`, params.First)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*LeadershipTerm, error) {
+		var l LeadershipTerm
+		err := row.Scan(&l.Epoch, &l.ReplicaID, &l.Address, &l.StartedAt, &l.EndedAt)
+		return &l, err
+	})
 }

@@ -18,6 +18,8 @@ type Cluster struct {
 	Leader *Leader `json:"leader,omitempty"`
 	// Every live replica, oldest first.
 	Replicas []Replica `json:"replicas"`
+	// Scheduler leaders, newest first, from leadership_history.
+	Leaders []LeadershipTerm `json:"leaders"`
 }
 
 type CreateDataSourceInput struct {
@@ -75,6 +77,9 @@ type DataSource struct {
 	Files *DiscoveredFileConnection `json:"files"`
 	// Totals over every file discovered.
 	FileTotals *FileTotals `json:"fileTotals"`
+	// Files discovered per day over the last `days` days (1-90, default 14), oldest first, days with none included as zeros; days are calendar days in the schedule's time zone.
+	// One query per datasource (no batching): ask for it on one datasource, not on every node of a dataSources page.
+	FilesPerDay []FileDay `json:"filesPerDay"`
 	// How long a file must go unmodified before it is discovered (Go duration).
 	MinFileAge string `json:"minFileAge"`
 	// Whether discovered files get a sha256.
@@ -106,6 +111,15 @@ type DiscoveredFileEdge struct {
 	Node   *store.DiscoveredFile `json:"node"`
 }
 
+// What one calendar day's runs discovered.
+type FileDay struct {
+	// YYYY-MM-DD
+	Day     string `json:"day"`
+	Files   int    `json:"files"`
+	Bytes   int64  `json:"bytes"`
+	Records int64  `json:"records"`
+}
+
 type FileTotals struct {
 	Files   int64 `json:"files"`
 	Bytes   int64 `json:"bytes"`
@@ -119,6 +133,16 @@ type Leader struct {
 	Epoch string `json:"epoch"`
 	// When the leader recorded its epoch; null until it has.
 	Since *time.Time `json:"since,omitempty"`
+}
+
+// One scheduler leader's term, from leadership_history.
+type LeadershipTerm struct {
+	Epoch     string    `json:"epoch"`
+	ReplicaID string    `json:"replicaId"`
+	Address   string    `json:"address"`
+	StartedAt time.Time `json:"startedAt"`
+	// Null while leading, or if it crashed and no successor has taken over yet.
+	EndedAt *time.Time `json:"endedAt,omitempty"`
 }
 
 type Mutation struct {

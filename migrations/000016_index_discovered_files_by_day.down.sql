@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY discovered_files_datasource_discovered_at_idx;
