@@ -1,5 +1,8 @@
+import { useEffect, useState } from "react";
 import { Link, Route, Switch, useRoute } from "wouter";
-import { useConnectionState } from "./api/context";
+import { useApi, useConnectionState } from "./api/context";
+import { ClusterEventsSubscription } from "./api/fragments";
+import { subscribeLive } from "./api/live";
 import type { ConnectionState } from "./api/connection";
 import { ClusterPage } from "./routes/ClusterPage";
 import { DataSourceFormPage, NewDataSourcePage } from "./routes/DataSourceFormPage";
@@ -19,6 +22,38 @@ function ConnectionBadge() {
     <span className={`connection connection-${state}`} role="status" aria-live="polite" data-connection={state}>
       <span className="dot" aria-hidden="true" /> {connectionText[state]}
     </span>
+  );
+}
+
+/**
+ * The scheduler leader, from clusterEvents. It also keeps the app's one
+ * WebSocket open on every screen, so that the connection badge always
+ * tells the truth.
+ */
+function LeaderBadge() {
+  const { ws } = useApi();
+  const [leader, setLeader] = useState<string | null | undefined>(undefined);
+  useEffect(
+    () =>
+      subscribeLive(ws, ClusterEventsSubscription, {}, (d) => d.clusterEvents, (e) => e.cursor, {
+        next: (e) => {
+          if (e.kind === "LEADER_ELECTED") setLeader(e.replicaId);
+          if (e.kind === "LEADER_LOST") setLeader((l) => (l === e.replicaId ? null : l));
+        },
+      }),
+    [ws],
+  );
+  if (leader === undefined) return null;
+  return (
+    <Link href="/cluster" className="leader-badge" data-header-leader={leader ?? ""}>
+      {leader ? (
+        <>
+          leader <strong>{leader}</strong>
+        </>
+      ) : (
+        "no leader"
+      )}
+    </Link>
   );
 }
 
@@ -50,6 +85,7 @@ export function App() {
           </NavLink>
           <a href="/playground">Playground</a>
         </nav>
+        <LeaderBadge />
         <ConnectionBadge />
       </header>
       <main id="main">

@@ -59,7 +59,7 @@ export function SlotTimeline({
               <li
                 key={c.runId}
                 className={`slot slot-${c.status.toLowerCase()}`}
-                style={{ flexGrow: c.width }}
+                style={{ flexGrow: c.width, maxWidth: `${c.width * 1.5}rem` }}
                 title={`${c.status}${c.slots > 1 ? ` ×${c.slots.toLocaleString("en")}` : ""}: ${formatTime(c.from, timeZone)}${c.slots > 1 ? ` … ${formatTime(c.until, timeZone)}` : ""}`}
                 aria-label={c.label}
                 data-status={c.status}

@@ -35,7 +35,7 @@ type Documents = {
     "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) {\n      id\n      version\n      schedule {\n        paused\n        nextRunAt\n      }\n    }\n  }\n": typeof types.ResumeScheduleDocument,
     "\n  mutation TriggerRun($id: ID!) {\n    triggerRun(id: $id) {\n      ...RunFields\n    }\n  }\n": typeof types.TriggerRunDocument,
     "\n  mutation SetEnabled($id: ID!, $enabled: Boolean!) {\n    updateDataSource(id: $id, input: { enabled: $enabled }) {\n      id\n      enabled\n      version\n    }\n  }\n": typeof types.SetEnabledDocument,
-    "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n      lastRun {\n        ...RunFields\n      }\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n": typeof types.DataSourceListItemFragmentDoc,
+    "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n": typeof types.DataSourceListItemFragmentDoc,
     "\n  query DataSources($first: Int!, $after: String, $search: String, $enabled: Boolean) {\n    dataSources(first: $first, after: $after, search: $search, enabled: $enabled) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...DataSourceListItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DataSourcesDocument,
 };
 const documents: Documents = {
@@ -60,7 +60,7 @@ const documents: Documents = {
     "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) {\n      id\n      version\n      schedule {\n        paused\n        nextRunAt\n      }\n    }\n  }\n": types.ResumeScheduleDocument,
     "\n  mutation TriggerRun($id: ID!) {\n    triggerRun(id: $id) {\n      ...RunFields\n    }\n  }\n": types.TriggerRunDocument,
     "\n  mutation SetEnabled($id: ID!, $enabled: Boolean!) {\n    updateDataSource(id: $id, input: { enabled: $enabled }) {\n      id\n      enabled\n      version\n    }\n  }\n": types.SetEnabledDocument,
-    "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n      lastRun {\n        ...RunFields\n      }\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n": types.DataSourceListItemFragmentDoc,
+    "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n": types.DataSourceListItemFragmentDoc,
     "\n  query DataSources($first: Int!, $after: String, $search: String, $enabled: Boolean) {\n    dataSources(first: $first, after: $after, search: $search, enabled: $enabled) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...DataSourceListItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DataSourcesDocument,
 };
 
@@ -165,7 +165,7 @@ export function graphql(source: "\n  mutation SetEnabled($id: ID!, $enabled: Boo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n      lastRun {\n        ...RunFields\n      }\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n"): (typeof documents)["\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n      lastRun {\n        ...RunFields\n      }\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n"];
+export function graphql(source: "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n"): (typeof documents)["\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
