@@ -16,7 +16,9 @@ export function useScheduleViews(
 ): { views: ScheduleViews; error: string | null } {
   const { ws } = useApi();
   const onBatchRef = useRef(onBatch);
-  onBatchRef.current = onBatch;
+  useEffect(() => {
+    onBatchRef.current = onBatch;
+  });
   const [error, setError] = useState<string | null>(null);
   const key = ids === null ? "*" : [...ids].sort().join(",");
   const store = useMemo(
@@ -76,18 +78,29 @@ export function useNow(): number {
   return useSyncExternalStore(subscribeNow, () => nowValue);
 }
 
-/** Calls fn at most once per interval ms, trailing: the last call is never lost. */
+/**
+ * Calls fn at most once per interval ms, trailing: the last call is never
+ * lost. Calls after the component unmounts do nothing.
+ */
 export function useThrottled(fn: () => void, interval: number): () => void {
   const fnRef = useRef(fn);
-  fnRef.current = fn;
-  const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | null }>({ last: 0, timer: null });
-  useEffect(() => () => {
-    if (state.current.timer) clearTimeout(state.current.timer);
+  useEffect(() => {
+    fnRef.current = fn;
+  });
+  const state = useRef({ last: 0, timer: null as ReturnType<typeof setTimeout> | null, disposed: false });
+  useEffect(() => {
+    const s = state.current;
+    s.disposed = false;
+    return () => {
+      s.disposed = true;
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+    };
   }, []);
   return useMemo(
     () => () => {
       const s = state.current;
-      if (s.timer) return;
+      if (s.timer || s.disposed) return;
       const wait = Math.max(0, s.last + interval - Date.now());
       s.timer = setTimeout(() => {
         s.timer = null;

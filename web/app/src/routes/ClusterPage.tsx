@@ -59,6 +59,9 @@ export function ClusterPage() {
           if (!e.snapshot) {
             setEvents((list) => [e, ...list].slice(0, eventLimit));
             refetch();
+            // A new leader records its term in PostgreSQL a moment after
+            // etcd elects it: read the history once more after that.
+            if (e.kind === "LEADER_ELECTED") setTimeout(refetch, 2000);
           }
         },
         reset: () => setEvents([]),

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useClient, useMutation, useQuery } from "urql";
 import { Link, useLocation } from "wouter";
 import { combinedErrors, noErrors, type FormErrors } from "../api/errors";
@@ -90,6 +90,12 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
   const [, navigate] = useLocation();
   const [saving, setSaving] = useState(false);
   const zones = useMemo(timeZones, []);
+  const formRef = useRef<HTMLFormElement>(null);
+  // After a failed save, the keyboard goes to the first field at fault.
+  useEffect(() => {
+    if (errors === noErrors) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .form-errors')?.focus();
+  }, [errors]);
 
   const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) =>
     setValues((v) => ({ ...v, [key]: value }));
@@ -103,19 +109,28 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
     }
     setSaving(true);
     setErrors(noErrors);
-    const result = existing
-      ? await update(
-          {
-            id: existing.id,
-            input: updateInput(overwrite ? valuesOf(overwrite.current) : base!.values, values),
-            expectedVersion: overwrite ? overwrite.current.version : base!.version,
-          },
-          { additionalTypenames: ["DataSource"] },
-        )
-      : await create({ input: createInput(values) }, { additionalTypenames: ["DataSource"] });
+    const context = { additionalTypenames: ["DataSource"] };
+    let savedId: string | undefined;
+    let error;
+    if (existing) {
+      const result = await update(
+        {
+          id: existing.id,
+          input: updateInput(overwrite ? valuesOf(overwrite.current) : base!.values, values),
+          expectedVersion: overwrite ? overwrite.current.version : base!.version,
+        },
+        context,
+      );
+      savedId = result.data?.updateDataSource.id;
+      error = result.error;
+    } else {
+      const result = await create({ input: createInput(values) }, context);
+      savedId = result.data?.createDataSource.id;
+      error = result.error;
+    }
     setSaving(false);
-    if (result.error) {
-      const errs = combinedErrors(result.error, formFields);
+    if (error) {
+      const errs = combinedErrors(error, formFields);
       if (errs.code === "VERSION_CONFLICT" && existing) {
         const fresh = await client.query(EditQuery, { id: existing.id }, { requestPolicy: "network-only" }).toPromise();
         const current = fresh.data?.dataSource;
@@ -127,8 +142,7 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
       setErrors(errs);
       return;
     }
-    const saved = existing ? result.data && "updateDataSource" in result.data ? result.data.updateDataSource : null : result.data && "createDataSource" in result.data ? result.data.createDataSource : null;
-    if (saved) navigate(`/datasources/${saved.id}`);
+    if (savedId) navigate(`/datasources/${savedId}`);
   };
 
   const reload = () => {
@@ -155,6 +169,7 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
         <Link href={existing ? `/datasources/${existing.id}` : "/"}>Cancel</Link>
       </div>
       <form
+        ref={formRef}
         className="ds-form"
         noValidate
         onSubmit={(e) => {
@@ -180,7 +195,7 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
           </div>
         )}
         {errors.general.length > 0 && (
-          <div className="form-errors" role="alert">
+          <div className="form-errors" role="alert" tabIndex={-1}>
             {errors.general.map((m, i) => (
               <p key={i}>{m}</p>
             ))}

@@ -228,7 +228,7 @@ const DataSourceRow = memo(function DataSourceRow({
   const status = displayStatus(view);
   const expression = node.schedule.cron ?? node.schedule.interval ?? "";
   return (
-    <tr data-id={node.id}>
+    <tr data-id={node.id} data-occurred-at={view.occurredAt ?? undefined}>
       <td>
         <Link href={`/datasources/${node.id}`} className="name">
           {node.name}
