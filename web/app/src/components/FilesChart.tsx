@@ -30,6 +30,10 @@ export function FilesChart({ days }: { days: readonly Day[] }) {
         })}
         <polyline className="line" points={line} fill="none" />
       </svg>
+      <div className="axis small muted" aria-hidden="true">
+        <span>{days[0]!.day}</span>
+        <span>{days[days.length - 1]!.day}</span>
+      </div>
       <figcaption id="chart-caption">
         Last {days.length} days: {formatCount(total.files)} files (bars), {formatCount(total.records)} records (line).
       </figcaption>

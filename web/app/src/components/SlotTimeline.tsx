@@ -68,6 +68,10 @@ export function SlotTimeline({
               </li>
             ))}
           </ol>
+          <div className="axis small muted" aria-hidden="true">
+            <span>{formatTime(cells[0]!.from, timeZone)}</span>
+            <span>{formatTime(cells[cells.length - 1]!.until, timeZone)}</span>
+          </div>
           <ul className="legend">
             {order
               .filter((s) => counts[s])

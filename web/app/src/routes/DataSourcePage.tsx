@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { Link, useLocation } from "wouter";
 import { errorText } from "../api/errors";
@@ -11,7 +11,7 @@ import { ErrorState, Loading } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatBytes, formatCount, formatTime } from "../format";
 import { graphql } from "../gql";
-import { useScheduleViews, useThrottled } from "../live/hooks";
+import { useNow, useScheduleViews, useThrottled } from "../live/hooks";
 import { runsOf } from "../live/runs";
 import { displayStatus, emptyView, type Run, type ScheduleEvent } from "../live/schedules";
 import { describeSchedule } from "../schedule/describe";
@@ -195,6 +195,12 @@ export function DataSourcePage({ id }: { id: string }) {
           </dd>
         </div>
         <div>
+          <dt>Upcoming</dt>
+          <dd>
+            <Upcoming times={ds.enabled && !live.paused ? ds.schedule.upcoming : []} timeZone={tz} refetch={refetch} />
+          </dd>
+        </div>
+        <div>
           <dt>Directory</dt>
           <dd>
             <code>{ds.path}</code> matching <code>{ds.filePattern}</code>
@@ -221,5 +227,27 @@ export function DataSourcePage({ id }: { id: string }) {
       <RunHistory dataSourceId={id} liveRuns={liveRuns} timeZone={tz} />
       <FilesPanel dataSourceId={id} version={filesVersion} timeZone={tz} />
     </section>
+  );
+}
+
+/**
+ * The next fire times, as the query computed them; times that pass drop
+ * off, and the page asks again before the list runs dry.
+ */
+function Upcoming({ times, timeZone, refetch }: { times: readonly string[]; timeZone: string; refetch: () => void }) {
+  const now = useNow();
+  const ahead = times.filter((t) => Date.parse(t) > now);
+  useEffect(() => {
+    if (ahead.length < times.length && ahead.length < 2) refetch();
+  }, [times.length, ahead.length, refetch]);
+  if (ahead.length === 0) return <>—</>;
+  return (
+    <ol className="upcoming">
+      {ahead.slice(0, 3).map((t) => (
+        <li key={t}>
+          <time dateTime={t}>{formatTime(t, timeZone)}</time>
+        </li>
+      ))}
+    </ol>
   );
 }
