@@ -1,5 +1,6 @@
 import { Client as UrqlClient, cacheExchange, fetchExchange } from "@urql/core";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import { DataSourceFeed } from "../live/useDataSourceEvents";
 import { ConnectionStatus } from "./connection";
 
 /** Everything the app talks to the replica with. */
@@ -9,6 +10,8 @@ export type Api = {
   /** Subscriptions (see live.ts). */
   ws: WsClient;
   connection: ConnectionStatus;
+  /** The tab's one dataSourceEvents stream. */
+  dataSources: DataSourceFeed;
 };
 
 /** How long a ping may wait for its pong before the socket counts as dead. */
@@ -61,5 +64,5 @@ export function createApi(origin: string = window.location.origin): Api {
     preferGetMethod: false,
   });
 
-  return { urql, ws, connection };
+  return { urql, ws, connection, dataSources: new DataSourceFeed(ws) };
 }
