@@ -13,7 +13,7 @@ NPM       ?= npm
 WEB_APP   := web/app
 
 
-.PHONY: run cluster build test generate check-generated web check-web npm-ci lint fmt tidy clean
+.PHONY: run cluster build test screenshots generate check-generated web check-web npm-ci lint fmt tidy clean
 
 run: build
 	./$(BIN) dev --data-dir $(DATA_DIR) --http $(HTTP)
@@ -78,6 +78,12 @@ npm-ci:
 
 test: lint
 	$(GO) test $(TESTFLAGS) ./...
+
+# The web app's end-to-end tests in headless Chromium, saving the main
+# screens as docs/screenshots/*.png (README.md shows them). They test the
+# embedded build: run `make web` first after changing the app.
+screenshots:
+	EZ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test $(TESTFLAGS) -run '^TestWebApp(OperatorFlow|Failover)$$' -v ./internal/server/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
