@@ -33,6 +33,7 @@ function ConnectionBadge() {
 function LeaderBadge() {
   const { ws } = useApi();
   const [leader, setLeader] = useState<string | null | undefined>(undefined);
+  const [failed, setFailed] = useState<string | null>(null);
   useEffect(
     () =>
       subscribeLive(ws, ClusterEventsSubscription, {}, (d) => d.clusterEvents, (e) => e.cursor, {
@@ -40,9 +41,16 @@ function LeaderBadge() {
           if (e.kind === "LEADER_ELECTED") setLeader(e.replicaId);
           if (e.kind === "LEADER_LOST") setLeader((l) => (l === e.replicaId ? null : l));
         },
+        fail: setFailed,
       }),
     [ws],
   );
+  if (failed)
+    return (
+      <span className="leader-badge error-text" title={failed}>
+        cluster updates stopped
+      </span>
+    );
   if (leader === undefined) return null;
   return (
     <Link href="/cluster" className="leader-badge" data-header-leader={leader ?? ""}>

@@ -14,7 +14,7 @@ export function FilesChart({ days }: { days: readonly Day[] }) {
   const maxFiles = Math.max(1, ...days.map((d) => d.files));
   const maxRecords = Math.max(1, ...days.map((d) => d.records));
   const line = days
-    .map((d, i) => `${(i + 0.5) * step},${height - 4 - (d.records / maxRecords) * (height - 8)}`)
+    .map((d, i) => `${(i + 0.5) * step},${height - 2 - (d.records / maxRecords) * (height - 12)}`)
     .join(" ");
   const total = days.reduce((a, d) => ({ files: a.files + d.files, records: a.records + d.records }), { files: 0, records: 0 });
   return (

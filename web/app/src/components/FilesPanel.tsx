@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
-import { useQuery } from "urql";
 import { errorText } from "../api/errors";
 import { formatBytes, formatCount, formatTime } from "../format";
 import { graphql } from "../gql";
 import { FilesChart } from "./FilesChart";
 import { Empty, ErrorState, Loading } from "./States";
+import { useLiveQuery } from "../api/useLiveQuery";
 
 const FilesQuery = graphql(`
   query DiscoveredFiles($id: ID!, $after: String) {
@@ -47,7 +47,7 @@ const FilesQuery = graphql(`
 export function FilesPanel({ dataSourceId, version, timeZone }: { dataSourceId: string; version: number; timeZone: string }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
-  const [result, reexecute] = useQuery({ query: FilesQuery, variables: { id: dataSourceId, after } });
+  const [result, reexecute] = useLiveQuery({ query: FilesQuery, variables: { id: dataSourceId, after } });
   useEffect(() => {
     if (version > 0) reexecute({ requestPolicy: "network-only" });
   }, [version, reexecute]);

@@ -8,6 +8,7 @@ import { mergeRuns } from "../live/runs";
 import type { Run } from "../live/schedules";
 import { Empty, ErrorState, Loading } from "./States";
 import { StatusBadge } from "./StatusBadge";
+import { useLiveQuery } from "../api/useLiveQuery";
 
 const RunsQuery = graphql(`
   query RunHistory($id: ID!, $after: String, $status: [RunStatus!]) {
@@ -69,12 +70,15 @@ export function RunHistory({
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
   const statuses = statusFilters[filter]!.statuses;
-  const [result] = useQuery({ query: RunsQuery, variables: { id: dataSourceId, after, status: statuses } });
+  const [result] = useLiveQuery({ query: RunsQuery, variables: { id: dataSourceId, after, status: statuses } });
   const connection = result.data?.dataSource?.runs;
-  const runs = useMemo(
-    () => mergeRuns(connection?.edges.map((e) => e.node) ?? [], liveRuns, { firstPage: after === null, statuses }),
-    [connection, liveRuns, after, statuses],
-  );
+  const { runs, added } = useMemo(() => {
+    const page = connection?.edges.map((e) => e.node) ?? [];
+    const merged = mergeRuns(page, liveRuns, { firstPage: after === null, statuses });
+    const queried = new Set(page.map((r) => r.id));
+    // Runs that appeared since the query count towards the total.
+    return { runs: merged, added: merged.filter((r) => !queried.has(r.id)).length };
+  }, [connection, liveRuns, after, statuses]);
   const [open, setOpen] = useState<string | null>(null);
 
   return (
@@ -187,7 +191,7 @@ export function RunHistory({
             Older →
           </button>
         )}
-        {connection && <span className="muted">{formatCount(connection.totalCount)} in all</span>}
+        {connection && <span className="muted">{formatCount(connection.totalCount + added)} in all</span>}
       </nav>
     </section>
   );

@@ -1,5 +1,4 @@
 import { useMemo } from "react";
-import { useQuery } from "urql";
 import { errorText } from "../api/errors";
 import { formatTime } from "../format";
 import { graphql } from "../gql";
@@ -8,6 +7,7 @@ import { mergeRuns } from "../live/runs";
 import type { Run } from "../live/schedules";
 import { layoutSlots, slotCounts } from "../timeline/layout";
 import { ErrorState, Loading } from "./States";
+import { useLiveQuery } from "../api/useLiveQuery";
 
 const TimelineQuery = graphql(`
   query SlotTimeline($id: ID!) {
@@ -36,7 +36,7 @@ export function SlotTimeline({
   liveRuns: ReadonlyMap<string, Run>;
   timeZone: string;
 }) {
-  const [result] = useQuery({ query: TimelineQuery, variables: { id: dataSourceId } });
+  const [result] = useLiveQuery({ query: TimelineQuery, variables: { id: dataSourceId } });
   const page = useMemo(() => result.data?.dataSource?.runs.edges.map((e) => e.node) ?? [], [result.data]);
   const cells = useMemo(
     () => layoutSlots(mergeRuns(page, liveRuns, { firstPage: true }).slice(0, 100)),

@@ -1,14 +1,14 @@
 import { useEffect, useState } from "react";
-import { useQuery } from "urql";
 import { useApi } from "../api/context";
 import { errorText } from "../api/errors";
 import { ClusterEventsSubscription } from "../api/fragments";
 import { subscribeLive } from "../api/live";
-import { ErrorState, Loading } from "../components/States";
+import { ErrorState, Loading, StaleNotice } from "../components/States";
 import { useNow, useThrottled } from "../live/hooks";
 import { formatRelative, formatTime } from "../format";
 import { graphql } from "../gql";
 import type { ClusterEventsSubscription as ClusterEventsResult } from "../gql/graphql";
+import { useLiveQuery } from "../api/useLiveQuery";
 
 const ClusterQuery = graphql(`
   query Cluster {
@@ -42,13 +42,14 @@ type ClusterEvent = ClusterEventsResult["clusterEvents"];
 const eventLimit = 50;
 
 export function ClusterPage() {
-  const [result, reexecute] = useQuery({ query: ClusterQuery });
+  const [result, reexecute] = useLiveQuery({ query: ClusterQuery });
   const refetch = useThrottled(() => reexecute({ requestPolicy: "network-only" }), 500);
   const { ws } = useApi();
   const [events, setEvents] = useState<ClusterEvent[]>([]);
   // The leader as the latest event says, ahead of the refetched query.
   const [liveLeader, setLiveLeader] = useState<{ replicaId: string; epoch: string | null } | null | undefined>(undefined);
   const now = useNow();
+  const [liveError, setLiveError] = useState<string | null>(null);
 
   useEffect(
     () =>
@@ -65,6 +66,7 @@ export function ClusterPage() {
           }
         },
         reset: () => setEvents([]),
+        fail: setLiveError,
       }),
     [ws, refetch],
   );
@@ -81,6 +83,8 @@ export function ClusterPage() {
       <div className="page-head">
         <h1 id="cluster-title">Cluster</h1>
       </div>
+      <StaleNotice error={result.error} />
+      {liveError && <ErrorState title="Live updates stopped" message={liveError} />}
       <div className="leader-card" aria-live="polite" data-leader={leaderId ?? ""}>
         {leader ? (
           <>

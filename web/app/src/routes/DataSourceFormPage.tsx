@@ -71,7 +71,9 @@ export function DataSourceFormPage({ id }: { id: string }) {
   if (!result.data) return <Loading what="the datasource" />;
   if (!result.data.dataSource)
     return <ErrorState title="Not found" message="This datasource does not exist, or it was deleted." />;
-  return <DataSourceForm key={result.data.dataSource.version} existing={result.data.dataSource} />;
+  // Keyed by id, not version: a newer version (someone else's save, read
+  // after a conflict) must not reset what this form holds.
+  return <DataSourceForm key={result.data.dataSource.id} existing={result.data.dataSource} />;
 }
 
 type Conflict = { current: DataSourceFieldsFragment; changed: (keyof FormValues)[] };
@@ -280,7 +282,7 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
               </>
             )}
           </Field>
-          <SchedulePreview values={values} />
+          <SchedulePreview values={values} fieldHasError={!!fieldErrors("schedule.cron") || !!fieldErrors("schedule.interval")} />
           <PolicyChoice
             legend="Misfire policy"
             name="misfirePolicy"
@@ -366,7 +368,7 @@ function PolicyChoice<P extends MisfirePolicy | OverlapPolicy>({
 }
 
 /** The schedule in words and its next fire times, as the server computes them. */
-function SchedulePreview({ values }: { values: FormValues }) {
+function SchedulePreview({ values, fieldHasError }: { values: FormValues; fieldHasError: boolean }) {
   const [debounced, setDebounced] = useState({ cron: values.cron, timezone: values.timezone });
   useEffect(() => {
     const t = setTimeout(() => setDebounced({ cron: values.cron.trim(), timezone: values.timezone.trim() || "UTC" }), 300);
@@ -396,7 +398,8 @@ function SchedulePreview({ values }: { values: FormValues }) {
         <strong>{words}</strong>
       </div>
       {problem ? (
-        <p className="error-text">{problem}</p>
+        // The field shows the server's message after a save; once is enough.
+        !fieldHasError && <p className="error-text">{problem}</p>
       ) : (
         <>
           <span className="muted">Next fire times ({values.timezone || "UTC"}):</span>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useMutation } from "urql";
 import { Link, useLocation } from "wouter";
 import { errorText } from "../api/errors";
 import { Countdown } from "../components/Countdown";
@@ -7,7 +7,7 @@ import { DeleteDialog } from "../components/DeleteDialog";
 import { FilesPanel } from "../components/FilesPanel";
 import { RunHistory } from "../components/RunHistory";
 import { SlotTimeline } from "../components/SlotTimeline";
-import { ErrorState, Loading } from "../components/States";
+import { ErrorState, Loading, StaleNotice } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatBytes, formatCount, formatTime } from "../format";
 import { graphql } from "../gql";
@@ -15,6 +15,7 @@ import { useNow, useScheduleViews, useThrottled } from "../live/hooks";
 import { runsOf } from "../live/runs";
 import { displayStatus, emptyView, type Run, type ScheduleEvent } from "../live/schedules";
 import { describeSchedule } from "../schedule/describe";
+import { useLiveQuery } from "../api/useLiveQuery";
 
 const DetailQuery = graphql(`
   query DataSourceDetail($id: ID!) {
@@ -22,7 +23,7 @@ const DetailQuery = graphql(`
       ...DataSourceFields
       schedule {
         nextRunAt
-        upcoming(n: 5)
+        upcoming(n: 10)
         lastRun {
           ...RunFields
         }
@@ -81,7 +82,7 @@ const SetEnabledMutation = graphql(`
 `);
 
 export function DataSourcePage({ id }: { id: string }) {
-  const [result, reexecute] = useQuery({ query: DetailQuery, variables: { id } });
+  const [result, reexecute] = useLiveQuery({ query: DetailQuery, variables: { id } });
   const refetch = useThrottled(() => reexecute({ requestPolicy: "network-only" }), 1000);
   // Runs seen in events since the page opened, by id: the history and the
   // timeline show them at once, without a query.
@@ -156,6 +157,7 @@ export function DataSourcePage({ id }: { id: string }) {
           </button>
         </div>
       </div>
+      <StaleNotice error={result.error} />
       {actionError && <ErrorState title="That did not work" message={errorText(actionError)} />}
       {liveError && <ErrorState title="Live updates stopped" message={liveError} />}
       {deleting && (

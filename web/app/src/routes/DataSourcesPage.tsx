@@ -1,17 +1,17 @@
 import { memo, useCallback, useEffect, useMemo, useState } from "react";
-import { useQuery } from "urql";
 import { Link, useSearch, useLocation } from "wouter";
 import { graphql } from "../gql";
 import type { DataSourceListItemFragment } from "../gql/graphql";
 import { errorText } from "../api/errors";
 import { Countdown } from "../components/Countdown";
-import { Empty, ErrorState, Loading } from "../components/States";
+import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatCount } from "../format";
 import { useScheduleViews, useThrottled } from "../live/hooks";
 import { displayStatus, emptyView, type ScheduleView } from "../live/schedules";
 import { useDataSourceEvents } from "../live/useDataSourceEvents";
 import { describeSchedule } from "../schedule/describe";
+import { useLiveQuery } from "../api/useLiveQuery";
 
 graphql(`
   fragment DataSourceListItem on DataSource {
@@ -91,7 +91,7 @@ export function DataSourcesPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [searchText]);
 
-  const [result, reexecute] = useQuery({
+  const [result, reexecute] = useLiveQuery({
     query: DataSourcesQuery,
     variables: { first: pageSize, after: filters.after, search: filters.search || null, enabled: filters.enabled },
   });
@@ -150,6 +150,7 @@ export function DataSourcesPage() {
         )}
       </form>
       {liveError && <ErrorState title="Live updates stopped" message={liveError} />}
+      {result.data && <StaleNotice error={result.error} />}
       {result.error && !result.data ? (
         <ErrorState title="The datasources could not be loaded" message={errorText(result.error)} retry={refetch} />
       ) : !result.data ? (
