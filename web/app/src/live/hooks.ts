@@ -20,24 +20,23 @@ export function useScheduleViews(
     onBatchRef.current = onBatch;
   });
   const [error, setError] = useState<string | null>(null);
+  // A new set of datasources is a new stream, with its own snapshot; the
+  // same set in a new array is not.
   const key = ids === null ? "*" : [...ids].sort().join(",");
-  const store = useMemo(
-    () =>
-      new FrameStore<ScheduleViews, ScheduleEvent>(new Map(), (views, events) => {
-        onBatchRef.current?.(events);
-        return applyEvents(views, events);
-      }),
-    // A new set of datasources is a new stream, with its own snapshot.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [key],
-  );
+  const store = useMemo(() => {
+    void key;
+    return new FrameStore<ScheduleViews, ScheduleEvent>(new Map(), (views, events) => {
+      onBatchRef.current?.(events);
+      return applyEvents(views, events);
+    });
+  }, [key]);
   useEffect(() => {
-    if (ids !== null && ids.length === 0) return;
+    if (key === "") return; // no datasource to follow
     setError(null);
     return subscribeLive(
       ws,
       ScheduleEventsSubscription,
-      { ids: ids === null ? null : [...ids] },
+      { ids: key === "*" ? null : key.split(",") },
       (data) => data.scheduleEvents,
       (event) => event.cursor,
       {
@@ -46,8 +45,7 @@ export function useScheduleViews(
         fail: setError,
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ws, store]);
+  }, [ws, store, key]);
   const views = useSyncExternalStore(store.subscribe, store.get);
   return { views, error };
 }

@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearch, useLocation } from "wouter";
 import { graphql } from "../gql";
 import type { DataSourceListItemFragment } from "../gql/graphql";
@@ -81,15 +81,24 @@ export function DataSourcesPage() {
   const filters = parseListFilters(useSearch());
   const [, navigate] = useLocation();
   const [searchText, setSearchText] = useState(filters.search);
-  const go = (f: ListFilters, replace = false) => navigate(`/${listFiltersQuery(f)}`, { replace });
+  const go = (f: ListFilters) => navigate(`/${listFiltersQuery(f)}`);
 
-  // The search box writes the address as one types, a moment after the last key.
+  // The search box writes the address as one types, a moment after the
+  // last key; the address stays the truth (back and forward restore it).
+  const typed = useRef(false);
+  const latest = useRef({ filters, navigate });
   useEffect(() => {
-    if (searchText === filters.search) return;
-    const t = setTimeout(() => go({ ...filters, search: searchText, after: null }, true), 250);
+    latest.current = { filters, navigate };
+  });
+  useEffect(() => {
+    const { filters: f, navigate: nav } = latest.current;
+    if (!typed.current || searchText === f.search) return;
+    const t = setTimeout(() => nav(`/${listFiltersQuery({ ...f, search: searchText, after: null })}`, { replace: true }), 250);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [searchText]);
+  useEffect(() => {
+    if (!typed.current) setSearchText(filters.search);
+  }, [filters.search]);
 
   const [result, reexecute] = useLiveQuery({
     query: DataSourcesQuery,
@@ -126,7 +135,11 @@ export function DataSourcesPage() {
             type="search"
             value={searchText}
             placeholder="Name contains…"
-            onChange={(e) => setSearchText(e.target.value)}
+            onChange={(e) => {
+              typed.current = true;
+              setSearchText(e.target.value);
+            }}
+            onBlur={() => (typed.current = false)}
           />
         </label>
         <label>
