@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import { errorText } from "../api/errors";
 import { formatBytes, formatCount, formatTime } from "../format";
 import { graphql } from "../gql";
 import { FilesChart } from "./FilesChart";
+import { CursorPager, useCursorPages } from "./CursorPager";
 import { Empty, ErrorState, Loading } from "./States";
 import { useLiveQuery } from "../api/useLiveQuery";
 
@@ -45,8 +46,8 @@ const FilesQuery = graphql(`
  * changes when a run found files: the panel then asks again.
  */
 export function FilesPanel({ dataSourceId, version, timeZone }: { dataSourceId: string; version: number; timeZone: string }) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const after = pages.after;
   const [result, reexecute] = useLiveQuery({ query: FilesQuery, variables: { id: dataSourceId, after } });
   useEffect(() => {
     if (version > 0) reexecute({ requestPolicy: "network-only" });
@@ -105,18 +106,7 @@ export function FilesPanel({ dataSourceId, version, timeZone }: { dataSourceId: 
               </table>
             </div>
           )}
-          <nav className="pager" aria-label="File pages">
-            {cursors.length > 1 && (
-              <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>
-                ← Newer
-              </button>
-            )}
-            {files?.pageInfo.hasNextPage && (
-              <button type="button" onClick={() => setCursors((c) => [...c, files.pageInfo.endCursor ?? null])}>
-                Older →
-              </button>
-            )}
-          </nav>
+          <CursorPager label="File pages" pages={pages} pageInfo={files?.pageInfo} />
         </>
       )}
     </section>

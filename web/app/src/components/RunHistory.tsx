@@ -6,6 +6,7 @@ import { graphql } from "../gql";
 import type { RunStatus } from "../gql/graphql";
 import { mergeRuns } from "../live/runs";
 import type { Run } from "../live/schedules";
+import { CursorPager, useCursorPages } from "./CursorPager";
 import { Empty, ErrorState, Loading } from "./States";
 import { StatusBadge } from "./StatusBadge";
 import { useLiveQuery } from "../api/useLiveQuery";
@@ -66,9 +67,8 @@ export function RunHistory({
   timeZone: string;
 }) {
   const [filter, setFilter] = useState(0);
-  // Cursors of the pages before this one, for going back.
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const after = pages.after;
   const statuses = statusFilters[filter]!.statuses;
   const [result] = useLiveQuery({ query: RunsQuery, variables: { id: dataSourceId, after, status: statuses } });
   const connection = result.data?.dataSource?.runs;
@@ -93,7 +93,7 @@ export function RunHistory({
               aria-pressed={filter === i}
               onClick={() => {
                 setFilter(i);
-                setCursors([null]);
+                pages.reset();
               }}
             >
               {f.label}
@@ -180,19 +180,9 @@ export function RunHistory({
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Run pages">
-        {cursors.length > 1 && (
-          <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Newer
-          </button>
-        )}
-        {connection?.pageInfo.hasNextPage && (
-          <button type="button" onClick={() => setCursors((c) => [...c, connection.pageInfo.endCursor ?? null])}>
-            Older →
-          </button>
-        )}
+      <CursorPager label="Run pages" pages={pages} pageInfo={connection?.pageInfo}>
         {connection && <span className="muted">{formatCount(connection.totalCount + added)} in all</span>}
-      </nav>
+      </CursorPager>
     </section>
   );
 }
