@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -74,8 +75,8 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return nil
 	}
 	moreReplicas := func() string {
-		return fmt.Sprintf("env $(cat %s) EZ_DATA_ROOTS=%s ezplatform serve --http 127.0.0.1:8081",
-			filepath.Join(dir, devstack.EnvFileName), stack.InboxDir)
+		return fmt.Sprintf("env $(cat %s) EZ_DATA_ROOTS=%s %s serve --http 127.0.0.1:8081",
+			filepath.Join(dir, devstack.EnvFileName), stack.InboxDir, commandPath(os.Args[0]))
 	}
 
 	if *stackOnly {
@@ -133,6 +134,22 @@ func migrateUp(databaseURL string) error {
 	}
 	defer m.Close()
 	return m.Up()
+}
+
+// commandPath says how to run this binary again from any directory: its
+// invocation path made absolute (`make run` runs bin/ezplatform, which is
+// not on PATH), or the bare name it was found by on PATH.
+func commandPath(arg0 string) string {
+	if arg0 == "" {
+		return "ezplatform"
+	}
+	if !strings.ContainsRune(arg0, filepath.Separator) {
+		return arg0
+	}
+	if abs, err := filepath.Abs(arg0); err == nil {
+		return abs
+	}
+	return arg0
 }
 
 func firstNonEmpty(values ...string) string {

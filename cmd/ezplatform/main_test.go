@@ -105,6 +105,12 @@ func TestDev(t *testing.T) {
 	base := dev.waitFor(t, graphqlURL)[1]
 	dev.waitFor(t, regexp.MustCompile(`ezplatform dev is ready`))
 	require.Contains(t, dev.stdout.String(), "Playground  "+base+"/playground")
+	// The command to add a replica runs this very binary, which need not be
+	// on PATH.
+	self, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+	require.Contains(t, dev.stdout.String(), fmt.Sprintf("More replicas: env $(cat %s) EZ_DATA_ROOTS=%s %s serve --http 127.0.0.1:8081\n",
+		filepath.Join(dir, "stack.env"), filepath.Join(dir, "inbox"), self))
 
 	status, body := get(t, base+"/healthz")
 	require.Equal(t, http.StatusOK, status)
@@ -183,6 +189,24 @@ func TestServeSchemaBehind(t *testing.T) {
 	status, body := get(t, base+"/readyz")
 	require.Equal(t, http.StatusOK, status, body)
 	require.Equal(t, 0, serve.stop(t))
+}
+
+// The printed command to add a replica names the binary as it was run:
+// `make run` runs bin/ezplatform, which is not on PATH.
+func TestCommandPath(t *testing.T) {
+	t.Parallel()
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	for arg0, want := range map[string]string{
+		"bin/ezplatform":            filepath.Join(wd, "bin", "ezplatform"),
+		"./bin/ezplatform":          filepath.Join(wd, "bin", "ezplatform"),
+		"../ez/bin/ezplatform":      filepath.Join(filepath.Dir(wd), "ez", "bin", "ezplatform"),
+		"/usr/local/bin/ezplatform": "/usr/local/bin/ezplatform",
+		"ezplatform":                "ezplatform", // found on PATH
+		"":                          "ezplatform",
+	} {
+		require.Equal(t, want, commandPath(arg0), "os.Args[0] = %q", arg0)
+	}
 }
 
 func TestServeConfigErrors(t *testing.T) {
