@@ -153,8 +153,8 @@ func (v *validator) schedule(field string, in *model.ScheduleInput) store.Schedu
 		Cron:          strings.TrimSpace(cron),
 		Anchor:        anchor.UTC(),
 		Timezone:      spec.Location().String(),
-		MisfirePolicy: string(model.MisfirePolicyFireOnce),
-		OverlapPolicy: string(model.OverlapPolicySkip),
+		MisfirePolicy: scheduler.DefaultMisfirePolicy,
+		OverlapPolicy: scheduler.DefaultOverlapPolicy,
 		Paused:        deref(in.Paused),
 	}
 	if interval != "" {

@@ -6,21 +6,6 @@ import (
 	"github.com/ezplatform/ezplatform/store"
 )
 
-// Misfire policies: what happens to slots missed while no leader planned.
-const (
-	MisfireFireOnce = "FIRE_ONCE"
-	MisfireSkip     = "SKIP"
-	MisfireFireAll  = "FIRE_ALL"
-)
-
-// Overlap policies: what happens to a slot that comes due while an earlier
-// run of the datasource is unfinished.
-const (
-	OverlapSkip      = "SKIP"
-	OverlapAllow     = "ALLOW"
-	OverlapBufferOne = "BUFFER_ONE"
-)
-
 // PlanOptions tune how due slots become runs.
 type PlanOptions struct {
 	// MisfireThreshold: a slot more than this late when planned is missed;
