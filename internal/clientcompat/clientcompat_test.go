@@ -20,7 +20,12 @@ import (
 	"github.com/ezplatform/ezplatform/scheduler"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// The tests share one PostgreSQL cluster and one etcd; both go when they end.
+func TestMain(m *testing.M) {
+	code := pgtest.Run(m)
+	etcdtest.Stop()
+	os.Exit(code)
+}
 
 func TestStockClients(t *testing.T) {
 	node, err := exec.LookPath("node")

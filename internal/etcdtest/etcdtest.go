@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -37,6 +38,9 @@ func Endpoints(t testing.TB) []string {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		server, serverErr = devstack.StartEtcd(ctx, filepath.Join(dir, "etcd"))
+		if serverErr != nil {
+			_ = os.RemoveAll(dir)
+		}
 	})
 	if serverErr != nil {
 		t.Fatalf("etcdtest: %v", serverErr)
@@ -62,10 +66,22 @@ func Prefix() string {
 	return "/test-" + hex.EncodeToString(b)
 }
 
-// Stop stops the shared etcd, if it was started. Call it after m.Run.
+// Stop stops the shared etcd, if it was started, and removes its data (its
+// WAL alone preallocates 64 MB). Every TestMain of a package whose tests call
+// Endpoints or Client calls it after m.Run:
+//
+//	func TestMain(m *testing.M) {
+//		code := pgtest.Run(m)
+//		etcdtest.Stop()
+//		os.Exit(code)
+//	}
 func Stop() {
 	if server != nil {
 		server.Close()
-		_ = os.RemoveAll(dir)
+	}
+	if dir != "" {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "etcdtest: removing %s: %v\n", dir, err)
+		}
 	}
 }

@@ -61,7 +61,12 @@ func Run(m *testing.M) int {
 			fmt.Fprintf(os.Stderr, "pgtest: stopping PostgreSQL: %v\n", err)
 		}
 		cancel()
-		_ = os.RemoveAll(clusterDir)
+	}
+	// Also when the cluster did not start: the directory was made first.
+	if clusterDir != "" {
+		if err := os.RemoveAll(clusterDir); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: removing %s: %v\n", clusterDir, err)
+		}
 	}
 	return code
 }

@@ -130,8 +130,7 @@ func TestPlaygroundExampleInBrowser(t *testing.T) {
 // browse starts a headless Chromium for the test and returns its context.
 func browse(t *testing.T, browser string) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))...)
+	ctx, cancel := chromedp.NewExecAllocator(t.Context(), allocatorOptions(t, browser)...)
 	t.Cleanup(cancel)
 	ctx, cancel = chromedp.NewContext(ctx)
 	t.Cleanup(cancel)
@@ -147,6 +146,20 @@ func all(s string, subs []string) bool {
 		}
 	}
 	return true
+}
+
+// allocatorOptions start a test's headless Chromium at path. Chromium keeps
+// its singleton socket in a directory of its own under TMPDIR, which stays
+// behind when chromedp kills it: it gets a TMPDIR that the test removes once
+// the browser is gone. Not t.TempDir: a socket's path has at most 107 bytes.
+func allocatorOptions(t *testing.T, path string, more ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	t.Helper()
+	tmp, err := os.MkdirTemp("", "ezchromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, os.RemoveAll(tmp)) })
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Env("TMPDIR="+tmp))
+	return append(opts, more...)
 }
 
 // chromium finds a Chromium to drive: EZ_CHROMIUM, or chromium on the

@@ -7,17 +7,24 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
 	"github.com/ezplatform/ezplatform/scheduler"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// The tests share one PostgreSQL cluster and one etcd; both go when they end.
+func TestMain(m *testing.M) {
+	code := pgtest.Run(m)
+	etcdtest.Stop()
+	os.Exit(code)
+}
 
 // With etcd unreachable the replica still serves, and /readyz says what is
 // missing.

@@ -80,8 +80,7 @@ func TestWebAppBench(t *testing.T) {
 		first = append(first, create(i, map[string]any{"interval": "1h"}))
 	}
 
-	ctx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true),
+	ctx, cancel := chromedp.NewExecAllocator(t.Context(), allocatorOptions(t, browser,
 		chromedp.Flag("enable-precise-memory-info", true), chromedp.WindowSize(1400, 900))...)
 	defer cancel()
 	ctx, cancel = chromedp.NewContext(ctx)

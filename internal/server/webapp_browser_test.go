@@ -456,9 +456,7 @@ func newAppBrowser(t *testing.T) *appBrowser {
 	default:
 		t.Log("axe-core is not installed (npm ci in web/app): accessibility is not checked")
 	}
-	ctx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 900))...)
+	ctx, cancel := chromedp.NewExecAllocator(t.Context(), allocatorOptions(t, path, chromedp.WindowSize(1280, 900))...)
 	t.Cleanup(cancel)
 	ctx, cancel = chromedp.NewContext(ctx)
 	t.Cleanup(cancel)
