@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,38 +30,21 @@ import (
 	"github.com/ezplatform/ezplatform/store"
 )
 
-// Topic is a family of event kinds that one subscription follows.
-type Topic int
+// Topic is the family of events one subscription follows, as each event
+// states it (store.Event.Topic).
+type Topic = store.EventTopic
 
 const (
 	// TopicSchedules: runs, schedule changes and discovery results
 	// (RUN_*, SCHEDULE_*, FILES_DISCOVERED).
-	TopicSchedules Topic = iota + 1
+	TopicSchedules = store.TopicSchedules
 	// TopicDataSources: DATASOURCE_CREATED, _UPDATED and _DELETED.
-	TopicDataSources
+	TopicDataSources = store.TopicDataSources
 )
 
-// topicKinds lists the stored kinds of each topic, for replays.
-var topicKinds = map[Topic][]string{
-	TopicSchedules: {
-		store.EventRunScheduled, store.EventRunStarted, store.EventRunRetrying, store.EventRunSucceeded,
-		store.EventRunFailed, store.EventRunSkipped, store.EventRunMissed, store.EventRunCancelled,
-		store.EventSchedulePaused, store.EventScheduleResumed, store.EventScheduleNextRun, store.EventFilesDiscovered,
-	},
-	TopicDataSources: {store.EventDataSourceCreated, store.EventDataSourceUpdated, store.EventDataSourceDeleted},
-}
-
-// topicOf returns the topic of a stored kind, or 0 for kinds no
-// subscription follows (leadership events stream from etcd instead).
-func topicOf(kind string) Topic {
-	switch {
-	case strings.HasPrefix(kind, "DATASOURCE_"):
-		return TopicDataSources
-	case strings.HasPrefix(kind, "RUN_"), strings.HasPrefix(kind, "SCHEDULE_"), kind == store.EventFilesDiscovered:
-		return TopicSchedules
-	}
-	return 0
-}
+// topics are the topics a subscription may follow (leadership events
+// stream from etcd instead).
+var topics = []Topic{TopicSchedules, TopicDataSources}
 
 // Message is one event as subscribers get it: shared by all of them, and
 // never modified.
@@ -178,7 +160,7 @@ func New(st *store.Store, opts Options) *Hub {
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(h.published, h.cutOff)
 	}
-	for topic := range topicKinds {
+	for _, topic := range topics {
 		h.subs[topic] = &index{all: map[*subscription]struct{}{}, byDS: map[uuid.UUID]map[*subscription]struct{}{}}
 	}
 	return h
@@ -315,7 +297,7 @@ func (h *Hub) publish(events []*store.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, m := range msgs {
-		if idx := h.subs[topicOf(m.Kind)]; idx != nil {
+		if idx := h.subs[m.Topic]; idx != nil {
 			for s := range idx.all {
 				h.offerLocked(s, m)
 			}

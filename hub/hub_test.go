@@ -313,7 +313,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 
 	for i := range 1000 {
 		subCtx, cancel := context.WithCancel(ctx)
-		params := hub.SubscribeParams{Topic: hub.Topic(i%2 + 1)}
+		params := hub.SubscribeParams{Topic: []hub.Topic{hub.TopicSchedules, hub.TopicDataSources}[i%2]}
 		if i%3 == 0 {
 			params.After = &head
 		}
@@ -360,8 +360,8 @@ func TestBurstIsNotSlowness(t *testing.T) {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `
 		WITH e AS (
-			INSERT INTO events (kind, datasource_id, payload)
-			SELECT 'SCHEDULE_NEXT_RUN', $1, jsonb_build_object('nextRunAt', now() + n * interval '1 second')
+			INSERT INTO events (kind, topic, datasource_id, payload)
+			SELECT 'SCHEDULE_NEXT_RUN', 'SCHEDULES', $1, jsonb_build_object('nextRunAt', now() + n * interval '1 second')
 			FROM generate_series(1, $2) AS n
 			RETURNING id
 		)

@@ -90,7 +90,7 @@ func (s *Stream) Err() error { return s.err }
 // store.ErrInvalidCursor. The stream runs until ctx ends or the hub cuts
 // it off.
 func (h *Hub) Subscribe(ctx context.Context, params SubscribeParams) (*Stream, error) {
-	if _, ok := topicKinds[params.Topic]; !ok {
+	if !slices.Contains(topics, params.Topic) {
 		return nil, errors.New("hub: unknown topic")
 	}
 	if params.After != nil {
@@ -154,10 +154,9 @@ func (s *Stream) start() error {
 		s.cursor = *s.params.After
 		return nil
 	}
-	snapshot := map[Topic]store.SnapshotTopic{TopicSchedules: store.SnapshotSchedules, TopicDataSources: store.SnapshotDataSources}
 	// Read it all, then hand it out: a client that does not read must not
 	// hold a database connection.
-	pos, err := s.h.store.EventSnapshot(s.ctx, &store.EventSnapshotParams{Topic: snapshot[s.params.Topic], DataSourceIDs: s.params.DataSourceIDs},
+	pos, err := s.h.store.EventSnapshot(s.ctx, &store.EventSnapshotParams{Topic: s.params.Topic, DataSourceIDs: s.params.DataSourceIDs},
 		func(e *store.Event) error {
 			data, err := e.Decode()
 			s.pending = append(s.pending, &Message{Event: e, Data: data})
@@ -269,7 +268,7 @@ func (s *Stream) replay() {
 	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		events, more, err := s.h.store.EventList(s.ctx, &store.EventListParams{
-			After: s.replayed, Until: &s.until, DataSourceIDs: s.params.DataSourceIDs, Kinds: topicKinds[s.params.Topic],
+			After: s.replayed, Until: &s.until, DataSourceIDs: s.params.DataSourceIDs, Topic: s.params.Topic,
 		})
 		if err != nil {
 			// The database is away: so is the live feed. Wait with it, as

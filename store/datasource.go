@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// DataSourceEventsChannel is the NOTIFY channel of datasource writes. Its
-// payload is a small JSON object: {"id", "op", "version", "event"}.
+// DataSourceEventsChannel is the NOTIFY channel of datasource writes (see
+// ScheduleEventsChannel for the payload).
 const DataSourceEventsChannel = "datasource_events"
 
 // Event kinds written by datasource mutations.
@@ -26,31 +26,35 @@ const (
 
 // DataSource is a directory to watch, a file pattern and a schedule.
 type DataSource struct {
-	ID           uuid.UUID
-	Name         string
-	Description  string
-	SupplierName string
-	Category     string
-	Path         string
-	FilePattern  string
-	Enabled      bool
-	Schedule     Schedule
+	// The JSON names are the column names, as in psql; durations are in
+	// nanoseconds.
+	ID           uuid.UUID `json:"id"`
+	Name         string    `json:"name"`
+	Description  string    `json:"description"`
+	SupplierName string    `json:"supplier_name"`
+	Category     string    `json:"category"`
+	Path         string    `json:"path"`
+	FilePattern  string    `json:"file_pattern"`
+	Enabled      bool      `json:"enabled"`
+	Schedule     Schedule  `json:"schedule"`
 	// MaxAttempts is how many attempts a run gets before it is FAILED.
-	MaxAttempts int
+	MaxAttempts int `json:"max_attempts"`
 	// RunTimeout bounds one attempt.
-	RunTimeout time.Duration
+	RunTimeout time.Duration `json:"run_timeout"`
 	// Discovery settings: how long a file must be unmodified, whether to
 	// hash files, and how many candidate files one run handles.
-	MinFileAge     time.Duration
-	HashFiles      bool
-	MaxFilesPerRun int
+	MinFileAge     time.Duration `json:"min_file_age"`
+	HashFiles      bool          `json:"hash_files"`
+	MaxFilesPerRun int           `json:"max_files_per_run"`
 	// NextRunAt is the next slot the leader will plan: nil while the leader
 	// has yet to compute it (and for paused or disabled schedules), and
 	// NeverTime for a schedule that never fires again.
-	NextRunAt *time.Time
-	Version   int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	NextRunAt *time.Time `json:"next_run_at"`
+	Version   int        `json:"version"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	// DeletedAt is set once the datasource is deleted.
+	DeletedAt *time.Time `json:"deleted_at"`
 }
 
 // NeverTime stands for PostgreSQL's 'infinity' in next_run_at: a schedule
@@ -68,13 +72,13 @@ const (
 // Schedule says when a datasource's discovery runs. Exactly one of Cron and
 // Interval is set.
 type Schedule struct {
-	Cron          string
-	Interval      time.Duration
-	Anchor        time.Time
-	Timezone      string
-	MisfirePolicy string
-	OverlapPolicy string
-	Paused        bool
+	Cron          string        `json:"cron,omitempty"`
+	Interval      time.Duration `json:"interval,omitempty"`
+	Anchor        time.Time     `json:"anchor"`
+	Timezone      string        `json:"timezone"`
+	MisfirePolicy string        `json:"misfire_policy"`
+	OverlapPolicy string        `json:"overlap_policy"`
+	Paused        bool          `json:"paused"`
 }
 
 // DataSourceCreateParams are the fields of a new datasource. The caller has
@@ -156,7 +160,8 @@ var ErrInvalidCursor = errors.New("store: invalid cursor")
 
 const dataSourceColumns = `id, name, description, supplier_name, category, path, file_pattern, enabled,
 	schedule_cron, schedule_interval, schedule_anchor, schedule_timezone, misfire_policy, overlap_policy, paused,
-	max_attempts, run_timeout, min_file_age, hash_files, max_files_per_run, next_run_at, version, created_at, updated_at`
+	max_attempts, run_timeout, min_file_age, hash_files, max_files_per_run, next_run_at, version, created_at, updated_at,
+	deleted_at`
 
 // DataSourceCreate inserts a datasource, records a DATASOURCE_CREATED event
 // and notifies DataSourceEventsChannel, in one transaction.
@@ -179,7 +184,7 @@ func (s *Store) DataSourceCreate(ctx context.Context, params *DataSourceCreatePa
 		if err != nil {
 			return err
 		}
-		return recordDataSourceEvent(ctx, tx, EventDataSourceCreated, "create", ds)
+		return stx.recordEvent(EventDataSourceCreated, &ds.ID, nil, ds)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -237,7 +242,7 @@ func (s *Store) DataSourceUpdate(ctx context.Context, params *DataSourceUpdatePa
 				return err
 			}
 		}
-		return recordDataSourceEvent(ctx, tx, EventDataSourceUpdated, "update", ds)
+		return stx.recordEvent(EventDataSourceUpdated, &ds.ID, nil, ds)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -267,7 +272,7 @@ func (s *Store) DataSourceDelete(ctx context.Context, params *DataSourceDeletePa
 		if err := stx.runsCancelPending(ctx, ds.ID); err != nil {
 			return err
 		}
-		return recordDataSourceEvent(ctx, tx, EventDataSourceDeleted, "delete", ds)
+		return stx.recordEvent(EventDataSourceDeleted, &ds.ID, nil, ds)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -314,7 +319,7 @@ func (t *Tx) recordPauseEvent(ds *DataSource) error {
 	if ds.Schedule.Paused {
 		kind = EventSchedulePaused
 	}
-	return t.recordEvent(kind, &ds.ID, nil, map[string]any{"dataSourceId": ds.ID, "paused": ds.Schedule.Paused, "version": ds.Version})
+	return t.recordEvent(kind, &ds.ID, nil, &SchedulePauseEvent{DataSourceID: ds.ID, Paused: ds.Schedule.Paused, Version: ds.Version})
 }
 
 // lockLiveDataSource locks a live datasource's row for the rest of the
@@ -331,21 +336,6 @@ func lockLiveDataSource(ctx context.Context, tx pgx.Tx, id uuid.UUID, expectedVe
 		return nil, &VersionConflictError{Expected: *expectedVersion, Actual: current.Version}
 	}
 	return current, nil
-}
-
-// recordDataSourceEvent inserts the event row (with the datasource as it now
-// is) and sends the one NOTIFY of the transaction, in a single statement.
-func recordDataSourceEvent(ctx context.Context, tx pgx.Tx, kind, op string, ds *DataSource) error {
-	_, err := tx.Exec(ctx, `
-		WITH e AS (
-			INSERT INTO events (kind, datasource_id, payload)
-			SELECT $1, d.id, to_jsonb(d) FROM datasources d WHERE d.id = $2
-			RETURNING id
-		)
-		SELECT pg_notify($3, json_build_object('id', $2::uuid, 'op', $4::text, 'version', $5::int, 'event', e.id)::text)
-		FROM e`,
-		kind, ds.ID, DataSourceEventsChannel, op, ds.Version)
-	return err
 }
 
 func applyUpdate(ds DataSource, p *DataSourceUpdateParams) DataSource {
@@ -428,7 +418,7 @@ func scanDataSource(row pgx.Row) (*DataSource, error) {
 		&ds.Enabled, &cron, &interval, &ds.Schedule.Anchor, &ds.Schedule.Timezone, &ds.Schedule.MisfirePolicy,
 		&ds.Schedule.OverlapPolicy, &ds.Schedule.Paused, &ds.MaxAttempts, &runTimeout, &minFileAge, &ds.HashFiles,
 		&ds.MaxFilesPerRun, &nextRunAt,
-		&ds.Version, &ds.CreatedAt, &ds.UpdatedAt)
+		&ds.Version, &ds.CreatedAt, &ds.UpdatedAt, &ds.DeletedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -8,9 +8,18 @@ import (
 	"github.com/google/uuid"
 )
 
-// ScheduleEventsChannel is the NOTIFY channel of schedule and run changes.
-// Its payload is {"count": n, "last": id}: the number of events the
-// transaction wrote and the highest id. Readers fetch the rows themselves.
+// Every event is written by Tx.recordEvent and inserted, with the one
+// NOTIFY of its transaction, by Tx.flushEvents: nothing else writes to the
+// events table. Its payload is one of the types of event_payload.go, which
+// Event.Decode reads back.
+
+// ScheduleEventsChannel is the NOTIFY channel of schedule, run and
+// leadership changes, and DataSourceEventsChannel the channel of the
+// transactions that write a datasource. Both carry {"count": n, "last": id}:
+// the number of events the transaction wrote and the highest id; a
+// datasource write adds {"id", "op", "version", "event"}: the datasource,
+// "create", "update" or "delete", its new version, and its event's id. The
+// notification only says "look again": readers fetch the rows themselves.
 const ScheduleEventsChannel = "schedule_events"
 
 // Event kinds of schedules and runs.
@@ -26,65 +35,123 @@ const (
 	EventSchedulePaused  = "SCHEDULE_PAUSED"
 	EventScheduleResumed = "SCHEDULE_RESUMED"
 	EventScheduleNextRun = "SCHEDULE_NEXT_RUN"
-	// EventFilesDiscovered follows RUN_SUCCEEDED when the run found files:
-	// {runId, dataSourceId, filesFound, bytesFound, recordsFound}.
+	// EventFilesDiscovered follows RUN_SUCCEEDED when the run found files.
 	EventFilesDiscovered = "FILES_DISCOVERED"
 	EventLeaderElected   = "LEADER_ELECTED"
 	EventLeaderResigned  = "LEADER_RESIGNED"
 )
 
+// EventTopic is the family of an event, stored in events.topic: a stream
+// follows one topic.
+type EventTopic string
+
+const (
+	// TopicSchedules: RUN_*, SCHEDULE_* and FILES_DISCOVERED.
+	TopicSchedules EventTopic = "SCHEDULES"
+	// TopicDataSources: DATASOURCE_CREATED, _UPDATED and _DELETED.
+	TopicDataSources EventTopic = "DATASOURCES"
+	// TopicCluster: leadership changes (streamed from etcd, recorded here
+	// for operators).
+	TopicCluster EventTopic = "CLUSTER"
+)
+
+// eventTopics is the topic of each kind this package writes.
+var eventTopics = map[string]EventTopic{
+	EventRunScheduled: TopicSchedules, EventRunStarted: TopicSchedules, EventRunRetrying: TopicSchedules,
+	EventRunSucceeded: TopicSchedules, EventRunFailed: TopicSchedules, EventRunSkipped: TopicSchedules,
+	EventRunMissed: TopicSchedules, EventRunCancelled: TopicSchedules,
+	EventSchedulePaused: TopicSchedules, EventScheduleResumed: TopicSchedules, EventScheduleNextRun: TopicSchedules,
+	EventFilesDiscovered:   TopicSchedules,
+	EventDataSourceCreated: TopicDataSources, EventDataSourceUpdated: TopicDataSources,
+	EventDataSourceDeleted: TopicDataSources,
+	EventLeaderElected:     TopicCluster, EventLeaderResigned: TopicCluster,
+}
+
+// TopicKinds returns the kinds of a topic.
+func TopicKinds(topic EventTopic) []string {
+	var kinds []string
+	for kind, t := range eventTopics {
+		if t == topic {
+			kinds = append(kinds, kind)
+		}
+	}
+	return kinds
+}
+
 // pendingEvent is an event recorded in a Tx, inserted at commit.
 type pendingEvent struct {
 	kind         string
+	topic        EventTopic
 	dataSourceID *uuid.UUID
 	runID        *int64
-	payload      []byte
+	payload      string
 }
 
-// recordEvent queues an event for the transaction.
+// dataSourceWrite is what the NOTIFY of a datasource write says of it.
+type dataSourceWrite struct {
+	id      uuid.UUID
+	op      string
+	version int
+}
+
+var dataSourceOps = map[string]string{
+	EventDataSourceCreated: "create", EventDataSourceUpdated: "update", EventDataSourceDeleted: "delete",
+}
+
+// recordEvent queues an event for the transaction. payload is the kind's
+// type (event_payload.go).
 func (t *Tx) recordEvent(kind string, dataSourceID *uuid.UUID, runID *int64, payload any) error {
+	topic, ok := eventTopics[kind]
+	if !ok {
+		return fmt.Errorf("store: unknown event kind %s", kind)
+	}
 	data, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("store: encode %s event: %w", kind, err)
 	}
-	t.events = append(t.events, pendingEvent{kind: kind, dataSourceID: dataSourceID, runID: runID, payload: data})
+	if ds, ok := payload.(*DataSource); ok {
+		t.dataSourceWrite = &dataSourceWrite{id: ds.ID, op: dataSourceOps[kind], version: ds.Version}
+	}
+	t.events = append(t.events, pendingEvent{kind: kind, topic: topic, dataSourceID: dataSourceID, runID: runID, payload: string(data)})
 	return nil
 }
 
-// flushEvents inserts the queued events in one statement and sends one
-// NOTIFY for all of them, and for those that statements inserted by
-// themselves. A run's events carry the run row as it is at commit ("run"),
-// so that subscribers need not read it again.
+// flushEvents inserts the queued events in one statement, in the order they
+// were recorded, and sends the transaction's one NOTIFY (NOTIFY takes a
+// global lock at commit): on DataSourceEventsChannel if a datasource was
+// written, so that the planner hears it, and on ScheduleEventsChannel
+// otherwise.
 func (t *Tx) flushEvents(ctx context.Context) error {
-	notify := t.notify
-	t.notify = false
 	if len(t.events) == 0 {
-		if !notify {
-			return nil
-		}
-		_, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '{}')`, ScheduleEventsChannel)
-		return err
+		return nil
 	}
-	kinds := make([]string, len(t.events))
-	dsIDs := make([]*uuid.UUID, len(t.events))
-	runIDs := make([]*int64, len(t.events))
-	payloads := make([]string, len(t.events))
+	n := len(t.events)
+	kinds, topics, payloads := make([]string, n), make([]string, n), make([]string, n)
+	dsIDs, runIDs := make([]*uuid.UUID, n), make([]*int64, n)
 	for i, e := range t.events {
-		kinds[i], dsIDs[i], runIDs[i], payloads[i] = e.kind, e.dataSourceID, e.runID, string(e.payload)
+		kinds[i], topics[i], dsIDs[i], runIDs[i], payloads[i] = e.kind, string(e.topic), e.dataSourceID, e.runID, e.payload
+	}
+	channel, write := ScheduleEventsChannel, t.dataSourceWrite
+	var writeID *uuid.UUID
+	var writeOp string
+	var writeVersion int
+	if write != nil {
+		channel, writeID, writeOp, writeVersion = DataSourceEventsChannel, &write.id, write.op, write.version
 	}
 	_, err := t.tx.Exec(ctx, `
 		WITH e AS (
-			INSERT INTO events (kind, datasource_id, run_id, payload)
-			SELECT u.kind, u.datasource_id, u.run_id,
-				CASE WHEN r.id IS NULL THEN u.payload ELSE u.payload || jsonb_build_object('run', to_jsonb(r)) END
-			FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::jsonb[]) WITH ORDINALITY
-				AS u(kind, datasource_id, run_id, payload, n)
-			LEFT JOIN runs r ON r.id = u.run_id
-			ORDER BY u.n
-			RETURNING id
+			INSERT INTO events (kind, topic, datasource_id, run_id, payload)
+			SELECT kind, topic, datasource_id, run_id, payload
+			FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::jsonb[]) WITH ORDINALITY
+				AS u(kind, topic, datasource_id, run_id, payload, n)
+			ORDER BY n
+			RETURNING id, topic
 		)
-		SELECT pg_notify($5, json_build_object('count', count(*), 'last', max(id))::text) FROM e`,
-		kinds, dsIDs, runIDs, payloads, ScheduleEventsChannel)
-	t.events = nil
+		SELECT pg_notify($6, CASE WHEN $7::uuid IS NULL THEN json_build_object('count', count(*), 'last', max(id))
+			ELSE json_build_object('id', $7::uuid, 'op', $8::text, 'version', $9::int,
+				'event', max(id) FILTER (WHERE topic = 'DATASOURCES'), 'count', count(*), 'last', max(id)) END::text)
+		FROM e`,
+		kinds, topics, dsIDs, runIDs, payloads, channel, writeID, writeOp, writeVersion)
+	t.events, t.dataSourceWrite = nil, nil
 	return err
 }

@@ -51,8 +51,8 @@ func (s *Store) LeaderRecord(ctx context.Context, params *LeaderRecordParams) er
 			ON CONFLICT (epoch) DO NOTHING`, params.Epoch, params.ReplicaID, params.Address); err != nil {
 			return err
 		}
-		return tx.recordEvent(EventLeaderElected, nil, nil, map[string]any{
-			"epoch": params.Epoch, "replicaId": params.ReplicaID, "address": params.Address,
+		return tx.recordEvent(EventLeaderElected, nil, nil, &LeaderEvent{
+			Epoch: params.Epoch, ReplicaID: params.ReplicaID, Address: params.Address,
 		})
 	})
 }
@@ -64,7 +64,7 @@ func (s *Store) LeaderResigned(ctx context.Context, epoch int64, replicaID strin
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		return tx.recordEvent(EventLeaderResigned, nil, nil, map[string]any{"epoch": epoch, "replicaId": replicaID})
+		return tx.recordEvent(EventLeaderResigned, nil, nil, &LeaderEvent{Epoch: epoch, ReplicaID: replicaID})
 	})
 }
 

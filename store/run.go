@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
 	"strconv"
 	"time"
 
@@ -33,31 +32,33 @@ const (
 // Run is one slot of a datasource's schedule: a run, or a slot that was
 // skipped, missed or cancelled. A MISSED run may cover a range of slots.
 type Run struct {
-	ID            int64
-	DataSourceID  uuid.UUID
-	ScheduledFor  time.Time
-	CoversUntil   *time.Time
-	SlotCount     int
-	Trigger       string
-	Status        string
-	Attempt       int
-	MaxAttempts   int
-	ReplicaID     string
-	RiverJobID    *int64
-	Epoch         *int64
-	StartedAt     *time.Time
-	FinishedAt    *time.Time
-	Error         string
-	AttemptErrors []AttemptError
-	FilesFound    int
-	BytesFound    int64
-	RecordsFound  int64
+	// The JSON names are the column names: a run in an event payload reads
+	// like the row in psql.
+	ID            int64          `json:"id"`
+	DataSourceID  uuid.UUID      `json:"datasource_id"`
+	ScheduledFor  time.Time      `json:"scheduled_for"`
+	CoversUntil   *time.Time     `json:"covers_until"`
+	SlotCount     int            `json:"slot_count"`
+	Trigger       string         `json:"trigger"`
+	Status        string         `json:"status"`
+	Attempt       int            `json:"attempt"`
+	MaxAttempts   int            `json:"max_attempts"`
+	ReplicaID     string         `json:"replica_id"`
+	RiverJobID    *int64         `json:"river_job_id"`
+	Epoch         *int64         `json:"epoch"`
+	StartedAt     *time.Time     `json:"started_at"`
+	FinishedAt    *time.Time     `json:"finished_at"`
+	Error         string         `json:"error"`
+	AttemptErrors []AttemptError `json:"attempt_errors"`
+	FilesFound    int            `json:"files_found"`
+	BytesFound    int64          `json:"bytes_found"`
+	RecordsFound  int64          `json:"records_found"`
 	// Skipped lists entries the run skipped (at most MaxSkippedKept);
 	// SkippedCount counts them all.
-	Skipped      []SkippedEntry
-	SkippedCount int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Skipped      []SkippedEntry `json:"skipped"`
+	SkippedCount int            `json:"skipped_count"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
 }
 
 // SkippedEntry is an entry a discovery run skipped, and why: an unreadable
@@ -177,23 +178,16 @@ func (t *Tx) RunsInsert(ctx context.Context, inserts []RunInsert) ([]*Run, error
 		}
 	}
 	for _, r := range runs {
-		extra := map[string]any{}
+		e := newRunEvent(r)
 		if n, ok := next[slotKey{r.DataSourceID, r.ScheduledFor.UnixMicro()}]; ok {
-			extra["nextRunAt"] = nextRunAtJSON(n)
+			n = n.UTC()
+			e.NextRunAt = &n
 		}
-		if err := t.recordRunEvent(r, extra); err != nil {
+		if err := t.recordEvent(runEventKind[r.Status], &r.DataSourceID, &r.ID, e); err != nil {
 			return nil, err
 		}
 	}
 	return runs, nil
-}
-
-// nextRunAtJSON is a next slot for an event payload: null for "never".
-func nextRunAtJSON(t time.Time) any {
-	if !t.Before(NeverTime) {
-		return nil
-	}
-	return t
 }
 
 // RunGetBySlot returns the run of a datasource's slot, or ErrNotFound.
@@ -230,7 +224,7 @@ type RunStartResult struct {
 }
 
 // RunsStart marks runs RUNNING for an attempt, each with its RUN_STARTED
-// event, and one NOTIFY for all, in one statement. The results are in the
+// event, in one transaction with one NOTIFY for all. The results are in the
 // order of params. A run that is already final gets ErrRunFinal; one that
 // must wait for an earlier run (BUFFER_ONE) gets ErrRunWaiting.
 //
@@ -246,11 +240,13 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 	for i, p := range params {
 		ids[i], attempts[i], jobIDs[i], replicas[i] = p.RunID, int32(p.Attempt), p.JobID, p.ReplicaID
 	}
-	rows, err := s.pool.Query(ctx, `
-		WITH req AS (
-			SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS u(run_id, attempt, job_id, replica_id)
-		), started AS (
-			UPDATE runs SET status = 'RUNNING', attempt = req.attempt, replica_id = req.replica_id, river_job_id = req.job_id,
+	var started []*Run
+	err := s.InTx(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(ctx, `
+			WITH req AS (
+				SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS u(run_id, attempt, job_id, replica_id)
+			), started AS (
+				UPDATE runs SET status = 'RUNNING', attempt = req.attempt, replica_id = req.replica_id, river_job_id = req.job_id,
 				started_at = coalesce(runs.started_at, now()), updated_at = now()
 			FROM req
 			WHERE runs.id = req.run_id AND runs.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
@@ -259,23 +255,18 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 					WHERE d.id = runs.datasource_id AND d.overlap_policy = 'BUFFER_ONE' AND EXISTS (
 						SELECT 1 FROM runs e WHERE e.datasource_id = runs.datasource_id
 							AND e.scheduled_for < runs.scheduled_for AND e.status IN ('RUNNING', 'RETRYING')))
-			RETURNING runs.*
-		), event AS (
-			INSERT INTO events (kind, datasource_id, run_id, payload)
-			SELECT $5, datasource_id, id, jsonb_build_object('runId', id, 'dataSourceId', datasource_id,
-				'status', status, 'scheduledFor', scheduled_for, 'attempt', attempt, 'trigger', trigger,
-				'run', to_jsonb(started))
-			FROM started
-			RETURNING id
-		), notified AS (
-			SELECT pg_notify($6, json_build_object('count', count(*), 'last', max(id))::text) FROM event HAVING count(*) > 0
-		)
-		SELECT `+runColumns+` FROM started, (SELECT count(*) FROM notified) AS n`,
-		ids, attempts, jobIDs, replicas, EventRunStarted, ScheduleEventsChannel)
-	if err != nil {
-		return nil, err
-	}
-	started, err := collectRuns(rows)
+				RETURNING runs.*
+			)
+			SELECT `+runColumns+` FROM started`,
+			ids, attempts, jobIDs, replicas)
+		if err != nil {
+			return err
+		}
+		if started, err = collectRuns(rows); err != nil {
+			return err
+		}
+		return tx.recordRunEvents(started)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +306,7 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 	}
 	// Say why the others did not start: final, waiting, or gone.
 	statuses := map[int64]string{}
-	rows, err = s.pool.Query(ctx, `SELECT id, status FROM runs WHERE id = ANY($1)`, notStarted)
+	rows, err := s.pool.Query(ctx, `SELECT id, status FROM runs WHERE id = ANY($1)`, notStarted)
 	if err != nil {
 		return nil, err
 	}
@@ -385,14 +376,12 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 		skipped       = make([][]byte, n)
 		skippedCounts = make([]int32, n)
 		attemptErrs   = make([][]byte, n)
-		kinds         = make([]string, n)
 	)
 	now := time.Now().UTC()
 	for i, p := range params {
 		ids[i], statuses[i], errs[i] = p.RunID, p.Status, truncateError(p.Error)
 		files[i], bytes[i], records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
 		skippedCounts[i] = int32(len(p.Skipped))
-		kinds[i] = runEventKind[p.Status]
 		var err error
 		if skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
 			return nil, err
@@ -403,15 +392,12 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 			}
 		}
 	}
-	// Each run's status event comes before its FILES_DISCOVERED event, and
-	// runs keep the order of params: the events are inserted sorted, so
-	// that their ids follow it.
 	rows, err := t.tx.Query(ctx, `
 		WITH req AS (
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],
-				$7::jsonb[], $8::int[], $9::jsonb[], $10::text[])
-				WITH ORDINALITY AS u(run_id, status, error, files_found, bytes_found, records_found,
-					skipped, skipped_count, attempt_errors, event_kind, n)
+				$7::jsonb[], $8::int[], $9::jsonb[])
+				AS u(run_id, status, error, files_found, bytes_found, records_found,
+					skipped, skipped_count, attempt_errors)
 		), finished AS (
 			UPDATE runs SET status = req.status, error = nullif(req.error, ''), files_found = req.files_found,
 				bytes_found = req.bytes_found, records_found = req.records_found,
@@ -422,29 +408,9 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 			FROM req
 			WHERE runs.id = req.run_id
 			RETURNING runs.*
-		), event AS (
-			INSERT INTO events (kind, datasource_id, run_id, payload)
-			SELECT kind, datasource_id, run_id, payload FROM (
-				SELECT req.n, 1 AS ord, req.event_kind AS kind, f.datasource_id, f.id AS run_id,
-					jsonb_strip_nulls(jsonb_build_object('runId', f.id, 'dataSourceId', f.datasource_id,
-						'status', f.status, 'scheduledFor', f.scheduled_for, 'attempt', f.attempt, 'trigger', f.trigger,
-						'error', f.error, 'filesFound', CASE WHEN f.status <> 'RETRYING' THEN f.files_found END,
-						'bytesFound', CASE WHEN f.status <> 'RETRYING' THEN f.bytes_found END,
-						'recordsFound', CASE WHEN f.status <> 'RETRYING' THEN f.records_found END))
-						|| jsonb_build_object('run', to_jsonb(f)) AS payload
-				FROM finished f JOIN req ON req.run_id = f.id
-				UNION ALL
-				SELECT req.n, 2, '`+EventFilesDiscovered+`', f.datasource_id, f.id,
-					jsonb_build_object('runId', f.id, 'dataSourceId', f.datasource_id,
-						'filesFound', f.files_found, 'bytesFound', f.bytes_found, 'recordsFound', f.records_found)
-				FROM finished f JOIN req ON req.run_id = f.id
-				WHERE f.status = 'SUCCEEDED' AND f.files_found > 0
-			) e
-			ORDER BY n, ord
-			RETURNING id
 		)
-		SELECT `+runColumns+` FROM finished, (SELECT count(*) FROM event) AS n`,
-		ids, statuses, errs, files, bytes, records, skipped, skippedCounts, attemptErrs, kinds)
+		SELECT `+runColumns+` FROM finished`,
+		ids, statuses, errs, files, bytes, records, skipped, skippedCounts, attemptErrs)
 	if err != nil {
 		return nil, err
 	}
@@ -465,7 +431,11 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 	if len(finished) != n {
 		return nil, errors.New("store: RunsFinish: a run is finished twice")
 	}
-	t.notify = true
+	// Each run's status event comes before its FILES_DISCOVERED event, and
+	// runs keep the order of params.
+	if err := t.recordRunEvents(runs); err != nil {
+		return nil, err
+	}
 	return runs, nil
 }
 
@@ -501,34 +471,25 @@ func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) erro
 	if err != nil {
 		return err
 	}
+	return t.recordRunEvents(runs)
+}
+
+// recordRunEvents records the event of each run's current status, and a
+// FILES_DISCOVERED event after a success that found files.
+func (t *Tx) recordRunEvents(runs []*Run) error {
 	for _, r := range runs {
-		if err := t.recordRunEvent(r); err != nil {
+		if err := t.recordEvent(runEventKind[r.Status], &r.DataSourceID, &r.ID, newRunEvent(r)); err != nil {
 			return err
+		}
+		if r.Status == RunSucceeded && r.FilesFound > 0 {
+			files := &FilesSummary{RunID: r.ID, DataSourceID: r.DataSourceID, Files: r.FilesFound, Bytes: r.BytesFound,
+				Records: r.RecordsFound}
+			if err := t.recordEvent(EventFilesDiscovered, &r.DataSourceID, &r.ID, files); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
-}
-
-// recordRunEvent records the event of a run's current status, with extra
-// payload fields if given.
-func (t *Tx) recordRunEvent(r *Run, extra ...map[string]any) error {
-	payload := map[string]any{
-		"runId": r.ID, "dataSourceId": r.DataSourceID, "status": r.Status, "scheduledFor": r.ScheduledFor,
-		"attempt": r.Attempt, "trigger": r.Trigger,
-	}
-	if r.CoversUntil != nil {
-		payload["coversUntil"], payload["slotCount"] = r.CoversUntil, r.SlotCount
-	}
-	if r.Error != "" {
-		payload["error"] = r.Error
-	}
-	if r.Final() {
-		payload["filesFound"] = r.FilesFound
-	}
-	for _, e := range extra {
-		maps.Copy(payload, e)
-	}
-	return t.recordEvent(runEventKind[r.Status], &r.DataSourceID, &r.ID, payload)
 }
 
 // runEventKind is the event a run's change to a status records.
@@ -537,6 +498,15 @@ var runEventKind = map[string]string{
 	RunSucceeded: EventRunSucceeded, RunFailed: EventRunFailed, RunSkipped: EventRunSkipped,
 	RunMissed: EventRunMissed, RunCancelled: EventRunCancelled,
 }
+
+// runEventStatus is the status of each RUN_* kind.
+var runEventStatus = func() map[string]string {
+	m := make(map[string]string, len(runEventKind))
+	for status, kind := range runEventKind {
+		m[kind] = status
+	}
+	return m
+}()
 
 // RunGetByID returns a run, or ErrNotFound.
 func (s *Store) RunGetByID(ctx context.Context, id int64) (*Run, error) {
@@ -550,7 +520,13 @@ func (s *Store) RunGetByID(ctx context.Context, id int64) (*Run, error) {
 // RunsLastStarted returns, for each datasource that has one, its run with
 // the latest slot that has started, in one query.
 func (s *Store) RunsLastStarted(ctx context.Context, dataSourceIDs []uuid.UUID) (map[uuid.UUID]*Run, error) {
-	rows, err := s.pool.Query(ctx, `
+	return runsLastStarted(ctx, s.pool, dataSourceIDs)
+}
+
+func runsLastStarted(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, dataSourceIDs []uuid.UUID) (map[uuid.UUID]*Run, error) {
+	rows, err := q.Query(ctx, `
 		SELECT DISTINCT ON (datasource_id) `+runColumns+` FROM runs
 		WHERE datasource_id = ANY($1) AND started_at IS NOT NULL
 		ORDER BY datasource_id, scheduled_for DESC`, dataSourceIDs)

@@ -105,7 +105,11 @@ func (t *Tx) SchedulesSetNext(ctx context.Context, next []ScheduleNext) error {
 		if n.Announced {
 			continue
 		}
-		payload := map[string]any{"dataSourceId": n.DataSourceID, "nextRunAt": nextRunAtJSON(n.NextRunAt)}
+		payload := &ScheduleNextRunEvent{DataSourceID: n.DataSourceID}
+		if n.NextRunAt.Before(NeverTime) {
+			at := n.NextRunAt.UTC()
+			payload.NextRunAt = &at
+		}
 		if err := t.recordEvent(EventScheduleNextRun, &n.DataSourceID, nil, payload); err != nil {
 			return err
 		}

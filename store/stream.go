@@ -67,6 +67,7 @@ var ErrCursorExpired = errors.New("store: cursor is older than the event retenti
 type Event struct {
 	Cursor       EventCursor
 	Kind         string
+	Topic        EventTopic
 	OccurredAt   time.Time
 	DataSourceID *uuid.UUID
 	RunID        *int64
@@ -78,12 +79,12 @@ type Event struct {
 // never stored.
 const EventKindSnapshot = "SNAPSHOT"
 
-const eventColumns = `tx_id::text::bigint, id, kind, occurred_at, datasource_id, run_id, payload`
+const eventColumns = `tx_id::text::bigint, id, kind, topic, occurred_at, datasource_id, run_id, payload`
 
 func scanEvent(row pgx.Row) (*Event, error) {
 	var e Event
 	var txID int64
-	if err := row.Scan(&txID, &e.Cursor.ID, &e.Kind, &e.OccurredAt, &e.DataSourceID, &e.RunID, &e.Payload); err != nil {
+	if err := row.Scan(&txID, &e.Cursor.ID, &e.Kind, &e.Topic, &e.OccurredAt, &e.DataSourceID, &e.RunID, &e.Payload); err != nil {
 		return nil, err
 	}
 	e.Cursor.TxID = uint64(txID)
@@ -99,6 +100,8 @@ type EventListParams struct {
 	Until *EventCursor
 	// DataSourceIDs, if not nil, keeps the events of these datasources.
 	DataSourceIDs []uuid.UUID
+	// Topic, if set, keeps the events of this topic.
+	Topic EventTopic
 	// Kinds, if not nil, keeps these kinds.
 	Kinds []string
 	// Limit caps the page (default 500).
@@ -126,9 +129,11 @@ func (s *Store) EventList(ctx context.Context, params *EventListParams) (events 
 			AND ($3::text IS NULL OR (tx_id, id) <= (split_part($3, ':', 1)::xid8, split_part($3, ':', 2)::bigint))
 			AND ($4::uuid[] IS NULL OR datasource_id = ANY($4))
 			AND ($5::text[] IS NULL OR kind = ANY($5))
+			AND ($7::text = '' OR topic = $7)
 		ORDER BY tx_id, id
 		LIMIT $6`,
-		strconv.FormatUint(params.After.TxID, 10), params.After.ID, until, params.DataSourceIDs, params.Kinds, limit)
+		strconv.FormatUint(params.After.TxID, 10), params.After.ID, until, params.DataSourceIDs, params.Kinds, limit,
+		string(params.Topic))
 	if err != nil {
 		return nil, false, err
 	}
@@ -148,8 +153,9 @@ func (s *Store) EventList(ctx context.Context, params *EventListParams) (events 
 	}
 	err = s.pool.QueryRow(ctx, `
 		SELECT EXISTS (SELECT 1 FROM events WHERE (tx_id, id) > ($1::text::xid8, $2)
-			AND ($3::uuid[] IS NULL OR datasource_id = ANY($3)) AND ($4::text[] IS NULL OR kind = ANY($4)))`,
-		strconv.FormatUint(last.TxID, 10), last.ID, params.DataSourceIDs, params.Kinds).Scan(&more)
+			AND ($3::uuid[] IS NULL OR datasource_id = ANY($3)) AND ($4::text[] IS NULL OR kind = ANY($4))
+			AND ($5::text = '' OR topic = $5))`,
+		strconv.FormatUint(last.TxID, 10), last.ID, params.DataSourceIDs, params.Kinds, string(params.Topic)).Scan(&more)
 	return events, more, err
 }
 
@@ -204,16 +210,16 @@ func (s *Store) EventCursorCheck(ctx context.Context, c EventCursor) error {
 	}
 }
 
-// SnapshotTopic says which state EventSnapshot reads.
-type SnapshotTopic int
+// SnapshotTopic says which state EventSnapshot reads: its snapshots are
+// events of that topic.
+type SnapshotTopic = EventTopic
 
 const (
-	// SnapshotDataSources: the payload is the datasource row, as in
+	// SnapshotDataSources: the payload is the DataSource, as in
 	// DATASOURCE_* events.
-	SnapshotDataSources SnapshotTopic = iota + 1
-	// SnapshotSchedules: the payload is {dataSourceId, enabled, paused,
-	// nextRunAt, run}, where run is the last run that started, if any.
-	SnapshotSchedules
+	SnapshotDataSources = TopicDataSources
+	// SnapshotSchedules: the payload is a ScheduleSnapshot.
+	SnapshotSchedules = TopicSchedules
 )
 
 // EventSnapshotParams selects the state of EventSnapshot.
@@ -246,22 +252,8 @@ func (p *SnapshotPosition) Covers(c EventCursor) bool {
 func (s *Store) EventSnapshot(ctx context.Context, params *EventSnapshotParams, emit func(*Event) error) (*SnapshotPosition, error) {
 	var head EventCursor
 	pos := &SnapshotPosition{xip: map[uint64]bool{}}
-	query := map[SnapshotTopic]string{
-		SnapshotDataSources: `SELECT d.id, now(), to_jsonb(d) FROM datasources d
-			WHERE d.deleted_at IS NULL AND ($1::uuid[] IS NULL OR d.id = ANY($1))
-			ORDER BY d.name COLLATE "C"`,
-		SnapshotSchedules: `SELECT d.id, now(), jsonb_build_object('dataSourceId', d.id, 'enabled', d.enabled,
-				'paused', d.paused, 'nextRunAt', d.next_run_at, 'run', to_jsonb(r))
-			FROM datasources d
-			LEFT JOIN LATERAL (
-				SELECT * FROM runs WHERE datasource_id = d.id AND started_at IS NOT NULL
-				ORDER BY scheduled_for DESC LIMIT 1
-			) r ON true
-			WHERE d.deleted_at IS NULL AND ($1::uuid[] IS NULL OR d.id = ANY($1))
-			ORDER BY d.name COLLATE "C"`,
-	}[params.Topic]
-	if query == "" {
-		return nil, fmt.Errorf("store: unknown snapshot topic %d", params.Topic)
+	if params.Topic != SnapshotDataSources && params.Topic != SnapshotSchedules {
+		return nil, fmt.Errorf("store: no snapshot of topic %q", params.Topic)
 	}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
@@ -279,24 +271,59 @@ func (s *Store) EventSnapshot(ctx context.Context, params *EventSnapshotParams, 
 		for _, x := range xip {
 			pos.xip[uint64(x)] = true
 		}
-		rows, err := tx.Query(ctx, query, params.DataSourceIDs)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e := &Event{Cursor: head, Kind: EventKindSnapshot, DataSourceID: new(uuid.UUID)}
-			if err := rows.Scan(e.DataSourceID, &e.OccurredAt, &e.Payload); err != nil {
-				return err
-			}
-			if err := emit(e); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return snapshotEmit(ctx, tx, params, head, emit)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return pos, nil
+}
+
+// snapshotEmit reads the state of EventSnapshot in tx, and emits it.
+func snapshotEmit(ctx context.Context, tx pgx.Tx, params *EventSnapshotParams, head EventCursor, emit func(*Event) error) error {
+	var now time.Time
+	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources
+		WHERE deleted_at IS NULL AND ($1::uuid[] IS NULL OR id = ANY($1))
+		ORDER BY name COLLATE "C"`, params.DataSourceIDs)
+	if err != nil {
+		return err
+	}
+	dataSources, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
+	if err != nil {
+		return err
+	}
+	lastRuns := map[uuid.UUID]*Run{}
+	if params.Topic == SnapshotSchedules && len(dataSources) > 0 {
+		ids := make([]uuid.UUID, len(dataSources))
+		for i, ds := range dataSources {
+			ids[i] = ds.ID
+		}
+		if lastRuns, err = runsLastStarted(ctx, tx, ids); err != nil {
+			return err
+		}
+	}
+	for _, ds := range dataSources {
+		var payload any = ds
+		if params.Topic == SnapshotSchedules {
+			p := &ScheduleSnapshot{DataSourceID: ds.ID, Enabled: ds.Enabled, Paused: ds.Schedule.Paused, Run: lastRuns[ds.ID]}
+			if ds.NextRunAt != nil {
+				at := ds.NextRunAt.UTC()
+				p.NextRunAt = &at
+			}
+			payload = p
+		}
+		data, err := json.Marshal(payload)
+		if err != nil {
+			return err
+		}
+		id := ds.ID
+		e := &Event{Cursor: head, Kind: EventKindSnapshot, Topic: params.Topic, OccurredAt: now, DataSourceID: &id, Payload: data}
+		if err := emit(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

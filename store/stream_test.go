@@ -26,7 +26,7 @@ func TestEventListWaitsForLateCommit(t *testing.T) {
 	// The early transaction takes its xid and its event id first...
 	earlyTx, err := early.Begin(ctx)
 	require.NoError(t, err)
-	_, err = earlyTx.Exec(ctx, `INSERT INTO events (kind) VALUES ('TEST_EARLY')`)
+	_, err = earlyTx.Exec(ctx, `INSERT INTO events (kind, topic) VALUES ('TEST_EARLY', 'NONE')`)
 	require.NoError(t, err)
 
 	// ...then a later one commits.

@@ -13,9 +13,8 @@ import (
 type Tx struct {
 	tx     pgx.Tx
 	events []pendingEvent
-	// notify: a statement inserted events by itself (RunFinish), and the
-	// transaction owes their NOTIFY.
-	notify bool
+	// dataSourceWrite, if set, is the datasource the transaction wrote.
+	dataSourceWrite *dataSourceWrite
 }
 
 // InTx runs fn in a transaction, commits when fn returns nil and rolls back
