@@ -39,110 +39,141 @@ func DiscoveryWork(roots discovery.Roots, st *store.Store) Work {
 		if err != nil {
 			return nil, err
 		}
-		walkCtx, cancelWalk := context.WithCancelCause(ctx)
-		defer cancelWalk(nil)
-		historyRead := make(chan struct{})
-		var (
-			history    *store.FileHistory
-			historyErr error
-		)
-		go func() {
-			defer close(historyRead)
-			history, historyErr = st.FileHistoryGet(ctx, ds.ID)
-			if historyErr == nil && history.ResumeAfter != "" {
-				cancelWalk(errResumes)
-			}
-		}()
-		getHistory := sync.OnceValues(func() (*store.FileHistory, error) {
-			<-historyRead
-			if historyErr != nil {
-				return nil, fmt.Errorf("read file history: %w", historyErr)
-			}
-			return history, nil
-		})
-		scanOpts := discovery.ScanOptions{
-			Roots:   roots,
-			Dir:     ds.Path,
-			Pattern: pattern,
-			// Zero means "no wait": the smallest positive age, not the
-			// scanner's default.
-			MinFileAge: max(ds.MinFileAge, time.Nanosecond),
-			MaxFiles:   ds.MaxFilesPerRun,
-			Previous: func(path string) (int64, time.Time, bool) {
-				history, err := getHistory()
-				if err != nil {
-					return 0, time.Time{}, false // the run fails below
-				}
-				if v, ok := history.Looks[path]; ok {
-					return v.Size, v.ModTime, true
-				}
-				v, ok := history.Discovered[path]
-				return v.Size, v.ModTime, ok
-			},
-		}
-		scan, scanErr := discovery.Scan(walkCtx, scanOpts)
-		known, err := getHistory()
+		scan, known, err := scanWithHistory(ctx, roots, st, ds, pattern)
 		if err != nil {
 			return nil, err
 		}
-		if known.ResumeAfter != "" {
-			scanOpts.StartAfter = known.ResumeAfter
-			scan, scanErr = discovery.Scan(ctx, scanOpts)
-		}
-		if scanErr != nil {
-			return nil, scanErr
-		}
-
-		// PostgreSQL keeps microseconds: compare and store at that precision.
-		d := &store.FileDiscovery{Looks: map[string]store.FileVersion{}}
-		for _, e := range scan.Errors {
-			d.Skipped = append(d.Skipped, store.SkippedEntry{Path: e.RelPath, Reason: skipReason(e.Err)})
-		}
-		if scan.Truncated {
-			d.ResumeAfter = scan.ResumeAfter
-		}
-		for _, f := range scan.Unstable {
-			d.Looks[f.RelPath] = store.FileVersion{Size: f.Size, ModTime: f.ModTime.Truncate(time.Microsecond)}
-		}
-		// Files are read through the data root, so that a directory
-		// swapped for a symlink since the scan cannot lead out of it.
-		rootDir, dirInRoot, ok := roots.Within(scan.Dir)
-		if !ok {
-			return nil, fmt.Errorf("discovery: %s is no longer inside the data roots", scan.Dir)
-		}
-		dataRoot, err := os.OpenRoot(rootDir)
-		if err != nil {
-			return nil, fmt.Errorf("discovery: open data root: %w", err)
-		}
-		defer dataRoot.Close()
-		for _, f := range scan.Stable {
-			f.ModTime = f.ModTime.Truncate(time.Microsecond)
-			if _, ok := known.Looks[f.RelPath]; ok {
-				d.Settled = append(d.Settled, f.RelPath)
-			}
-			if v, ok := known.Discovered[f.RelPath]; ok && v.Size == f.Size && v.ModTime.Equal(f.ModTime) {
-				continue
-			}
-			meta, err := discovery.InspectFileIn(ctx, dataRoot, path.Join(dirInRoot, f.RelPath), ds.HashFiles)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, err
-				}
-				// Gone or unreadable since the scan: the next run sees it again.
-				d.Skipped = append(d.Skipped, store.SkippedEntry{Path: f.RelPath, Reason: skipReason(err)})
-				continue
-			}
-			file := store.DiscoveredFile{
-				Path: f.RelPath, Size: f.Size, ModTime: f.ModTime, SHA256: meta.SHA256, Format: string(meta.Format),
-				ParseError: meta.ParseError,
-			}
-			if meta.Records >= 0 {
-				file.RecordCount = &meta.Records
-			}
-			d.Files = append(d.Files, file)
+		d := discoveryOf(scan, known)
+		if err := inspectNewFiles(ctx, roots, ds, scan, known, d); err != nil {
+			return nil, err
 		}
 		return &WorkResult{Discovery: d}, nil
 	})
+}
+
+// scanWithHistory walks the datasource's directory while its file history
+// is read, and walks again from where the previous run stopped if the
+// history says that run stopped at MaxFilesPerRun.
+func scanWithHistory(ctx context.Context, roots discovery.Roots, st *store.Store, ds *store.DataSource,
+	pattern *discovery.Pattern,
+) (*discovery.ScanResult, *store.FileHistory, error) {
+	walkCtx, cancelWalk := context.WithCancelCause(ctx)
+	defer cancelWalk(nil)
+	historyRead := make(chan struct{})
+	var (
+		history    *store.FileHistory
+		historyErr error
+	)
+	go func() {
+		defer close(historyRead)
+		history, historyErr = st.FileHistoryGet(ctx, ds.ID)
+		if historyErr == nil && history.ResumeAfter != "" {
+			cancelWalk(errResumes)
+		}
+	}()
+	getHistory := sync.OnceValues(func() (*store.FileHistory, error) {
+		<-historyRead
+		if historyErr != nil {
+			return nil, fmt.Errorf("read file history: %w", historyErr)
+		}
+		return history, nil
+	})
+	scanOpts := discovery.ScanOptions{
+		Roots:   roots,
+		Dir:     ds.Path,
+		Pattern: pattern,
+		// Zero means "no wait": the smallest positive age, not the
+		// scanner's default.
+		MinFileAge: max(ds.MinFileAge, time.Nanosecond),
+		MaxFiles:   ds.MaxFilesPerRun,
+		Previous: func(path string) (int64, time.Time, bool) {
+			history, err := getHistory()
+			if err != nil {
+				return 0, time.Time{}, false // the run fails below
+			}
+			if v, ok := history.Looks[path]; ok {
+				return v.Size, v.ModTime, true
+			}
+			v, ok := history.Discovered[path]
+			return v.Size, v.ModTime, ok
+		},
+	}
+	scan, scanErr := discovery.Scan(walkCtx, scanOpts)
+	known, err := getHistory()
+	if err != nil {
+		return nil, nil, err
+	}
+	if known.ResumeAfter != "" {
+		scanOpts.StartAfter = known.ResumeAfter
+		scan, scanErr = discovery.Scan(ctx, scanOpts)
+	}
+	if scanErr != nil {
+		return nil, nil, scanErr
+	}
+	return scan, known, nil
+}
+
+// discoveryOf starts the run's record from its scan: the entries skipped,
+// where the next run resumes, and the files not stable yet.
+func discoveryOf(scan *discovery.ScanResult, known *store.FileHistory) *store.FileDiscovery {
+	// PostgreSQL keeps microseconds: compare and store at that precision.
+	d := &store.FileDiscovery{Looks: map[string]store.FileVersion{}}
+	for _, e := range scan.Errors {
+		d.Skipped = append(d.Skipped, store.SkippedEntry{Path: e.RelPath, Reason: skipReason(e.Err)})
+	}
+	if scan.Truncated {
+		d.ResumeAfter = scan.ResumeAfter
+	}
+	for _, f := range scan.Unstable {
+		d.Looks[f.RelPath] = store.FileVersion{Size: f.Size, ModTime: f.ModTime.Truncate(time.Microsecond)}
+	}
+	return d
+}
+
+// inspectNewFiles adds to d the stable files that are new versions, with
+// their format and record count, and the ones that settled since the
+// previous look.
+func inspectNewFiles(ctx context.Context, roots discovery.Roots, ds *store.DataSource, scan *discovery.ScanResult,
+	known *store.FileHistory, d *store.FileDiscovery,
+) error {
+	// Files are read through the data root, so that a directory
+	// swapped for a symlink since the scan cannot lead out of it.
+	rootDir, dirInRoot, ok := roots.Within(scan.Dir)
+	if !ok {
+		return fmt.Errorf("discovery: %s is no longer inside the data roots", scan.Dir)
+	}
+	dataRoot, err := os.OpenRoot(rootDir)
+	if err != nil {
+		return fmt.Errorf("discovery: open data root: %w", err)
+	}
+	defer dataRoot.Close()
+	for _, f := range scan.Stable {
+		f.ModTime = f.ModTime.Truncate(time.Microsecond)
+		if _, ok := known.Looks[f.RelPath]; ok {
+			d.Settled = append(d.Settled, f.RelPath)
+		}
+		if v, ok := known.Discovered[f.RelPath]; ok && v.Size == f.Size && v.ModTime.Equal(f.ModTime) {
+			continue
+		}
+		meta, err := discovery.InspectFileIn(ctx, dataRoot, path.Join(dirInRoot, f.RelPath), ds.HashFiles)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			// Gone or unreadable since the scan: the next run sees it again.
+			d.Skipped = append(d.Skipped, store.SkippedEntry{Path: f.RelPath, Reason: skipReason(err)})
+			continue
+		}
+		file := store.DiscoveredFile{
+			Path: f.RelPath, Size: f.Size, ModTime: f.ModTime, SHA256: meta.SHA256, Format: string(meta.Format),
+			ParseError: meta.ParseError,
+		}
+		if meta.Records >= 0 {
+			file.RecordCount = &meta.Records
+		}
+		d.Files = append(d.Files, file)
+	}
+	return nil
 }
 
 // skipReason says in a few words why the walk skipped an entry.
