@@ -32,18 +32,10 @@ func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, fi
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.RunConnection{
-		Edges:      make([]model.RunEdge, len(page.Runs)),
-		TotalCount: page.TotalCount,
-		PageInfo:   &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: deref(after) != ""},
-	}
-	for i, run := range page.Runs {
-		conn.Edges[i] = model.RunEdge{Cursor: page.Cursors[i], Node: run}
-	}
-	if n := len(page.Cursors); n > 0 {
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
-	}
-	return conn, nil
+	edges, info := connection(page.Runs, page.Cursors, page.HasNextPage, deref(after), func(cursor string, run *store.Run) model.RunEdge {
+		return model.RunEdge{Cursor: cursor, Node: run}
+	})
+	return &model.RunConnection{Edges: edges, TotalCount: page.TotalCount, PageInfo: info}, nil
 }
 
 // CreateDataSource is the resolver for the createDataSource field.
@@ -129,18 +121,10 @@ func (r *queryResolver) DataSources(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.DataSourceConnection{
-		Edges:      make([]model.DataSourceEdge, len(page.DataSources)),
-		TotalCount: page.TotalCount,
-		PageInfo:   &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: deref(after) != ""},
-	}
-	for i, ds := range page.DataSources {
-		conn.Edges[i] = model.DataSourceEdge{Cursor: page.Cursors[i], Node: toModelDataSource(ds)}
-	}
-	if n := len(page.Cursors); n > 0 {
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
-	}
-	return conn, nil
+	edges, info := connection(page.DataSources, page.Cursors, page.HasNextPage, deref(after), func(cursor string, ds *store.DataSource) model.DataSourceEdge {
+		return model.DataSourceEdge{Cursor: cursor, Node: toModelDataSource(ds)}
+	})
+	return &model.DataSourceConnection{Edges: edges, TotalCount: page.TotalCount, PageInfo: info}, nil
 }
 
 // DataSource returns DataSourceResolver implementation.

@@ -18,18 +18,10 @@ func (r *Resolver) filePage(ctx context.Context, params *store.DiscoveredFileLis
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.DiscoveredFileConnection{
-		Edges:      make([]model.DiscoveredFileEdge, len(page.Files)),
-		TotalCount: page.TotalCount,
-		PageInfo:   &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: params.After != ""},
-	}
-	for i, f := range page.Files {
-		conn.Edges[i] = model.DiscoveredFileEdge{Cursor: page.Cursors[i], Node: f}
-	}
-	if n := len(page.Cursors); n > 0 {
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
-	}
-	return conn, nil
+	edges, info := connection(page.Files, page.Cursors, page.HasNextPage, params.After, func(cursor string, f *store.DiscoveredFile) model.DiscoveredFileEdge {
+		return model.DiscoveredFileEdge{Cursor: cursor, Node: f}
+	})
+	return &model.DiscoveredFileConnection{Edges: edges, TotalCount: page.TotalCount, PageInfo: info}, nil
 }
 
 func nonEmpty(s string) *string {
