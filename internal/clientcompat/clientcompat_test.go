@@ -48,7 +48,7 @@ func TestStockClients(t *testing.T) {
 	roots, err := scheduler.NewRoots(root)
 	require.NoError(t, err)
 	cfg := &server.Config{
-		DatabaseURL: pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), HTTPAddr: "127.0.0.1:0",
+		DatabaseURL: pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: etcdtest.Prefix(), HTTPAddr: "127.0.0.1:0",
 		ReplicaID: "stock-clients", DataRoots: roots, ShutdownTimeout: 5 * time.Second,
 	}
 	ready := make(chan server.Ready, 1)

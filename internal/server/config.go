@@ -19,9 +19,14 @@ import (
 type Config struct {
 	DatabaseURL   string
 	EtcdEndpoints []string
-	HTTPAddr      string
-	ReplicaID     string
-	DataRoots     scheduler.Roots
+	// EtcdPrefix is the etcd key prefix under which the replicas of one
+	// cluster elect their leader and register (default "/ezplatform"). Two
+	// clusters that share an etcd need prefixes of their own, or they elect
+	// one leader between them.
+	EtcdPrefix string
+	HTTPAddr   string
+	ReplicaID  string
+	DataRoots  scheduler.Roots
 	// SessionTTL is the etcd session TTL of the leader election (EZ_SESSION_TTL,
 	// default 5s, minimum 2s).
 	SessionTTL time.Duration

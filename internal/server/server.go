@@ -163,6 +163,7 @@ func (s *replica) start(ctx context.Context) error {
 	sched, err := scheduler.New(scheduler.Config{
 		Store:      st,
 		Etcd:       s.etcd,
+		KeyPrefix:  s.cfg.EtcdPrefix,
 		ReplicaID:  s.cfg.ReplicaID,
 		Address:    s.address,
 		Work:       scheduler.DiscoveryWork(s.cfg.DataRoots, st),

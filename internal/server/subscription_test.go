@@ -27,10 +27,13 @@ func startReplicas(t *testing.T, n int, root string) ([]string, string) {
 	dbURL := pgtest.NewDatabase(t)
 	roots, err := scheduler.NewRoots(root)
 	require.NoError(t, err)
+	// The tests share etcdtest's server: each cluster elects its leader
+	// under a prefix of its own.
+	prefix := etcdtest.Prefix()
 	var urls []string
 	for i := range n {
 		cfg := &server.Config{
-			DatabaseURL: dbURL, EtcdEndpoints: etcdtest.Endpoints(t), HTTPAddr: "127.0.0.1:0",
+			DatabaseURL: dbURL, EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: prefix, HTTPAddr: "127.0.0.1:0",
 			ReplicaID: string(rune('a' + i)), DataRoots: roots, ShutdownTimeout: 5 * time.Second,
 			SessionTTL: 2 * time.Second,
 		}
@@ -99,6 +102,24 @@ func subscribeWS(t *testing.T, base, query string) func() map[string]any {
 		}
 		require.NoError(t, json.Unmarshal(m.Payload, &result))
 		return result.Data
+	}
+}
+
+// Clusters that share an etcd under prefixes of their own each elect their
+// own leader and see only their own replicas.
+func TestClustersShareEtcd(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	first, _ := startReplicas(t, 1, root)
+	second, _ := startReplicas(t, 1, root) // its replica is also called "a"
+	for _, base := range []string{first[0], second[0]} {
+		require.Eventually(t, func() bool {
+			cluster := gqltest.Do(t, base, `{ cluster { leader { address } replicas { address } } }`, nil)["cluster"].(map[string]any)
+			leader, _ := cluster["leader"].(map[string]any)
+			replicas, _ := cluster["replicas"].([]any)
+			return leader != nil && leader["address"] == base &&
+				len(replicas) == 1 && replicas[0].(map[string]any)["address"] == base
+		}, 30*time.Second, 50*time.Millisecond, "the cluster of %s elects its own leader", base)
 	}
 }
 

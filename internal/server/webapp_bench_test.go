@@ -219,6 +219,11 @@ func benchRound(v []float64) []string {
 
 func benchStartReplica(t *testing.T, cfg *server.Config) string {
 	t.Helper()
+	if cfg.EtcdPrefix == "" {
+		// etcdtest's server is shared: the replica elects itself under a
+		// prefix no other test uses.
+		cfg.EtcdPrefix = etcdtest.Prefix()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan server.Ready, 1)
 	done := make(chan error, 1)

@@ -22,7 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ezplatform/ezplatform/internal/devstack"
+	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
@@ -326,14 +326,15 @@ func TestWebAppFailover(t *testing.T) {
 	browser.requireOnlyOwnOrigin()
 }
 
-// appCluster runs replicas of one cluster (one database, one etcd) that a
-// test can stop and start again, each on the address of its first start.
+// appCluster runs replicas of one cluster (one database, one etcd key
+// prefix) that a test can stop and start again, each on the address of its
+// first start.
 type appCluster struct {
-	t        *testing.T
-	dbURL    string
-	etcd     []string
-	roots    scheduler.Roots
-	replicas map[string]*appReplica
+	t          *testing.T
+	dbURL      string
+	etcdPrefix string
+	roots      scheduler.Roots
+	replicas   map[string]*appReplica
 }
 
 type appReplica struct {
@@ -343,19 +344,13 @@ type appReplica struct {
 }
 
 // newAppCluster starts replicas ids of a new cluster with data root root.
-// The cluster has an etcd of its own: replicas elect their leader under a
-// fixed key prefix (server.Config has none to set), so clusters of parallel
-// tests sharing etcdtest's server would elect one leader among them all.
+// The clusters of parallel tests share etcdtest's server, each under a key
+// prefix of its own, so that each elects its own leader.
 func newAppCluster(t *testing.T, root string, ids ...string) *appCluster {
 	t.Helper()
 	roots, err := scheduler.NewRoots(root)
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	etcd, err := devstack.StartEtcd(ctx, filepath.Join(t.TempDir(), "etcd"))
-	require.NoError(t, err)
-	t.Cleanup(etcd.Close)
-	c := &appCluster{t: t, dbURL: pgtest.NewDatabase(t), etcd: etcd.Endpoints(), roots: roots, replicas: map[string]*appReplica{}}
+	c := &appCluster{t: t, dbURL: pgtest.NewDatabase(t), etcdPrefix: etcdtest.Prefix(), roots: roots, replicas: map[string]*appReplica{}}
 	t.Cleanup(func() {
 		for id, r := range c.replicas {
 			if r.cancel != nil {
@@ -380,7 +375,7 @@ func (c *appCluster) start(id string) {
 	}
 	require.Nil(c.t, r.cancel, "replica %s is running", id)
 	cfg := &server.Config{
-		DatabaseURL: c.dbURL, EtcdEndpoints: c.etcd, HTTPAddr: r.addr, ReplicaID: id, DataRoots: c.roots,
+		DatabaseURL: c.dbURL, EtcdEndpoints: etcdtest.Endpoints(c.t), EtcdPrefix: c.etcdPrefix, HTTPAddr: r.addr, ReplicaID: id, DataRoots: c.roots,
 		ShutdownTimeout: 5 * time.Second, SessionTTL: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("test", c.t.Name()),
 	}
