@@ -14,13 +14,16 @@ import (
 )
 
 // The event stream is the events table read in (tx_id, id) order, and only
-// below the oldest transaction still in flight (pg_snapshot_xmin). An id is
-// taken at insert, not at commit, so "id > last" would skip a transaction
-// that inserted early and committed late. A transaction id below xmin, on
-// the other hand, can no longer gain events: every reader that stops at xmin
-// sees the same, final prefix of the stream, and a cursor into it never
-// misses or repeats an event (DESIGN.md I5). The price: a transaction that
-// stays open holds the stream back until it ends.
+// below its horizon (events_horizon(), migration 000018): the oldest
+// transaction in flight that can still write events. An id is taken at
+// insert, not at commit, so "id > last" would skip a transaction that
+// inserted early and committed late. Every event writer locks the events
+// table before its transaction has an id (InTx does it first), so a
+// transaction id below the horizon can no longer gain events: every reader
+// that stops there sees the same, final prefix of the stream, and a cursor
+// into it never misses or repeats an event (DESIGN.md I5). A transaction
+// that stays open holds the stream back only if it can write events: a
+// psql session, a report or a migration elsewhere does not.
 
 // EventCursor is a position in the event stream: the event's writing
 // transaction and id. The zero cursor is before every event.
@@ -81,6 +84,19 @@ const EventKindSnapshot = "SNAPSHOT"
 
 const eventColumns = `tx_id::text::bigint, id, kind, topic, occurred_at, datasource_id, run_id, payload`
 
+// queryRower is a pool, a connection or a transaction.
+type queryRower interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}
+
+// eventHorizon returns the stream's horizon as a transaction id. Read the
+// events below it in a later statement: see events_horizon().
+func eventHorizon(ctx context.Context, q queryRower) (string, error) {
+	var h string
+	err := q.QueryRow(ctx, `SELECT events_horizon()::text`).Scan(&h)
+	return h, err
+}
+
 func scanEvent(row pgx.Row) (*Event, error) {
 	var e Event
 	var txID int64
@@ -122,10 +138,14 @@ func (s *Store) EventList(ctx context.Context, params *EventListParams) (events 
 	if params.Until != nil {
 		until = params.Until.String()
 	}
+	horizon, err := eventHorizon(ctx, s.pool)
+	if err != nil {
+		return nil, false, err
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+eventColumns+` FROM events
 		WHERE (tx_id, id) > ($1::text::xid8, $2)
-			AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+			AND tx_id < $8::text::xid8
 			AND ($3::text IS NULL OR (tx_id, id) <= (split_part($3, ':', 1)::xid8, split_part($3, ':', 2)::bigint))
 			AND ($4::uuid[] IS NULL OR datasource_id = ANY($4))
 			AND ($5::text[] IS NULL OR kind = ANY($5))
@@ -133,7 +153,7 @@ func (s *Store) EventList(ctx context.Context, params *EventListParams) (events 
 		ORDER BY tx_id, id
 		LIMIT $6`,
 		strconv.FormatUint(params.After.TxID, 10), params.After.ID, until, params.DataSourceIDs, params.Kinds, limit,
-		string(params.Topic))
+		string(params.Topic), horizon)
 	if err != nil {
 		return nil, false, err
 	}
@@ -162,17 +182,20 @@ func (s *Store) EventList(ctx context.Context, params *EventListParams) (events 
 // EventHead returns the position of the last event in the stream: every
 // event at or before it is final.
 func (s *Store) EventHead(ctx context.Context) (EventCursor, error) {
-	return eventHead(ctx, s.pool)
+	horizon, err := eventHorizon(ctx, s.pool)
+	if err != nil {
+		return EventCursor{}, err
+	}
+	return eventHead(ctx, s.pool, horizon)
 }
 
-func eventHead(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}) (EventCursor, error) {
+// eventHead returns the last event below horizon.
+func eventHead(ctx context.Context, q queryRower, horizon string) (EventCursor, error) {
 	var txID, id int64
 	err := q.QueryRow(ctx, `
 		SELECT tx_id::text::bigint, id FROM events
-		WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY tx_id DESC, id DESC LIMIT 1`).Scan(&txID, &id)
+		WHERE tx_id < $1::text::xid8
+		ORDER BY tx_id DESC, id DESC LIMIT 1`, horizon).Scan(&txID, &id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return EventCursor{}, nil
 	}
@@ -190,14 +213,18 @@ func (s *Store) EventCursorCheck(ctx context.Context, c EventCursor) error {
 	if c.IsZero() {
 		return nil
 	}
+	horizon, err := eventHorizon(ctx, s.pool)
+	if err != nil {
+		return err
+	}
 	var exists, older bool
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT
 			EXISTS (SELECT 1 FROM events WHERE tx_id = $1::text::xid8 AND id = $2),
 			NOT EXISTS (SELECT 1 FROM events WHERE (tx_id, id) < ($1::text::xid8, $2))
-				AND EXISTS (SELECT 1 FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
+				AND EXISTS (SELECT 1 FROM events WHERE tx_id < $3::text::xid8
 					AND (tx_id, id) > ($1::text::xid8, $2))`,
-		strconv.FormatUint(c.TxID, 10), c.ID).Scan(&exists, &older)
+		strconv.FormatUint(c.TxID, 10), c.ID, horizon).Scan(&exists, &older)
 	switch {
 	case err != nil:
 		return err
@@ -255,9 +282,15 @@ func (s *Store) EventSnapshot(ctx context.Context, params *EventSnapshotParams, 
 	if params.Topic != SnapshotDataSources && params.Topic != SnapshotSchedules {
 		return nil, fmt.Errorf("store: no snapshot of topic %q", params.Topic)
 	}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	// The horizon comes before the snapshot: every event below it is in the
+	// snapshot, so the head read in it is exact.
+	horizon, err := eventHorizon(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
-		if head, err = eventHead(ctx, tx); err != nil {
+		if head, err = eventHead(ctx, tx, horizon); err != nil {
 			return err
 		}
 		var xmax int64

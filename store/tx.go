@@ -18,7 +18,9 @@ type Tx struct {
 }
 
 // InTx runs fn in a transaction, commits when fn returns nil and rolls back
-// otherwise. Events recorded in the transaction are inserted before commit
+// otherwise. The transaction first locks the events table (ROW EXCLUSIVE,
+// as an insert does), so that the event stream knows it may write events
+// from its start. Events recorded in the transaction are inserted before commit
 // with one NOTIFY on ScheduleEventsChannel: NOTIFY takes a global lock at
 // commit, so one per transaction, not one per row.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
@@ -29,6 +31,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // in.
 func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error, beforeCommit func() error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
+		// Mark the transaction as one that may write events, before it has
+		// an id: the event stream waits for such transactions only (see
+		// events_horizon()). The lock conflicts with nothing that runs
+		// while the service does.
+		if _, err := ptx.Exec(ctx, `LOCK TABLE events IN ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
 		tx := &Tx{tx: ptx}
 		if err := fn(tx); err != nil {
 			return err
