@@ -27,17 +27,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.inTx(ctx, fn, nil)
 }
 
+// beginWriter begins a transaction that may write events: it locks the
+// events table before the transaction has an id, since the event stream
+// waits for such transactions only (see events_horizon()). The lock
+// conflicts with nothing that runs while the service does. One round trip:
+// without arguments, pgx sends both statements at once.
+var beginWriter = pgx.TxOptions{BeginQuery: "BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE"}
+
 // inTx is InTx with beforeCommit, if set, called last, once the events are
 // in.
 func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error, beforeCommit func() error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
-		// Mark the transaction as one that may write events, before it has
-		// an id: the event stream waits for such transactions only (see
-		// events_horizon()). The lock conflicts with nothing that runs
-		// while the service does.
-		if _, err := ptx.Exec(ctx, `LOCK TABLE events IN ROW EXCLUSIVE MODE`); err != nil {
-			return err
-		}
+	return pgx.BeginTxFunc(ctx, s.pool, beginWriter, func(ptx pgx.Tx) error {
 		tx := &Tx{tx: ptx}
 		if err := fn(tx); err != nil {
 			return err
