@@ -1,0 +1,288 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// RunStartParams mark a run's attempt as started.
+type RunStartParams struct {
+	RunID int64
+	// JobID is the River job working the run, recorded for operators.
+	JobID     int64
+	Attempt   int
+	ReplicaID string
+}
+
+// ErrRunFinal is returned when a run has already reached a final status
+// (it was cancelled, or a previous attempt completed it).
+var ErrRunFinal = errors.New("store: run already finished")
+
+// ErrRunWaiting is returned by RunStart for a run of a BUFFER_ONE schedule
+// while an earlier run of its datasource is still unfinished.
+var ErrRunWaiting = errors.New("store: run waits for an earlier run")
+
+// RunStartResult is the outcome of starting one run.
+type RunStartResult struct {
+	Run *Run
+	// DataSource is the run's datasource (possibly deleted since).
+	DataSource *DataSource
+	// Err is ErrRunFinal, ErrRunWaiting, ErrNotFound or nil.
+	Err error
+}
+
+// RunsStart marks runs RUNNING for an attempt, each with its RUN_STARTED
+// event, in one transaction with one NOTIFY for all. The results are in the
+// order of params. A run that is already final gets ErrRunFinal; one that
+// must wait for an earlier run (BUFFER_ONE) gets ErrRunWaiting.
+//
+// Every run starts here, so starts are batched: a burst of jobs costs a
+// few statements, not a transaction each.
+func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunStartResult, error) {
+	var (
+		ids      = make([]int64, len(params))
+		attempts = make([]int32, len(params))
+		jobIDs   = make([]int64, len(params))
+		replicas = make([]string, len(params))
+	)
+	for i, p := range params {
+		ids[i], attempts[i], jobIDs[i], replicas[i] = p.RunID, int32(p.Attempt), p.JobID, p.ReplicaID
+	}
+	var started []*Run
+	err := s.InTx(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(ctx, `
+			WITH req AS (
+				SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS u(run_id, attempt, job_id, replica_id)
+			), started AS (
+				UPDATE runs SET status = 'RUNNING', attempt = req.attempt, replica_id = req.replica_id, river_job_id = req.job_id,
+				started_at = coalesce(runs.started_at, now()), updated_at = now()
+			FROM req
+			WHERE runs.id = req.run_id AND runs.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
+				AND NOT EXISTS (
+					SELECT 1 FROM datasources d
+					WHERE d.id = runs.datasource_id AND d.overlap_policy = 'BUFFER_ONE' AND EXISTS (
+						SELECT 1 FROM runs e WHERE e.datasource_id = runs.datasource_id
+							AND e.scheduled_for < runs.scheduled_for AND e.status IN ('RUNNING', 'RETRYING')))
+				RETURNING runs.*
+			)
+			SELECT `+runColumns+` FROM started`,
+			ids, attempts, jobIDs, replicas)
+		if err != nil {
+			return err
+		}
+		if started, err = collectRuns(rows); err != nil {
+			return err
+		}
+		return tx.recordRunEvents(started)
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	byID := make(map[int64]*Run, len(started))
+	var dsIDs []uuid.UUID
+	for _, r := range started {
+		byID[r.ID] = r
+		dsIDs = append(dsIDs, r.DataSourceID)
+	}
+	dataSources := map[uuid.UUID]*DataSource{}
+	if len(dsIDs) > 0 {
+		rows, err := s.pool.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = ANY($1)`, dsIDs)
+		if err != nil {
+			return nil, err
+		}
+		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
+		if err != nil {
+			return nil, err
+		}
+		for _, ds := range list {
+			dataSources[ds.ID] = ds
+		}
+	}
+
+	results := make([]RunStartResult, len(params))
+	var notStarted []int64
+	for i, p := range params {
+		if r, ok := byID[p.RunID]; ok {
+			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
+		} else {
+			notStarted = append(notStarted, p.RunID)
+		}
+	}
+	if len(notStarted) == 0 {
+		return results, nil
+	}
+	// Say why the others did not start: final, waiting, or gone.
+	statuses := map[int64]string{}
+	rows, err := s.pool.Query(ctx, `SELECT id, status FROM runs WHERE id = ANY($1)`, notStarted)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		id     int64
+		status string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { statuses[id] = status; return nil }); err != nil {
+		return nil, err
+	}
+	for i, p := range params {
+		if results[i].Run != nil {
+			continue
+		}
+		switch status, ok := statuses[p.RunID]; {
+		case !ok:
+			results[i].Err = ErrNotFound
+		case (&Run{Status: status}).Final():
+			results[i].Err = ErrRunFinal
+		default:
+			results[i].Err = ErrRunWaiting
+		}
+	}
+	return results, nil
+}
+
+// RunFinishParams end an attempt.
+type RunFinishParams struct {
+	RunID int64
+	// Status is RunSucceeded, RunFailed, RunRetrying (the attempt failed and
+	// another follows) or RunCancelled.
+	Status       string
+	Attempt      int
+	Error        string
+	FilesFound   int
+	BytesFound   int64
+	RecordsFound int64
+	// Skipped are the entries the attempt skipped; the run keeps the first
+	// MaxSkippedKept and the count.
+	Skipped []SkippedEntry
+}
+
+// RunFinish records the end of one attempt; see RunsFinish.
+func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, error) {
+	runs, err := t.RunsFinish(ctx, []*RunFinishParams{params})
+	if err != nil {
+		return nil, err
+	}
+	return runs[0], nil
+}
+
+// RunsFinish records the end of attempts with their events, in one
+// statement whatever their number; the transaction sends one NOTIFY for all
+// its finishes. Call it in the transaction that completes the River jobs,
+// so that both commit together. The runs come back in the order of params.
+// If any run does not exist it returns ErrNotFound, and if one is named
+// twice an error: the caller's transaction must then roll back.
+func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run, error) {
+	var (
+		n             = len(params)
+		ids           = make([]int64, n)
+		statuses      = make([]string, n)
+		errs          = make([]string, n)
+		files         = make([]int32, n)
+		bytes         = make([]int64, n)
+		records       = make([]int64, n)
+		skipped       = make([][]byte, n)
+		skippedCounts = make([]int32, n)
+		attemptErrs   = make([][]byte, n)
+	)
+	now := time.Now().UTC()
+	for i, p := range params {
+		ids[i], statuses[i], errs[i] = p.RunID, p.Status, truncateError(p.Error)
+		files[i], bytes[i], records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
+		skippedCounts[i] = int32(len(p.Skipped))
+		var err error
+		if skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
+			return nil, err
+		}
+		if p.Error != "" {
+			if attemptErrs[i], err = json.Marshal([]AttemptError{{Attempt: p.Attempt, At: now, Error: errs[i]}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rows, err := t.tx.Query(ctx, `
+		WITH req AS (
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],
+				$7::jsonb[], $8::int[], $9::jsonb[])
+				AS u(run_id, status, error, files_found, bytes_found, records_found,
+					skipped, skipped_count, attempt_errors)
+		), finished AS (
+			UPDATE runs SET status = req.status, error = nullif(req.error, ''), files_found = req.files_found,
+				bytes_found = req.bytes_found, records_found = req.records_found,
+				skipped = req.skipped, skipped_count = req.skipped_count,
+				attempt_errors = runs.attempt_errors || coalesce(req.attempt_errors, '[]'),
+				finished_at = CASE WHEN req.status = 'RETRYING' THEN NULL ELSE now() END,
+				updated_at = now()
+			FROM req
+			WHERE runs.id = req.run_id
+			RETURNING runs.*
+		)
+		SELECT `+runColumns+` FROM finished`,
+		ids, statuses, errs, files, bytes, records, skipped, skippedCounts, attemptErrs)
+	if err != nil {
+		return nil, err
+	}
+	finished, err := collectRuns(rows)
+	if err != nil {
+		return nil, translate(err)
+	}
+	byID := make(map[int64]*Run, len(finished))
+	for _, r := range finished {
+		byID[r.ID] = r
+	}
+	runs := make([]*Run, n)
+	for i, id := range ids {
+		if runs[i] = byID[id]; runs[i] == nil {
+			return nil, ErrNotFound
+		}
+	}
+	if len(finished) != n {
+		return nil, errors.New("store: RunsFinish: a run is finished twice")
+	}
+	// Each run's status event comes before its FILES_DISCOVERED event, and
+	// runs keep the order of params.
+	if err := t.recordRunEvents(runs); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
+// keptSkipped is what a run keeps of its skipped entries.
+func keptSkipped(entries []SkippedEntry) []SkippedEntry {
+	if entries == nil {
+		return []SkippedEntry{}
+	}
+	return entries[:min(len(entries), MaxSkippedKept)]
+}
+
+// truncateError keeps error texts to a size an operator can read.
+func truncateError(s string) string {
+	const limit = 4000
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "…"
+}
+
+// runsCancelPending cancels a datasource's runs that have not started or
+// wait for a retry. Their River jobs find the run CANCELLED and do nothing.
+// Running runs finish and keep their result.
+func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) error {
+	rows, err := t.tx.Query(ctx, `
+		UPDATE runs SET status = 'CANCELLED', finished_at = now(), updated_at = now()
+		WHERE datasource_id = $1 AND status IN ('SCHEDULED', 'RETRYING')
+		RETURNING `+runColumns, dataSourceID)
+	if err != nil {
+		return err
+	}
+	runs, err := collectRuns(rows)
+	if err != nil {
+		return err
+	}
+	return t.recordRunEvents(runs)
+}
