@@ -1,12 +1,9 @@
 package graph
 
 import (
-	"time"
-
 	"github.com/google/uuid"
 
 	"github.com/ezplatform/ezplatform/graph/model"
-	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -35,15 +32,13 @@ func toModelDataSource(ds *store.DataSource) *model.DataSource {
 func toModelSchedule(ds *store.DataSource) *model.Schedule {
 	s := &ds.Schedule
 	out := &model.Schedule{
+		DataSource:    ds,
 		DataSourceID:  ds.ID.String(),
 		Anchor:        s.Anchor,
 		Timezone:      s.Timezone,
 		MisfirePolicy: model.MisfirePolicy(s.MisfirePolicy),
 		OverlapPolicy: model.OverlapPolicy(s.OverlapPolicy),
 		Paused:        s.Paused,
-	}
-	if ds.NextRunAt != nil && ds.NextRunAt.Before(store.NeverTime) && !s.Paused && ds.Enabled {
-		out.NextRunAt = ptr(ds.NextRunAt.In(nextRunLocation(s.Timezone)))
 	}
 	if s.Cron != "" {
 		out.Cron = ptr(s.Cron)
@@ -61,12 +56,4 @@ func parseID(field, id string) (uuid.UUID, error) {
 		return uuid.Nil, newFieldError(CodeNotFound, field, "no datasource with id %q", truncate(id, 64))
 	}
 	return u, nil
-}
-
-// nextRunLocation shows slots in the schedule's zone, as upcoming does.
-func nextRunLocation(zone string) *time.Location {
-	if loc, err := scheduler.LoadLocation(zone); err == nil {
-		return loc
-	}
-	return time.UTC
 }

@@ -40,7 +40,7 @@ func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, fi
 
 // CreateDataSource is the resolver for the createDataSource field.
 func (r *mutationResolver) CreateDataSource(ctx context.Context, input model.CreateDataSourceInput) (*model.DataSource, error) {
-	params, errs := validateCreate(r.Roots, &input)
+	params, spec, errs := validateCreate(r.Roots, &input)
 	if len(errs) > 0 {
 		return nil, userErrors(ctx, errs)
 	}
@@ -51,6 +51,7 @@ func (r *mutationResolver) CreateDataSource(ctx context.Context, input model.Cre
 	if err != nil {
 		return nil, err
 	}
+	r.keepSpec(ds, &params.Schedule, spec)
 	return toModelDataSource(ds), nil
 }
 
@@ -60,7 +61,7 @@ func (r *mutationResolver) UpdateDataSource(ctx context.Context, id string, inpu
 	if err != nil {
 		return nil, err
 	}
-	params, errs := validateUpdate(r.Roots, &input)
+	params, spec, errs := validateUpdate(r.Roots, &input)
 	if len(errs) > 0 {
 		return nil, userErrors(ctx, errs)
 	}
@@ -71,6 +72,9 @@ func (r *mutationResolver) UpdateDataSource(ctx context.Context, id string, inpu
 	}
 	if err != nil {
 		return nil, err
+	}
+	if params.Schedule != nil {
+		r.keepSpec(ds, params.Schedule, spec)
 	}
 	return toModelDataSource(ds), nil
 }
@@ -85,6 +89,7 @@ func (r *mutationResolver) DeleteDataSource(ctx context.Context, id string, expe
 	if err != nil {
 		return "", err
 	}
+	r.Scheduler.Specs().Forget(ds.ID)
 	return ds.ID.String(), nil
 }
 

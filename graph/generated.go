@@ -351,6 +351,7 @@ type RunResolver interface {
 	Files(ctx context.Context, obj *store.Run, first *int, after *string) (*model.DiscoveredFileConnection, error)
 }
 type ScheduleResolver interface {
+	NextRunAt(ctx context.Context, obj *model.Schedule) (*time.Time, error)
 	LastRun(ctx context.Context, obj *model.Schedule) (*store.Run, error)
 	Upcoming(ctx context.Context, obj *model.Schedule, n *int) ([]time.Time, error)
 }
@@ -6591,7 +6592,7 @@ func (ec *executionContext) _Schedule_nextRunAt(ctx context.Context, field graph
 			return ec.fieldContext_Schedule_nextRunAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.NextRunAt, nil
+			return ec.Resolvers.Schedule().NextRunAt(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -6602,7 +6603,7 @@ func (ec *executionContext) _Schedule_nextRunAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Schedule_nextRunAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Schedule", field, false, false, "Time")
+	return graphql.NewScalarFieldContext("Schedule", field, true, true, "Time")
 }
 
 func (ec *executionContext) _Schedule_lastRun(ctx context.Context, field graphql.CollectedField, obj *model.Schedule) (ret graphql.Marshaler) {
@@ -9871,10 +9872,11 @@ func (ec *executionContext) _Schedule(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nextRunAt":
-			out.Values[i] = ec._Schedule_nextRunAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Schedule_nextRunAt(ctx, field, obj)
+				})
 		case "lastRun":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

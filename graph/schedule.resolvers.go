@@ -61,6 +61,20 @@ func (r *queryResolver) CronPreview(ctx context.Context, expression string, time
 	return spec.Upcoming(r.Now(), n), nil
 }
 
+// NextRunAt is the resolver for the nextRunAt field.
+func (r *scheduleResolver) NextRunAt(ctx context.Context, obj *model.Schedule) (*time.Time, error) {
+	ds := obj.DataSource
+	if ds.NextRunAt == nil || !ds.NextRunAt.Before(store.NeverTime) || ds.Schedule.Paused || !ds.Enabled {
+		return nil, nil
+	}
+	// In the schedule's zone, as upcoming shows slots.
+	loc := time.UTC
+	if spec, err := r.specOf(ds); err == nil {
+		loc = spec.Location()
+	}
+	return ptr(ds.NextRunAt.In(loc)), nil
+}
+
 // LastRun is the resolver for the lastRun field.
 func (r *scheduleResolver) LastRun(ctx context.Context, obj *model.Schedule) (*store.Run, error) {
 	dsID, err := uuid.Parse(obj.DataSourceID)
@@ -76,7 +90,7 @@ func (r *scheduleResolver) Upcoming(ctx context.Context, obj *model.Schedule, n 
 	if count < 0 || count > scheduler.MaxUpcoming {
 		return nil, newFieldError(CodeValidation, "n", "n must be between 0 and %d, got %d", scheduler.MaxUpcoming, count)
 	}
-	spec, err := scheduler.ParseSpec(deref(obj.Cron), deref(obj.Interval), obj.Anchor, obj.Timezone)
+	spec, err := r.specOf(obj.DataSource)
 	if err != nil {
 		// Only possible for a schedule edited by hand in psql into something
 		// the API would refuse: say so rather than fail the whole query.

@@ -128,12 +128,13 @@ func (v *validator) pattern(field, p string) string {
 	return p
 }
 
-// schedule validates a schedule input and returns it in store form.
-func (v *validator) schedule(field string, in *model.ScheduleInput) store.Schedule {
+// schedule validates a schedule input and returns it in store form, with the
+// Spec it parsed (nil if invalid), so that nothing parses it again.
+func (v *validator) schedule(field string, in *model.ScheduleInput) (store.Schedule, *scheduler.Spec) {
 	cron, interval := deref(in.Cron), deref(in.Interval)
 	if len(cron) > maxCronLen {
 		v.fail(field+".cron", "cron expression is longer than %d characters", maxCronLen)
-		return store.Schedule{}
+		return store.Schedule{}, nil
 	}
 	var anchor = scheduler.DefaultAnchor
 	if in.Anchor != nil {
@@ -147,18 +148,16 @@ func (v *validator) schedule(field string, in *model.ScheduleInput) store.Schedu
 		} else {
 			v.fail(field, "%v", err)
 		}
-		return store.Schedule{}
+		return store.Schedule{}, nil
 	}
 	out := store.Schedule{
 		Cron:          strings.TrimSpace(cron),
+		Interval:      spec.Interval(),
 		Anchor:        anchor.UTC(),
 		Timezone:      spec.Location().String(),
 		MisfirePolicy: scheduler.DefaultMisfirePolicy,
 		OverlapPolicy: scheduler.DefaultOverlapPolicy,
 		Paused:        deref(in.Paused),
-	}
-	if interval != "" {
-		out.Interval, _ = scheduler.ParseInterval(interval) // already validated by ParseSpec
 	}
 	if in.MisfirePolicy != nil {
 		out.MisfirePolicy = string(*in.MisfirePolicy)
@@ -166,7 +165,7 @@ func (v *validator) schedule(field string, in *model.ScheduleInput) store.Schedu
 	if in.OverlapPolicy != nil {
 		out.OverlapPolicy = string(*in.OverlapPolicy)
 	}
-	return out
+	return out, spec
 }
 
 // intRule and durationRule bound the numeric settings of a datasource.
@@ -208,8 +207,11 @@ func (v *validator) duration(field string, r durationRule, s string) time.Durati
 
 func (v *validator) err() []*fieldError { return v.errs }
 
-func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, []*fieldError) {
+// validateCreate checks a new datasource, and returns it in store form with
+// its parsed schedule.
+func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, *scheduler.Spec, []*fieldError) {
 	v := &validator{roots: roots}
+	schedule, spec := v.schedule("input.schedule", in.Schedule)
 	p := &store.DataSourceCreateParams{
 		Name:         v.name("input.name", in.Name),
 		Description:  v.text("input.description", deref(in.Description), maxDescriptionLen, false),
@@ -218,7 +220,7 @@ func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*st
 		Path:         v.path("input.path", in.Path),
 		FilePattern:  v.pattern("input.filePattern", in.FilePattern),
 		Enabled:      in.Enabled == nil || *in.Enabled,
-		Schedule:     v.schedule("input.schedule", in.Schedule),
+		Schedule:     schedule,
 		MaxAttempts:  store.DefaultMaxAttempts,
 		RunTimeout:   store.DefaultRunTimeout,
 	}
@@ -235,11 +237,14 @@ func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*st
 	if in.MaxFilesPerRun != nil {
 		p.MaxFilesPerRun = v.int("input.maxFilesPerRun", maxFilesPerRunRule, *in.MaxFilesPerRun)
 	}
-	return p, v.err()
+	return p, spec, v.err()
 }
 
-func validateUpdate(roots scheduler.Roots, in *model.UpdateDataSourceInput) (*store.DataSourceUpdateParams, []*fieldError) {
+// validateUpdate checks the changes to a datasource, and returns them in
+// store form with the parsed schedule if the schedule changes.
+func validateUpdate(roots scheduler.Roots, in *model.UpdateDataSourceInput) (*store.DataSourceUpdateParams, *scheduler.Spec, []*fieldError) {
 	v := &validator{roots: roots}
+	var spec *scheduler.Spec
 	p := &store.DataSourceUpdateParams{Enabled: in.Enabled}
 	if in.Name != nil {
 		p.Name = ptr(v.name("input.name", *in.Name))
@@ -260,7 +265,9 @@ func validateUpdate(roots scheduler.Roots, in *model.UpdateDataSourceInput) (*st
 		p.FilePattern = ptr(v.pattern("input.filePattern", *in.FilePattern))
 	}
 	if in.Schedule != nil {
-		p.Schedule = ptr(v.schedule("input.schedule", in.Schedule))
+		var schedule store.Schedule
+		schedule, spec = v.schedule("input.schedule", in.Schedule)
+		p.Schedule = &schedule
 	}
 	if in.MaxAttempts != nil {
 		p.MaxAttempts = ptr(v.int("input.maxAttempts", maxAttemptsRule, *in.MaxAttempts))
@@ -275,7 +282,7 @@ func validateUpdate(roots scheduler.Roots, in *model.UpdateDataSourceInput) (*st
 	if in.MaxFilesPerRun != nil {
 		p.MaxFilesPerRun = ptr(v.int("input.maxFilesPerRun", maxFilesPerRunRule, *in.MaxFilesPerRun))
 	}
-	return p, v.err()
+	return p, spec, v.err()
 }
 
 func deref[T any](p *T) T {

@@ -35,6 +35,9 @@ type PlannerOptions struct {
 	// RetentionEvery is how often the leader prunes history.
 	RetentionEvery time.Duration
 	Retention      Retention
+	// SpecCacheSize bounds how many parsed schedules the planner keeps
+	// (DefaultSpecCacheSize if 0).
+	SpecCacheSize int
 }
 
 // Retention says how much run and event history to keep.
@@ -64,6 +67,8 @@ type planner struct {
 	opts    PlannerOptions
 	now     func() time.Time
 	metrics *metrics
+	// specs holds each datasource version's parsed schedule.
+	specs *SpecCache
 	// took is how long recent plans' work took, to size the lead: the
 	// longest, fading by an eighth with each plan, so that one quick plan
 	// between bursts does not make the next burst late.
@@ -216,7 +221,7 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 			timeouts = map[uuid.UUID]time.Duration{}
 		)
 		for _, d := range due {
-			spec, err := SpecOf(d.DataSource)
+			spec, err := p.specs.Spec(d.DataSource)
 			if err != nil {
 				// Edited by hand into something invalid: leave it alone,
 				// loudly, rather than stop planning for everyone.
@@ -286,7 +291,8 @@ func (p *planner) enqueue(ctx context.Context, tx *store.Tx, runs []*store.Run, 
 // reconcile checks every plannable schedule's stored next slot against its
 // current definition, and resets (to NULL, so planDue recomputes it) the
 // ones that are not a slot of it: schedules edited in psql, or by a writer
-// that did not reset next_run_at.
+// that did not reset next_run_at. After its full pass it sweeps the cached
+// schedules, which drops those of datasources that are gone.
 func (p *planner) reconcile(ctx context.Context, epoch int64) error {
 	after := uuid.Nil
 	for {
@@ -299,7 +305,7 @@ func (p *planner) reconcile(ctx context.Context, epoch int64) error {
 			if ds.NextRunAt == nil || !ds.NextRunAt.Before(store.NeverTime) {
 				continue
 			}
-			spec, err := SpecOf(ds)
+			spec, err := p.specs.Spec(ds)
 			if err != nil || !spec.Next(ds.NextRunAt.Add(-time.Nanosecond)).Equal(*ds.NextRunAt) {
 				stale = append(stale, ds.ID)
 			}
@@ -317,6 +323,7 @@ func (p *planner) reconcile(ctx context.Context, epoch int64) error {
 			}
 		}
 		if len(page) < 1000 {
+			p.specs.Sweep()
 			return nil
 		}
 		after = page[len(page)-1].ID
@@ -338,13 +345,4 @@ func (p *planner) prune(ctx context.Context) {
 	if res.Runs > 0 || res.Events > 0 {
 		p.logger.Info("scheduler: pruned history", "runs", res.Runs, "events", res.Events)
 	}
-}
-
-// SpecOf parses a stored datasource's schedule.
-func SpecOf(ds *store.DataSource) (*Spec, error) {
-	var interval string
-	if ds.Schedule.Cron == "" {
-		interval = ds.Schedule.Interval.String()
-	}
-	return ParseSpec(ds.Schedule.Cron, interval, ds.Schedule.Anchor, ds.Schedule.Timezone)
 }

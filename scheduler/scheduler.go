@@ -124,7 +124,8 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("scheduler: River client: %w", err)
 	}
 	s := &Scheduler{cfg: cfg, river: client, starter: starter, finisher: finisher, metrics: m, logger: cfg.Logger, started: time.Now()}
-	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now, metrics: m}
+	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now, metrics: m,
+		specs: NewSpecCache(cfg.Planner.SpecCacheSize)}
 	return s, nil
 }
 
@@ -292,6 +293,10 @@ func (s *Scheduler) TriggerRun(ctx context.Context, dataSourceID uuid.UUID) (*st
 	})
 	return run, err
 }
+
+// Specs returns the cache of parsed schedules that the planner uses, so that
+// the replica's API can share it.
+func (s *Scheduler) Specs() *SpecCache { return s.planner.specs }
 
 // ClusterInfo is the cluster as etcd sees it.
 type ClusterInfo struct {

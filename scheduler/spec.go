@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ezplatform/ezplatform/scheduler/cron"
+	"github.com/ezplatform/ezplatform/store"
 )
 
 // MinInterval is the shortest interval schedule accepted.
@@ -60,7 +61,34 @@ func ParseSpec(cronExpr, interval string, anchor time.Time, timezone string) (*S
 	case cronExpr == "" && interval == "":
 		return nil, &SpecError{Field: "cron", Msg: "give a cron expression or an interval"}
 	case cronExpr != "":
-		expr, err := cron.Parse(cronExpr)
+		return newSpec(cronExpr, 0, anchor, loc)
+	}
+	d, err := ParseInterval(interval)
+	if err != nil {
+		return nil, err
+	}
+	return newSpec("", d, anchor, loc)
+}
+
+// SpecOf parses a stored schedule: its cron expression, or else its
+// interval as stored (not formatted and parsed again). The planner and the
+// API call it through a SpecCache, once per datasource version.
+func SpecOf(s *store.Schedule) (*Spec, error) {
+	loc, err := LoadLocation(s.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	if s.Cron == "" && s.Interval < MinInterval {
+		return nil, &SpecError{Field: "interval", Msg: fmt.Sprintf("%s is shorter than the minimum of %s", s.Interval, MinInterval)}
+	}
+	return newSpec(s.Cron, s.Interval, s.Anchor, loc)
+}
+
+// newSpec builds the Spec of a cron expression, when it is not empty, or
+// else of an interval already checked against MinInterval.
+func newSpec(cronExpr string, interval time.Duration, anchor time.Time, loc *time.Location) (*Spec, error) {
+	if cronExpr != "" {
+		expr, err := cron.Parse(strings.TrimSpace(cronExpr))
 		if err != nil {
 			var perr *cron.ParseError
 			if errors.As(err, &perr) {
@@ -70,18 +98,13 @@ func ParseSpec(cronExpr, interval string, anchor time.Time, timezone string) (*S
 		}
 		return &Spec{cron: expr, location: loc}, nil
 	}
-
-	d, err := ParseInterval(interval)
-	if err != nil {
-		return nil, err
-	}
 	if anchor.IsZero() {
 		anchor = DefaultAnchor
 	}
 	if anchor.Before(minAnchor) || !anchor.Before(maxAnchor) {
 		return nil, &SpecError{Field: "anchor", Msg: fmt.Sprintf("must be between %d and %d", minAnchor.Year(), maxAnchor.Year()-1)}
 	}
-	return &Spec{interval: d, anchor: anchor.UTC(), location: loc}, nil
+	return &Spec{interval: interval, anchor: anchor.UTC(), location: loc}, nil
 }
 
 // ParseInterval parses a Go duration of at least MinInterval.
@@ -142,6 +165,10 @@ func (s *Spec) Upcoming(t time.Time, n int) []time.Time {
 
 // Location returns the time zone the schedule is read in.
 func (s *Spec) Location() *time.Location { return s.location }
+
+// Interval returns the interval of an interval schedule, or 0 for a cron
+// schedule.
+func (s *Spec) Interval() time.Duration { return s.interval }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
