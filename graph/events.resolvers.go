@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -148,18 +147,14 @@ func (r *subscriptionResolver) ClusterEvents(ctx context.Context, after *string)
 	watchCtx, drained := untilDrained(ctx)
 	st, err := r.Scheduler.ClusterEvents(watchCtx, cursor)
 	if err != nil {
-		if errors.Is(err, scheduler.ErrClusterCursor) {
-			return nil, newFieldError(CodeCursorExpired, "after", "cursor %s is older than etcd's history: subscribe without after to start from the current state", *after)
-		}
-		return nil, err
+		return nil, subscribeError(err, after)
 	}
-	onStreamEnd(ctx, func() error {
+	return follow(ctx, st, func() error {
 		if drained() {
 			return errDrained
 		}
 		return st.Err()
 	})
-	return st.C, nil
 }
 
 // ClusterEvent returns ClusterEventResolver implementation.

@@ -47,10 +47,6 @@ func parseDataSourceIDs(raw []string) ([]uuid.UUID, error) {
 
 // subscribe starts a hub stream for a subscription resolver.
 func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.SubscribeParams, after *string) (<-chan *hub.Message, error) {
-	state, ok := ctx.Value(streamStateKey{}).(*streamState)
-	if !ok {
-		return nil, errors.New("graph: hub subscriptions need the streams extension, which NewHandler installs")
-	}
 	if after != nil {
 		c, err := store.ParseEventCursor(*after)
 		if err != nil {
@@ -59,16 +55,23 @@ func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.Subscri
 		params.After = &c
 	}
 	st, err := r.Hub.Subscribe(ctx, params)
+	if err != nil {
+		return nil, subscribeError(err, after)
+	}
+	return follow(ctx, st, nil)
+}
+
+// subscribeError presents why a stream could not start after a cursor:
+// the same two errors for every stream.
+func subscribeError(err error, after *string) error {
 	switch {
 	case errors.Is(err, store.ErrCursorExpired):
-		return nil, newFieldError(CodeCursorExpired, "after",
-			"cursor %s is older than the event retention: subscribe without after to start from a snapshot", *after)
+		return newFieldError(CodeCursorExpired, "after",
+			"cursor %s is older than the stream's history: subscribe without after to start from a snapshot", *after)
 	case errors.Is(err, store.ErrInvalidCursor):
-		return nil, newFieldError(CodeInvalidCursor, "after", "no event has cursor %s", *after)
-	case err != nil:
-		return nil, err
+		return newFieldError(CodeInvalidCursor, "after", "no event has cursor %s", *after)
 	}
-	return state.follow(st), nil
+	return err
 }
 
 // streamError presents the reason a stream ended, with the cursor to

@@ -13,6 +13,8 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/ezplatform/ezplatform/store"
 )
 
 // Cluster event kinds.
@@ -23,9 +25,13 @@ const (
 	ClusterReplicaLeft   = "REPLICA_LEFT"
 )
 
-// ErrClusterCursor means that a cluster cursor is malformed, or older than
-// etcd's compacted history; the subscriber must start from a snapshot.
+// ErrClusterCursor means that a cluster cursor is malformed (it also is
+// store.ErrInvalidCursor), or older than etcd's compacted history (it also
+// is store.ErrCursorExpired, as an event cursor that retention pruned): the
+// subscriber must start from a snapshot.
 var ErrClusterCursor = errors.New("scheduler: cluster cursor is malformed or older than etcd's history")
+
+var errClusterCursorInvalid = fmt.Errorf("%w: %w", ErrClusterCursor, store.ErrInvalidCursor)
 
 // ClusterCursor is a position in etcd's history: the revision, and the
 // index of the event among those one revision produced (a lease that
@@ -44,12 +50,12 @@ func (c ClusterCursor) String() string {
 func ParseClusterCursor(s string) (ClusterCursor, error) {
 	parts := strings.Split(s, "-")
 	if len(parts) != 3 || parts[0] != "etcd" {
-		return ClusterCursor{}, ErrClusterCursor
+		return ClusterCursor{}, errClusterCursorInvalid
 	}
 	rev, err1 := strconv.ParseInt(parts[1], 10, 64)
 	idx, err2 := strconv.Atoi(parts[2])
 	if err1 != nil || err2 != nil || rev <= 0 || idx < 0 {
-		return ClusterCursor{}, ErrClusterCursor
+		return ClusterCursor{}, errClusterCursorInvalid
 	}
 	return ClusterCursor{Revision: rev, Index: idx}, nil
 }
@@ -68,106 +74,124 @@ type ClusterEvent struct {
 	ObservedAt time.Time
 }
 
-// ClusterStream is a subscription to cluster events. C is closed when it
-// ends; Err then says why (nil when its context ended).
+// ClusterStream is a subscription to cluster events, read with Next like
+// hub.Stream: it holds no goroutine of its own, and the reader's goroutine
+// derives the events from etcd's watch.
 type ClusterStream struct {
-	C    <-chan *ClusterEvent
-	err  error
-	done chan struct{} // closed once err is set, before C
+	ctx     context.Context
+	cancel  context.CancelFunc
+	watch   clientv3.WatchChan
+	state   clusterState
+	pending []*ClusterEvent
+	// rev and skip: the events of rev with an index below skip were seen
+	// before the cursor the stream resumed from.
+	rev    int64
+	skip   int
+	cursor ClusterCursor
+	err    error
+}
+
+// Next returns the stream's next event, waiting for it. It returns nil once
+// the stream has ended: when its context ends, when Close is called, or
+// when etcd ends the watch (then Err says why). Next is not safe for
+// concurrent use.
+func (s *ClusterStream) Next() *ClusterEvent {
+	for {
+		if len(s.pending) > 0 {
+			e := s.pending[0]
+			s.pending[0] = nil
+			s.pending = s.pending[1:]
+			s.cursor = e.Cursor
+			return e
+		}
+		if s.err != nil || s.ctx.Err() != nil {
+			s.Close()
+			return nil
+		}
+		select {
+		case <-s.ctx.Done():
+		case wr, ok := <-s.watch:
+			switch {
+			case s.ctx.Err() != nil:
+			case !ok:
+				s.err = errors.New("scheduler: watch cluster: etcd closed the watch")
+			case wr.Err() != nil:
+				s.err = fmt.Errorf("scheduler: watch cluster: %w", wr.Err())
+			default:
+				s.derive(wr.Events)
+			}
+		}
+	}
+}
+
+// derive queues the cluster events that etcd events cause.
+func (s *ClusterStream) derive(events []*clientv3.Event) {
+	byRev := map[int64]int{}
+	for _, ev := range events {
+		r := ev.Kv.ModRevision
+		for _, e := range s.state.apply(ev) {
+			e.Cursor = ClusterCursor{Revision: r, Index: byRev[r]}
+			byRev[r]++
+			if r == s.rev && e.Cursor.Index < s.skip {
+				continue
+			}
+			s.pending = append(s.pending, &e)
+		}
+	}
 }
 
 // Err returns why the stream ended: nil if its context did, or it has not
-// ended.
-func (s *ClusterStream) Err() error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-		return nil
+// ended. Like Next, it is for the reader's goroutine.
+func (s *ClusterStream) Err() error { return s.err }
+
+// Cursor returns the position of the last event Next returned, as clients
+// see it; "" before the first.
+func (s *ClusterStream) Cursor() string {
+	if s.cursor == (ClusterCursor{}) {
+		return ""
 	}
+	return s.cursor.String()
 }
+
+// Close ends the stream and its watch.
+func (s *ClusterStream) Close() { s.cancel() }
 
 // ClusterEvents streams leadership and membership changes from etcd, on any
 // replica. Without after, it starts with the current state (Snapshot
 // events); with after, it replays etcd's history from there, which etcd
-// keeps until it compacts it.
+// keeps until it compacts it. It blocks until the state is read.
 func (s *Scheduler) ClusterEvents(ctx context.Context, after *ClusterCursor) (*ClusterStream, error) {
 	prefix := s.cfg.KeyPrefix + "/"
-	state := clusterState{candidates: map[string]candidate{}, replicas: map[string]Member{}, leaderPrefix: s.electionPrefix() + "/",
-		replicaPrefix: s.cfg.KeyPrefix + "/replicas/"}
-	var rev int64
-	var skip int
+	st := &ClusterStream{state: clusterState{candidates: map[string]candidate{}, replicas: map[string]Member{},
+		leaderPrefix: s.electionPrefix() + "/", replicaPrefix: s.cfg.KeyPrefix + "/replicas/"}}
 	opts := []clientv3.OpOption{clientv3.WithPrefix()}
 	if after != nil {
 		// The state just before the cursor's revision, so that the events
 		// of that revision are derived again and those already seen skipped.
-		rev, skip = after.Revision, after.Index+1
-		if rev > 1 {
-			opts = append(opts, clientv3.WithRev(rev-1))
+		st.rev, st.skip = after.Revision, after.Index+1
+		if st.rev > 1 {
+			opts = append(opts, clientv3.WithRev(st.rev-1))
 		}
 	}
 	resp, err := s.cfg.Etcd.Get(ctx, prefix, opts...)
 	if errors.Is(err, rpctypes.ErrCompacted) || errors.Is(err, rpctypes.ErrFutureRev) {
-		return nil, fmt.Errorf("%w: %s", ErrClusterCursor, after)
+		return nil, fmt.Errorf("%w: %w: %s", ErrClusterCursor, store.ErrCursorExpired, after)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: read cluster: %w", err)
 	}
 	for _, kv := range resp.Kvs {
-		state.apply(&clientv3.Event{Type: mvccpb.PUT, Kv: kv})
+		st.state.apply(&clientv3.Event{Type: mvccpb.PUT, Kv: kv})
 	}
 	if after == nil {
-		rev = resp.Header.Revision + 1
-	}
-
-	out := make(chan *ClusterEvent)
-	st := &ClusterStream{C: out, done: make(chan struct{})}
-	send := func(e ClusterEvent) bool {
-		select {
-		case out <- &e:
-			return true
-		case <-ctx.Done():
-			return false
+		st.rev = resp.Header.Revision + 1
+		for _, e := range st.state.snapshot(resp.Header.Revision) {
+			st.pending = append(st.pending, &e)
 		}
 	}
-	go func() {
-		defer close(out)
-		defer close(st.done)
-		if after == nil {
-			for _, e := range state.snapshot(resp.Header.Revision) {
-				if !send(e) {
-					return
-				}
-			}
-		}
-		watchCtx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-		defer cancel()
-		for wr := range s.cfg.Etcd.Watch(watchCtx, prefix, clientv3.WithPrefix(), clientv3.WithRev(rev), clientv3.WithPrevKV()) {
-			if err := wr.Err(); err != nil {
-				if ctx.Err() == nil {
-					st.err = fmt.Errorf("scheduler: watch cluster: %w", err)
-				}
-				return
-			}
-			byRev := map[int64]int{}
-			for _, ev := range wr.Events {
-				r := ev.Kv.ModRevision
-				for _, e := range state.apply(ev) {
-					e.Cursor = ClusterCursor{Revision: r, Index: byRev[r]}
-					byRev[r]++
-					if r == rev && e.Cursor.Index < skip {
-						continue
-					}
-					if !send(e) {
-						return
-					}
-				}
-			}
-		}
-		if ctx.Err() == nil && st.err == nil {
-			st.err = errors.New("scheduler: watch cluster: etcd closed the watch")
-		}
-	}()
+	st.ctx, st.cancel = context.WithCancel(ctx)
+	st.watch = s.cfg.Etcd.Watch(clientv3.WithRequireLeader(st.ctx), prefix, clientv3.WithPrefix(), clientv3.WithRev(st.rev),
+		clientv3.WithPrevKV())
 	return st, nil
 }
 

@@ -13,11 +13,14 @@ import (
 
 func nextClusterEvent(t *testing.T, s *ClusterStream) *ClusterEvent {
 	t.Helper()
+	got := make(chan *ClusterEvent, 1)
+	go func() { got <- s.Next() }()
 	select {
-	case e, ok := <-s.C:
-		require.True(t, ok, "stream ended: %v", s.Err())
+	case e := <-got:
+		require.NotNil(t, e, "stream ended: %v", s.Err())
 		return e
 	case <-time.After(30 * time.Second):
+		s.Close()
 		t.Fatal("no cluster event within 30 s")
 		return nil
 	}

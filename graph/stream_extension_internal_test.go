@@ -39,7 +39,11 @@ func from(msgs ...*hub.Message) func() *hub.Message {
 func sharedWithin(t *testing.T, ctx context.Context, state *streamState, source func() *hub.Message, relay chan *hub.Message, next graphql.ResponseHandler) *graphql.Response {
 	t.Helper()
 	done := make(chan *graphql.Response, 1)
-	go func() { done <- streams{}.shared(ctx, state, source, relay, next) }()
+	pull := func() (any, bool) {
+		m := source()
+		return m, m != nil
+	}
+	go func() { done <- streams{}.shared(ctx, state, pull, deliverTo(relay), next) }()
 	select {
 	case resp := <-done:
 		return resp

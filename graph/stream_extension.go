@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/internal/gqlws"
+	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // A subscription resolver returns a channel, and gqlgen executes the
@@ -24,42 +26,85 @@ import (
 //     consumer, shutdown, with the cursor to resume from): an `error`
 //     message over WebSocket, a last result with errors over SSE.
 //   - Shared work. Thousands of clients usually subscribe with the same
-//     document. For hub streams the extension moves each event from the hub
-//     to gqlgen itself, and executes it once per distinct operation (query,
+//     document. The extension pulls each event from the stream (follow)
+//     and hands it to gqlgen itself; an event of the hub it executes once
+//     per distinct operation (query,
 //     operation name and variables): later subscribers get the same
 //     response. The key must grow the caller's identity once results
 //     depend on who asks.
+
+// eventStream is what every subscription reads, pulled in the goroutine
+// that serves it: *hub.Stream (schedule and datasource events) and
+// *scheduler.ClusterStream. Next returns nil once the stream has ended, and
+// Err then says why.
+type eventStream[E any] interface {
+	Next() E
+	Err() error
+	// Cursor is the position of the last event Next returned.
+	Cursor() string
+	Close()
+}
+
+var (
+	_ eventStream[*hub.Message]            = (*hub.Stream)(nil)
+	_ eventStream[*scheduler.ClusterEvent] = (*scheduler.ClusterStream)(nil)
+)
+
+// memoized is an event that shares work among its subscribers
+// (*hub.Message).
+type memoized interface {
+	Memo(key string, compute func() any) any
+}
 
 // streamState links a subscription's resolver to its responses.
 type streamState struct {
 	key string // the operation, for shared responses
 
-	mu     sync.Mutex
-	err    func() error        // why the stream ended, once it has
-	source func() *hub.Message // hub streams: the next event...
-	relay  chan *hub.Message   // ...and the channel gqlgen reads
-	ended  bool
+	mu      sync.Mutex
+	err     func() error       // why the stream ended, once it has
+	next    func() (any, bool) // the stream's next event...
+	deliver func(any)          // ...handed to the channel gqlgen reads
+	ended   bool
 }
 
 type streamStateKey struct{}
 
-// follow makes the state follow st: it returns the relay that the streams
-// extension feeds from st, for gqlgen to read, and records where the
-// stream's ending error comes from.
-func (s *streamState) follow(st *hub.Stream) <-chan *hub.Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.err, s.source, s.relay = st.Err, st.Next, make(chan *hub.Message, 1)
-	return s.relay
+// follow is the one adapter from a stream to gqlgen: it returns the relay
+// channel that the streams extension feeds from st, for gqlgen to read,
+// and records where the stream's ending error comes from (st.Err unless
+// end is given).
+func follow[E comparable](ctx context.Context, st eventStream[E], end func() error) (<-chan E, error) {
+	state, ok := ctx.Value(streamStateKey{}).(*streamState)
+	if !ok {
+		st.Close()
+		return nil, errors.New("graph: subscriptions need the streams extension, which NewHandler installs")
+	}
+	if end == nil {
+		end = st.Err
+	}
+	relay := make(chan E, 1)
+	var none E
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	state.err = end
+	state.next = func() (any, bool) {
+		e := st.Next()
+		return e, e != none
+	}
+	state.deliver = deliverTo(relay)
+	return relay, nil
 }
 
-// onStreamEnd records where a stream's ending error comes from, for
-// streams that are not relayed.
-func onStreamEnd(ctx context.Context, err func() error) {
-	if state, ok := ctx.Value(streamStateKey{}).(*streamState); ok {
-		state.mu.Lock()
-		state.err = err
-		state.mu.Unlock()
+// deliverTo hands events to gqlgen through relay.
+func deliverTo[E any](relay chan E) func(any) {
+	return func(e any) {
+		// gqlgen may have ended an execution on a cancelled context
+		// without taking its event: drop it, or the send would block.
+		select {
+		case <-relay:
+		default:
+		}
+		relay <- e.(E)
 	}
 }
 
@@ -74,10 +119,10 @@ func (s *streamState) endErr() error {
 	return s.err()
 }
 
-func (s *streamState) hubSource() (func() *hub.Message, chan *hub.Message) {
+func (s *streamState) source() (func() (any, bool), func(any)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.source, s.relay
+	return s.next, s.deliver
 }
 
 // streams is the gqlgen extension described above.
@@ -107,8 +152,8 @@ func (s streams) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 		return next(ctx)
 	}
 	var resp *graphql.Response
-	if source, relay := state.hubSource(); source != nil {
-		resp = s.shared(ctx, state, source, relay, next)
+	if source, deliver := state.source(); source != nil {
+		resp = s.shared(ctx, state, source, deliver, next)
 	} else {
 		resp = next(ctx)
 	}
@@ -118,26 +163,25 @@ func (s streams) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 	return s.end(ctx, state)
 }
 
-// shared returns the response to the stream's next event: the one another
-// subscriber with the same operation computed, or its own.
-func (streams) shared(ctx context.Context, state *streamState, source func() *hub.Message, relay chan *hub.Message,
+// shared returns the response to the stream's next event: for events that
+// share work, the one another subscriber with the same operation computed,
+// or its own.
+func (streams) shared(ctx context.Context, state *streamState, source func() (any, bool), deliver func(any),
 	next graphql.ResponseHandler,
 ) *graphql.Response {
 	// The stream's work (replay, live feed) runs here, in the goroutine
 	// that serves the subscription: a subscriber costs no other.
-	m := source()
-	if m == nil {
+	e, ok := source()
+	if !ok {
 		return nil
 	}
 	execute := func() *graphql.Response {
-		// gqlgen may have ended an execution on a cancelled context
-		// without taking its event: drop it, or the send would block.
-		select {
-		case <-relay:
-		default:
-		}
-		relay <- m
+		deliver(e)
 		return next(ctx)
+	}
+	m, ok := e.(memoized)
+	if !ok {
+		return execute()
 	}
 	shared, _ := m.Memo(state.key, func() any {
 		resp := execute()

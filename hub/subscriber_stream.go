@@ -45,14 +45,15 @@ type Stream struct {
 	mu  sync.Mutex // guards sub against the ctx's unregistering
 	sub *subscription
 
-	err error
+	err    error
+	closed bool
 }
 
 // Next returns the stream's next message, waiting for it. It returns nil
 // once the stream has ended: when its context ends, or when the hub ends
 // it (then Err says why). Next is not safe for concurrent use.
 func (s *Stream) Next() *Message {
-	if s.err != nil || s.ctx.Err() != nil {
+	if s.err != nil || s.closed || s.ctx.Err() != nil {
 		s.drop()
 		return nil
 	}
@@ -77,6 +78,19 @@ func (s *Stream) All() iter.Seq[*Message] {
 			}
 		}
 	}
+}
+
+// Cursor returns the position of the last message Next returned, as
+// clients see it (store.EventCursor.String): where a subscription resumes.
+// Like Next, it is for the reader's goroutine.
+func (s *Stream) Cursor() string { return s.cursor.String() }
+
+// Close ends the stream: it leaves the live feed, and Next returns nil.
+// Like Next, it is for the reader's goroutine; the end of the stream's
+// context does the same from anywhere.
+func (s *Stream) Close() {
+	s.closed = true
+	s.drop()
 }
 
 // Err returns why the stream ended: nil if its context did (or it has not
