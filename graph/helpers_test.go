@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
@@ -54,7 +55,7 @@ func setupWith(t testing.TB, limits graph.Limits, live graph.Live) *testBundle {
 	s, dbURL := pgtest.NewStore(t)
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "sales"), 0o755))
-	roots, err := scheduler.NewRoots(root)
+	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
 	prefix := etcdtest.Prefix()

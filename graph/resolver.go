@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
@@ -19,7 +20,7 @@ type Resolver struct {
 	Store     *store.Store
 	Scheduler Scheduler
 	Hub       *hub.Hub
-	Roots     scheduler.Roots
+	Roots     discovery.Roots
 	Logger    *slog.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time

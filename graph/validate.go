@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
@@ -28,7 +29,7 @@ const (
 // validator collects every problem with an input, so that a form can show
 // them all at once. Nothing reaches the store until it is empty (I7).
 type validator struct {
-	roots scheduler.Roots
+	roots discovery.Roots
 	errs  []*fieldError
 }
 
@@ -82,14 +83,14 @@ func (v *validator) path(field, p string) string {
 	}
 	if _, err := v.roots.Resolve(p); err != nil {
 		switch {
-		case errors.Is(err, scheduler.ErrOutsideRoots):
+		case errors.Is(err, discovery.ErrOutsideRoots):
 			v.fail(field, "path %q is outside the data roots (%s); symlinks are followed before this check", p, v.rootsText())
-		case errors.Is(err, scheduler.ErrPathNotFound) && !v.lexicallyInside(filepath.Clean(p)):
+		case errors.Is(err, discovery.ErrPathNotFound) && !v.lexicallyInside(filepath.Clean(p)):
 			// Don't tell whether paths outside the roots exist.
 			v.fail(field, "path %q is outside the data roots (%s)", p, v.rootsText())
-		case errors.Is(err, scheduler.ErrPathNotFound):
+		case errors.Is(err, discovery.ErrPathNotFound):
 			v.fail(field, "path %q does not exist; create the directory first", p)
-		case errors.Is(err, scheduler.ErrNotDirectory):
+		case errors.Is(err, discovery.ErrNotDirectory):
 			v.fail(field, "path %q is not a directory", p)
 		default:
 			v.fail(field, "path %q cannot be used: %v", p, err)
@@ -117,8 +118,8 @@ func (v *validator) pattern(field, p string) string {
 		v.fail(field, "filePattern is longer than %d characters", maxPatternLen)
 		return p
 	}
-	if err := scheduler.CheckPattern(p); err != nil {
-		var perr *scheduler.PatternError
+	if _, err := discovery.CompilePattern(p); err != nil {
+		var perr *discovery.PatternError
 		if errors.As(err, &perr) {
 			v.fail(field, "filePattern %q is not a valid glob: %s (at offset %d)", truncate(p, 80), perr.Msg, perr.Offset)
 		} else {
@@ -209,7 +210,7 @@ func (v *validator) err() []*fieldError { return v.errs }
 
 // validateCreate checks a new datasource, and returns it in store form with
 // its parsed schedule.
-func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, *scheduler.Spec, []*fieldError) {
+func validateCreate(roots discovery.Roots, in *model.CreateDataSourceInput) (*store.DataSourceCreateParams, *scheduler.Spec, []*fieldError) {
 	v := &validator{roots: roots}
 	schedule, spec := v.schedule("input.schedule", in.Schedule)
 	p := &store.DataSourceCreateParams{
@@ -242,7 +243,7 @@ func validateCreate(roots scheduler.Roots, in *model.CreateDataSourceInput) (*st
 
 // validateUpdate checks the changes to a datasource, and returns them in
 // store form with the parsed schedule if the schedule changes.
-func validateUpdate(roots scheduler.Roots, in *model.UpdateDataSourceInput) (*store.DataSourceUpdateParams, *scheduler.Spec, []*fieldError) {
+func validateUpdate(roots discovery.Roots, in *model.UpdateDataSourceInput) (*store.DataSourceUpdateParams, *scheduler.Spec, []*fieldError) {
 	v := &validator{roots: roots}
 	var spec *scheduler.Spec
 	p := &store.DataSourceUpdateParams{Enabled: in.Enabled}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/devstack"
 	"github.com/ezplatform/ezplatform/internal/server"
-	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -56,7 +56,7 @@ type devOptions struct {
 	dir       string // absolute
 	httpAddr  string
 	stackOnly bool
-	roots     scheduler.Roots // from EZ_DATA_ROOTS; empty means the inbox
+	roots     discovery.Roots // from EZ_DATA_ROOTS; empty means the inbox
 }
 
 // parseDevArgs reads the flags and EZ_DATA_ROOTS. A code other than zero
@@ -82,7 +82,7 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	// Explicit data roots are checked before anything starts.
 	if list := getenv("EZ_DATA_ROOTS"); list != "" {
-		if opts.roots, err = scheduler.ParseRoots(list); err != nil {
+		if opts.roots, err = discovery.ParseRoots(list); err != nil {
 			fmt.Fprintf(stderr, "ezplatform dev: EZ_DATA_ROOTS: %v\n", err)
 			return devOptions{}, 2
 		}
@@ -130,7 +130,7 @@ func (d *devSession) prepare(ctx context.Context, cfg *server.Config) error {
 	cfg.DatabaseURL = d.stack.DatabaseURL
 	cfg.EtcdEndpoints = d.stack.EtcdEndpoints
 	if len(cfg.DataRoots.List()) == 0 {
-		inbox, err := scheduler.NewRoots(d.stack.InboxDir)
+		inbox, err := discovery.NewRoots(d.stack.InboxDir)
 		if err != nil {
 			return err
 		}

@@ -14,10 +14,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
-	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // The tests share one PostgreSQL cluster and one etcd; both go when they end.
@@ -45,7 +45,7 @@ func TestStockClients(t *testing.T) {
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "inbox")
 	require.NoError(t, os.Mkdir(dataDir, 0o755))
-	roots, err := scheduler.NewRoots(root)
+	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	cfg := &server.Config{
 		DatabaseURL: pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: etcdtest.Prefix(), HTTPAddr: "127.0.0.1:0",

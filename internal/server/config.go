@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/scheduler"
 )
 
@@ -26,7 +27,7 @@ type Config struct {
 	EtcdPrefix string
 	HTTPAddr   string
 	ReplicaID  string
-	DataRoots  scheduler.Roots
+	DataRoots  discovery.Roots
 	// SessionTTL is the etcd session TTL of the leader election (EZ_SESSION_TTL,
 	// default 5s, minimum 2s).
 	SessionTTL time.Duration
@@ -118,7 +119,7 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 	}
 	if roots := strings.TrimSpace(getenv("EZ_DATA_ROOTS")); roots == "" {
 		errs = append(errs, errors.New("EZ_DATA_ROOTS is not set (':'-separated directories that datasources may watch)"))
-	} else if r, err := scheduler.ParseRoots(roots); err != nil {
+	} else if r, err := discovery.ParseRoots(roots); err != nil {
 		errs = append(errs, fmt.Errorf("EZ_DATA_ROOTS: %w", err))
 	} else {
 		cfg.DataRoots = r

@@ -13,10 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
-	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // The tests share one PostgreSQL cluster and one etcd; both go when they end.
@@ -36,7 +36,7 @@ func TestReadyzReportsEtcdDown(t *testing.T) {
 	deadEtcd := "http://" + ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	roots, err := scheduler.NewRoots(t.TempDir())
+	roots, err := discovery.NewRoots(t.TempDir())
 	require.NoError(t, err)
 	cfg := &server.Config{
 		DatabaseURL:     pgtest.NewDatabase(t),

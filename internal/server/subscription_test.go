@@ -13,11 +13,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
-	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // startReplicas runs n replicas of one cluster (one database, one etcd)
@@ -25,7 +25,7 @@ import (
 func startReplicas(t *testing.T, n int, root string) ([]string, string) {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	roots, err := scheduler.NewRoots(root)
+	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	// The tests share etcdtest's server: each cluster elects its leader
 	// under a prefix of its own.

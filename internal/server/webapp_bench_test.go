@@ -16,11 +16,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
-	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // TestWebAppBench measures what an operator feels in the web app, in
@@ -56,7 +56,7 @@ func TestWebAppBench(t *testing.T) {
 		require.GreaterOrEqual(t, total, 50)
 	}
 	root := t.TempDir()
-	roots, err := scheduler.NewRoots(root)
+	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	cfg := &server.Config{
 		DatabaseURL: pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), HTTPAddr: "127.0.0.1:0",

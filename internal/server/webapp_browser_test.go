@@ -22,11 +22,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
-	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // The web app end to end: real headless Chromium, real replicas, real
@@ -333,7 +333,7 @@ type appCluster struct {
 	t          *testing.T
 	dbURL      string
 	etcdPrefix string
-	roots      scheduler.Roots
+	roots      discovery.Roots
 	replicas   map[string]*appReplica
 }
 
@@ -348,7 +348,7 @@ type appReplica struct {
 // prefix of its own, so that each elects its own leader.
 func newAppCluster(t *testing.T, root string, ids ...string) *appCluster {
 	t.Helper()
-	roots, err := scheduler.NewRoots(root)
+	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	c := &appCluster{t: t, dbURL: pgtest.NewDatabase(t), etcdPrefix: etcdtest.Prefix(), roots: roots, replicas: map[string]*appReplica{}}
 	t.Cleanup(func() {
