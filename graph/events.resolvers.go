@@ -136,13 +136,9 @@ func (r *subscriptionResolver) DataSourceEvents(ctx context.Context, after *stri
 
 // ClusterEvents is the resolver for the clusterEvents field.
 func (r *subscriptionResolver) ClusterEvents(ctx context.Context, after *string) (<-chan *scheduler.ClusterEvent, error) {
-	var cursor *scheduler.ClusterCursor
-	if after != nil {
-		c, err := scheduler.ParseClusterCursor(*after)
-		if err != nil {
-			return nil, newFieldError(CodeInvalidCursor, "after", "%q is not a cluster event cursor", truncate(*after, 64))
-		}
-		cursor = &c
+	cursor, err := parseAfter[scheduler.ClusterCursor](after, "a cluster event cursor")
+	if err != nil {
+		return nil, err
 	}
 	watchCtx, drained := untilDrained(ctx)
 	st, err := r.Scheduler.ClusterEvents(watchCtx, cursor)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding"
 	"errors"
 	"log/slog"
 
@@ -47,18 +48,31 @@ func parseDataSourceIDs(raw []string) ([]uuid.UUID, error) {
 
 // subscribe starts a hub stream for a subscription resolver.
 func (r *subscriptionResolver) subscribe(ctx context.Context, params hub.SubscribeParams, after *string) (<-chan *hub.Message, error) {
-	if after != nil {
-		c, err := store.ParseEventCursor(*after)
-		if err != nil {
-			return nil, newFieldError(CodeInvalidCursor, "after", "%q is not an event cursor", truncate(*after, 64))
-		}
-		params.After = &c
+	var err error
+	if params.After, err = parseAfter[store.EventCursor](after, "an event cursor"); err != nil {
+		return nil, err
 	}
 	st, err := r.Hub.Subscribe(ctx, params)
 	if err != nil {
 		return nil, subscribeError(err, after)
 	}
 	return follow(ctx, st, nil)
+}
+
+// parseAfter reads a subscription's after argument with the cursor's text
+// codec, the same for every stream: nil stays nil.
+func parseAfter[C any, P interface {
+	*C
+	encoding.TextUnmarshaler
+}](after *string, what string) (*C, error) {
+	if after == nil {
+		return nil, nil
+	}
+	c := new(C)
+	if err := P(c).UnmarshalText([]byte(*after)); err != nil {
+		return nil, newFieldError(CodeInvalidCursor, "after", "%q is not %s", truncate(*after, 64), what)
+	}
+	return c, nil
 }
 
 // subscribeError presents why a stream could not start after a cursor:

@@ -34,10 +34,10 @@ SELECT
     e.kind,
     e.datasource_id,
     e.run_id,
-    e.tx_id < events_horizon() AS streamed,
+    e.tx_id < h.horizon AS streamed,
     e.payload,
     e.topic
-FROM events e
+FROM events e, (SELECT events_horizon() AS horizon) h
 ORDER BY e.tx_id DESC, e.id DESC;
 COMMENT ON VIEW ops.event_stream IS 'Events in stream order, newest first, with the cursor a subscription would resume from. streamed is false while an older transaction that can still write events is in flight (the stream waits for it; other transactions do not hold it back).';
 COMMENT ON COLUMN events.tx_id IS 'Writing transaction (pg_current_xact_id()). Streams order events by (tx_id, id) and read only below events_horizon(), so a late commit with a lower id is never skipped. A subscription cursor is "<tx_id>:<id>".';

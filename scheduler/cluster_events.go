@@ -60,6 +60,20 @@ func ParseClusterCursor(s string) (ClusterCursor, error) {
 	return ClusterCursor{Revision: rev, Index: idx}, nil
 }
 
+// MarshalText returns String, for the one cursor codec of every stream
+// (encoding.TextMarshaler).
+func (c ClusterCursor) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText parses String's form; a malformed cursor is
+// store.ErrInvalidCursor (and ErrClusterCursor).
+func (c *ClusterCursor) UnmarshalText(b []byte) error {
+	parsed, err := ParseClusterCursor(string(b))
+	if err == nil {
+		*c = parsed
+	}
+	return err
+}
+
 // ClusterEvent is a change of leadership or membership, as etcd ordered it.
 type ClusterEvent struct {
 	Cursor ClusterCursor

@@ -61,6 +61,19 @@ func ParseEventCursor(s string) (EventCursor, error) {
 	return EventCursor{TxID: txID, ID: eventID}, nil
 }
 
+// MarshalText returns String, for the one cursor codec of every stream
+// (encoding.TextMarshaler).
+func (c EventCursor) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText parses String's form, or returns ErrInvalidCursor.
+func (c *EventCursor) UnmarshalText(b []byte) error {
+	parsed, err := ParseEventCursor(string(b))
+	if err == nil {
+		*c = parsed
+	}
+	return err
+}
+
 // ErrCursorExpired means that a cursor's event was pruned by retention: the
 // subscriber cannot resume without a gap and must start from a snapshot.
 var ErrCursorExpired = errors.New("store: cursor is older than the event retention")

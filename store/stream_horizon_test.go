@@ -36,6 +36,11 @@ func TestEventListIgnoresUnrelatedTransactions(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, events[0].Cursor, head)
 
+	var streamed bool
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT streamed FROM ops.event_stream WHERE cursor = $1`,
+		events[0].Cursor.String()).Scan(&streamed))
+	require.True(t, streamed, "ops.event_stream agrees")
+
 	// The unrelated transaction was open all along.
 	var open bool
 	require.NoError(t, otherTx.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint = $1`, otherXID).Scan(&open))
