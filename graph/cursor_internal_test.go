@@ -29,7 +29,10 @@ func TestParseAfter(t *testing.T) {
 	require.Equal(t, scheduler.ClusterCursor{Revision: 5, Index: 1}, *cluster)
 
 	for _, bad := range []func() error{
-		func() error { _, err := parseAfter[scheduler.ClusterCursor](text("12:34"), "a cluster event cursor"); return err },
+		func() error {
+			_, err := parseAfter[scheduler.ClusterCursor](text("12:34"), "a cluster event cursor")
+			return err
+		},
 		func() error { _, err := parseAfter[store.EventCursor](text("etcd-5-1"), "an event cursor"); return err },
 	} {
 		var fe *fieldError
