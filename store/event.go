@@ -67,17 +67,6 @@ var eventTopics = map[string]EventTopic{
 	EventLeaderElected:     TopicCluster, EventLeaderResigned: TopicCluster,
 }
 
-// TopicKinds returns the kinds of a topic.
-func TopicKinds(topic EventTopic) []string {
-	var kinds []string
-	for kind, t := range eventTopics {
-		if t == topic {
-			kinds = append(kinds, kind)
-		}
-	}
-	return kinds
-}
-
 // pendingEvent is an event recorded in a Tx, inserted at commit.
 type pendingEvent struct {
 	kind         string
