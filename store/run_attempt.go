@@ -44,6 +44,40 @@ type RunStartResult struct {
 // Every run starts here, so starts are batched: a burst of jobs costs a
 // few statements, not a transaction each.
 func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunStartResult, error) {
+	started, err := s.startRuns(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Run, len(started))
+	dsIDs := make([]uuid.UUID, 0, len(started))
+	for _, r := range started {
+		byID[r.ID] = r
+		dsIDs = append(dsIDs, r.DataSourceID)
+	}
+	dataSources, err := s.dataSourcesByID(ctx, dsIDs)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]RunStartResult, len(params))
+	var notStarted []int64
+	for i, p := range params {
+		if r, ok := byID[p.RunID]; ok {
+			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
+		} else {
+			notStarted = append(notStarted, p.RunID)
+		}
+	}
+	if len(notStarted) > 0 {
+		if err := s.explainNotStarted(ctx, params, results, notStarted); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// startRuns marks the runs of params RUNNING that may start, and records
+// their events, in one transaction; it returns the runs it started.
+func (s *Store) startRuns(ctx context.Context, params []RunStartParams) ([]*Run, error) {
 	var (
 		ids      = make([]int64, len(params))
 		attempts = make([]int32, len(params))
@@ -80,55 +114,43 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 		}
 		return tx.recordRunEvents(started)
 	})
+	return started, err
+}
+
+// dataSourcesByID reads the datasources of ids (deleted ones included).
+func (s *Store) dataSourcesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*DataSource, error) {
+	out := make(map[uuid.UUID]*DataSource, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
+	if err != nil {
+		return nil, err
+	}
+	for _, ds := range list {
+		out[ds.ID] = ds
+	}
+	return out, nil
+}
 
-	byID := make(map[int64]*Run, len(started))
-	var dsIDs []uuid.UUID
-	for _, r := range started {
-		byID[r.ID] = r
-		dsIDs = append(dsIDs, r.DataSourceID)
-	}
-	dataSources := map[uuid.UUID]*DataSource{}
-	if len(dsIDs) > 0 {
-		rows, err := s.pool.Query(ctx, `SELECT `+dataSourceColumns+` FROM datasources WHERE id = ANY($1)`, dsIDs)
-		if err != nil {
-			return nil, err
-		}
-		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
-		if err != nil {
-			return nil, err
-		}
-		for _, ds := range list {
-			dataSources[ds.ID] = ds
-		}
-	}
-
-	results := make([]RunStartResult, len(params))
-	var notStarted []int64
-	for i, p := range params {
-		if r, ok := byID[p.RunID]; ok {
-			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
-		} else {
-			notStarted = append(notStarted, p.RunID)
-		}
-	}
-	if len(notStarted) == 0 {
-		return results, nil
-	}
-	// Say why the others did not start: final, waiting, or gone.
+// explainNotStarted sets the error of each result whose run did not start:
+// it is final, it waits for an earlier run, or it is gone.
+func (s *Store) explainNotStarted(ctx context.Context, params []RunStartParams, results []RunStartResult, notStarted []int64) error {
 	statuses := map[int64]string{}
 	rows, err := s.pool.Query(ctx, `SELECT id, status FROM runs WHERE id = ANY($1)`, notStarted)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var (
 		id     int64
 		status string
 	)
 	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { statuses[id] = status; return nil }); err != nil {
-		return nil, err
+		return err
 	}
 	for i, p := range params {
 		if results[i].Run != nil {
@@ -143,7 +165,7 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 			results[i].Err = ErrRunWaiting
 		}
 	}
-	return results, nil
+	return nil
 }
 
 // RunFinishParams end an attempt.
@@ -178,32 +200,9 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 // If any run does not exist it returns ErrNotFound, and if one is named
 // twice an error: the caller's transaction must then roll back.
 func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run, error) {
-	var (
-		n             = len(params)
-		ids           = make([]int64, n)
-		statuses      = make([]string, n)
-		errs          = make([]string, n)
-		files         = make([]int32, n)
-		bytes         = make([]int64, n)
-		records       = make([]int64, n)
-		skipped       = make([][]byte, n)
-		skippedCounts = make([]int32, n)
-		attemptErrs   = make([][]byte, n)
-	)
-	now := time.Now().UTC()
-	for i, p := range params {
-		ids[i], statuses[i], errs[i] = p.RunID, p.Status, truncateError(p.Error)
-		files[i], bytes[i], records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
-		skippedCounts[i] = int32(len(p.Skipped))
-		var err error
-		if skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
-			return nil, err
-		}
-		if p.Error != "" {
-			if attemptErrs[i], err = json.Marshal([]AttemptError{{Attempt: p.Attempt, At: now, Error: errs[i]}}); err != nil {
-				return nil, err
-			}
-		}
+	c, err := runFinishColumnsOf(params, time.Now().UTC())
+	if err != nil {
+		return nil, err
 	}
 	rows, err := t.tx.Query(ctx, `
 		WITH req AS (
@@ -223,7 +222,7 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 			RETURNING runs.*
 		)
 		SELECT `+runColumns+` FROM finished`,
-		ids, statuses, errs, files, bytes, records, skipped, skippedCounts, attemptErrs)
+		c.ids, c.statuses, c.errs, c.files, c.bytes, c.records, c.skipped, c.skippedCounts, c.attemptErrs)
 	if err != nil {
 		return nil, err
 	}
@@ -231,23 +230,71 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 	if err != nil {
 		return nil, translate(err)
 	}
-	byID := make(map[int64]*Run, len(finished))
-	for _, r := range finished {
-		byID[r.ID] = r
-	}
-	runs := make([]*Run, n)
-	for i, id := range ids {
-		if runs[i] = byID[id]; runs[i] == nil {
-			return nil, ErrNotFound
-		}
-	}
-	if len(finished) != n {
-		return nil, errors.New("store: RunsFinish: a run is finished twice")
+	runs, err := inIDOrder(c.ids, finished)
+	if err != nil {
+		return nil, err
 	}
 	// Each run's status event comes before its FILES_DISCOVERED event, and
 	// runs keep the order of params.
 	if err := t.recordRunEvents(runs); err != nil {
 		return nil, err
+	}
+	return runs, nil
+}
+
+// runFinishColumns are RunsFinish's params as the columns its statement
+// unnests.
+type runFinishColumns struct {
+	ids           []int64
+	statuses      []string
+	errs          []string
+	files         []int32
+	bytes         []int64
+	records       []int64
+	skipped       [][]byte
+	skippedCounts []int32
+	attemptErrs   [][]byte
+}
+
+func runFinishColumnsOf(params []*RunFinishParams, now time.Time) (*runFinishColumns, error) {
+	n := len(params)
+	c := &runFinishColumns{
+		ids: make([]int64, n), statuses: make([]string, n), errs: make([]string, n),
+		files: make([]int32, n), bytes: make([]int64, n), records: make([]int64, n),
+		skipped: make([][]byte, n), skippedCounts: make([]int32, n), attemptErrs: make([][]byte, n),
+	}
+	for i, p := range params {
+		c.ids[i], c.statuses[i], c.errs[i] = p.RunID, p.Status, truncateError(p.Error)
+		c.files[i], c.bytes[i], c.records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
+		c.skippedCounts[i] = int32(len(p.Skipped))
+		var err error
+		if c.skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
+			return nil, err
+		}
+		if p.Error != "" {
+			if c.attemptErrs[i], err = json.Marshal([]AttemptError{{Attempt: p.Attempt, At: now, Error: c.errs[i]}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// inIDOrder returns the finished runs in the order of ids: ErrNotFound when
+// one is missing, an error when one came back twice.
+func inIDOrder(ids []int64, finished []*Run) ([]*Run, error) {
+	byID := make(map[int64]*Run, len(finished))
+	for _, r := range finished {
+		byID[r.ID] = r
+	}
+	runs := make([]*Run, len(ids))
+	for i, id := range ids {
+		if runs[i] = byID[id]; runs[i] == nil {
+			return nil, ErrNotFound
+		}
+	}
+	if len(finished) != len(ids) {
+		return nil, errors.New("store: RunsFinish: a run is finished twice")
 	}
 	return runs, nil
 }
