@@ -217,10 +217,11 @@ func TestWebAppOperatorFlow(t *testing.T) {
 	require.Contains(t, conflict, "Description")
 	require.Contains(t, conflict, "Supplier")
 	require.NotContains(t, conflict, "Category", "the second tab's own change is not theirs")
+	// Reloading takes their changes and keeps this tab's own (Category).
 	list.click("Reload their version", appButton("Reload their version"))
-	list.waitFor("their version in the form", `document.querySelector('.conflict') === null && `+
-		appLabelled("Description")+`.value === "Orders from Acme's SFTP drop, hourly" && `+appLabelled("Category")+`.value === 'orders'`)
-	list.fill("Category", "sales")
+	list.waitFor("their version in the form, with this tab's change kept", `document.querySelector('.conflict') === null && `+
+		appLabelled("Description")+`.value === "Orders from Acme's SFTP drop, hourly" && `+
+		appLabelled("Supplier")+`.value === 'Acme Corp' && `+appLabelled("Category")+`.value === 'sales'`)
 	list.click("Save changes", appButton("Save changes"))
 	list.waitFor("the datasource's page", `location.pathname === '/datasources/`+id+`'`)
 	saved := gqltest.Do(t, a, `query($id: ID!) { dataSource(id: $id) { description supplierName category } }`, map[string]any{"id": id})["dataSource"]

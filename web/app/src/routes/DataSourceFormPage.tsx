@@ -16,6 +16,7 @@ import {
   fieldLabels,
   formFields,
   localErrors,
+  mergeValues,
   misfireHelp,
   overlapHelp,
   updateInput,
@@ -150,7 +151,7 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
   const reload = () => {
     if (!conflict) return;
     const fresh = valuesOf(conflict.current);
-    setValues(fresh);
+    setValues((mine) => mergeValues(base!.values, mine, fresh));
     setBase({ values: fresh, version: conflict.current.version });
     setConflict(null);
     setErrors(noErrors);
@@ -189,7 +190,8 @@ function DataSourceForm({ initial, existing }: { initial?: FormValues; existing?
             <div className="actions">
               <button type="button" onClick={reload}>
                 Reload their version
-              </button>
+              </button>{" "}
+              <span className="muted small">(keeps your changes to the other fields)</span>
               <button type="button" className="danger" onClick={overwrite}>
                 Overwrite with mine
               </button>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changedFields, createInput, defaultValues, localErrors, updateInput, type FormValues } from "./formModel";
+import { changedFields, createInput, defaultValues, localErrors, mergeValues, updateInput, type FormValues } from "./formModel";
 
 const values: FormValues = { ...defaultValues, name: "Sales", path: "/data/sales", filePattern: "*.csv" };
 
@@ -50,5 +50,18 @@ describe("updateInput", () => {
 describe("changedFields", () => {
   it("names the fields that differ", () => {
     expect(changedFields(values, { ...values, name: "Other", paused: true })).toEqual(["name", "paused"]);
+  });
+});
+
+describe("mergeValues", () => {
+  it("takes their changes and keeps mine where they changed nothing", () => {
+    const mine = { ...values, category: "finance", description: "mine" };
+    const theirs = { ...values, supplierName: "Globex", description: "theirs" };
+    expect(mergeValues(values, mine, theirs)).toEqual({
+      ...values,
+      category: "finance", // only mine changed it
+      supplierName: "Globex", // only theirs changed it
+      description: "theirs", // both did: theirs, which the operator reloaded
+    });
   });
 });

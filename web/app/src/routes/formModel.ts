@@ -237,3 +237,15 @@ export const fieldLabels: Record<keyof FormValues, string> = {
 export function changedFields(a: FormValues, b: FormValues): (keyof FormValues)[] {
   return (Object.keys(fieldLabels) as (keyof FormValues)[]).filter((k) => a[k] !== b[k]);
 }
+
+/**
+ * After a conflict: their version, with the fields only this form changed
+ * (since base, what both started from) kept as the form has them.
+ */
+export function mergeValues(base: FormValues, mine: FormValues, theirs: FormValues): FormValues {
+  const out = { ...theirs };
+  for (const k of Object.keys(fieldLabels) as (keyof FormValues)[]) {
+    if (theirs[k] === base[k] && mine[k] !== base[k]) (out as Record<string, unknown>)[k] = mine[k];
+  }
+  return out;
+}
