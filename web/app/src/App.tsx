@@ -1,8 +1,6 @@
-import { useEffect, useState } from "react";
 import { Link, Route, Switch, useRoute } from "wouter";
-import { useApi, useConnectionState } from "./api/context";
-import { ClusterEventsSubscription } from "./api/fragments";
-import { subscribeLive } from "./api/live";
+import { useClusterState } from "./api/clusterFeed";
+import { useConnectionState } from "./api/context";
 import type { ConnectionState } from "./api/connection";
 import { ClusterPage } from "./routes/ClusterPage";
 import { DataSourceFormPage, NewDataSourcePage } from "./routes/DataSourceFormPage";
@@ -25,26 +23,9 @@ function ConnectionBadge() {
   );
 }
 
-/**
- * The scheduler leader, from clusterEvents. It also keeps the app's one
- * WebSocket open on every screen, so that the connection badge always
- * tells the truth.
- */
+/** The scheduler leader, from the tab's clusterEvents stream. */
 function LeaderBadge() {
-  const { ws } = useApi();
-  const [leader, setLeader] = useState<string | null | undefined>(undefined);
-  const [failed, setFailed] = useState<string | null>(null);
-  useEffect(
-    () =>
-      subscribeLive(ws, ClusterEventsSubscription, {}, (d) => d.clusterEvents, (e) => e.cursor, {
-        next: (e) => {
-          if (e.kind === "LEADER_ELECTED") setLeader(e.replicaId);
-          if (e.kind === "LEADER_LOST") setLeader((l) => (l === e.replicaId ? null : l));
-        },
-        fail: setFailed,
-      }),
-    [ws],
-  );
+  const { leader, failed } = useClusterState();
   if (failed)
     return (
       <span className="leader-badge error-text" title={failed}>
@@ -53,10 +34,10 @@ function LeaderBadge() {
     );
   if (leader === undefined) return null;
   return (
-    <Link href="/cluster" className="leader-badge" data-header-leader={leader ?? ""}>
+    <Link href="/cluster" className="leader-badge" data-header-leader={leader?.replicaId ?? ""}>
       {leader ? (
         <>
-          leader <strong>{leader}</strong>
+          leader <strong>{leader.replicaId}</strong>
         </>
       ) : (
         "no leader"

@@ -1,6 +1,7 @@
 import { Client as UrqlClient, cacheExchange, fetchExchange } from "@urql/core";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
-import { DataSourceFeed } from "../live/useDataSourceEvents";
+import { ClusterFeed } from "./clusterFeed";
+import { DataSourceFeed } from "./dataSourceFeed";
 import { ConnectionStatus } from "./connection";
 
 /** Everything the app talks to the replica with. */
@@ -12,6 +13,8 @@ export type Api = {
   connection: ConnectionStatus;
   /** The tab's one dataSourceEvents stream. */
   dataSources: DataSourceFeed;
+  /** The tab's one clusterEvents stream. */
+  cluster: ClusterFeed;
 };
 
 /** How long a ping may wait for its pong before the socket counts as dead. */
@@ -64,5 +67,5 @@ export function createApi(origin: string = window.location.origin): Api {
     preferGetMethod: false,
   });
 
-  return { urql, ws, connection, dataSources: new DataSourceFeed(ws) };
+  return { urql, ws, connection, dataSources: new DataSourceFeed(ws), cluster: new ClusterFeed(ws) };
 }

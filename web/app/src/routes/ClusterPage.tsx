@@ -1,13 +1,10 @@
-import { useEffect, useState } from "react";
-import { useApi } from "../api/context";
+import { useState } from "react";
+import { useClusterEvents, useClusterState, type ClusterEvent } from "../api/clusterFeed";
 import { errorText } from "../api/errors";
-import { ClusterEventsSubscription } from "../api/fragments";
-import { subscribeLive } from "../api/live";
 import { ErrorState, Loading, StaleNotice } from "../components/States";
 import { useNow, useThrottled } from "../live/hooks";
 import { formatRelative, formatTime } from "../format";
 import { graphql } from "../gql";
-import type { ClusterEventsSubscription as ClusterEventsResult } from "../gql/graphql";
 import { useLiveQuery } from "../api/useLiveQuery";
 
 const ClusterQuery = graphql(`
@@ -36,40 +33,24 @@ const ClusterQuery = graphql(`
   }
 `);
 
-type ClusterEvent = ClusterEventsResult["clusterEvents"];
-
 /** Most cluster events the page lists. */
 const eventLimit = 50;
 
 export function ClusterPage() {
   const [result, reexecute] = useLiveQuery({ query: ClusterQuery });
   const refetch = useThrottled(() => reexecute({ requestPolicy: "network-only" }), 500);
-  const { ws } = useApi();
   const [events, setEvents] = useState<ClusterEvent[]>([]);
-  // The leader as the latest event says, ahead of the refetched query.
-  const [liveLeader, setLiveLeader] = useState<{ replicaId: string; epoch: string | null } | null | undefined>(undefined);
+  // The leader as the stream says, ahead of the refetched query.
+  const { leader: liveLeader, failed: liveError } = useClusterState();
   const now = useNow();
-  const [liveError, setLiveError] = useState<string | null>(null);
 
-  useEffect(
-    () =>
-      subscribeLive(ws, ClusterEventsSubscription, {}, (d) => d.clusterEvents, (e) => e.cursor, {
-        next: (e) => {
-          if (e.kind === "LEADER_ELECTED") setLiveLeader({ replicaId: e.replicaId, epoch: e.epoch });
-          if (e.kind === "LEADER_LOST") setLiveLeader((l) => (l?.replicaId === e.replicaId ? null : l));
-          if (!e.snapshot) {
-            setEvents((list) => [e, ...list].slice(0, eventLimit));
-            refetch();
-            // A new leader records its term in PostgreSQL a moment after
-            // etcd elects it: read the history once more after that.
-            if (e.kind === "LEADER_ELECTED") setTimeout(refetch, 2000);
-          }
-        },
-        reset: () => setEvents([]),
-        fail: setLiveError,
-      }),
-    [ws, refetch],
-  );
+  useClusterEvents((e) => {
+    setEvents((list) => [e, ...list].slice(0, eventLimit));
+    refetch();
+    // A new leader records its term in PostgreSQL a moment after etcd
+    // elects it: read the history once more after that.
+    if (e.kind === "LEADER_ELECTED") setTimeout(refetch, 2000);
+  });
 
   if (result.error && !result.data)
     return <ErrorState title="The cluster could not be read" message={errorText(result.error)} retry={refetch} />;

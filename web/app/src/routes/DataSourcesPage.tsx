@@ -9,7 +9,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { formatCount } from "../format";
 import { useScheduleViews, useThrottled } from "../live/hooks";
 import { displayStatus, emptyView, type ScheduleView } from "../live/schedules";
-import { useDataSourceEvents } from "../live/useDataSourceEvents";
+import { useDataSourceEvents } from "../api/dataSourceFeed";
 import { describeSchedule } from "../schedule/describe";
 import { useLiveQuery } from "../api/useLiveQuery";
 

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from "react";
 import type { Client as WsClient } from "graphql-ws";
-import { useApi } from "../api/context";
-import { DataSourceEventsSubscription } from "../api/fragments";
-import { subscribeLive } from "../api/live";
+import { useApi } from "./context";
+import { DataSourceEventsSubscription } from "./fragments";
+import { subscribeLive } from "./live";
 import type { DataSourceEventsSubscription as Result } from "../gql/graphql";
 
 export type DataSourceEvent = Result["dataSourceEvents"];
