@@ -23,13 +23,14 @@ export function useScheduleViews(
   // A new set of datasources is a new stream, with its own snapshot; the
   // same set in a new array is not.
   const key = ids === null ? "*" : [...ids].sort().join(",");
-  const store = useMemo(() => {
-    void key;
-    return new FrameStore<ScheduleViews, ScheduleEvent>(new Map(), (views, events) => {
-      onBatchRef.current?.(events);
-      return applyEvents(views, events);
-    });
-  }, [key]);
+  const store = useMemo(
+    () =>
+      new FrameStore<ScheduleViews, ScheduleEvent>(new Map(), (views, events) => {
+        onBatchRef.current?.(events);
+        return applyEvents(views, events);
+      }),
+    [key],
+  );
   useEffect(() => {
     if (key === "") return; // no datasource to follow
     setError(null);
