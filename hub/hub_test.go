@@ -269,6 +269,15 @@ func TestListenerReconnectCatchesUp(t *testing.T) {
 	conn, err := pgx.Connect(ctx, b.url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
+	// The first event may have come from the table, before the LISTEN
+	// connection was up: wait for it, then cut it.
+	listening := func() int {
+		var n int
+		require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&n))
+		return n
+	}
+	require.Eventually(t, func() bool { return listening() == 1 }, 30*time.Second, 10*time.Millisecond)
 	var killed int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&killed))
