@@ -364,18 +364,12 @@ func TestBurstIsNotSlowness(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return b.hub.Subscribers() == subscribers }, 30*time.Second, 10*time.Millisecond)
 
-	conn, err := pgx.Connect(ctx, b.url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `
-		WITH e AS (
-			INSERT INTO events (kind, topic, datasource_id, payload)
-			SELECT 'SCHEDULE_NEXT_RUN', 'SCHEDULES', $1, jsonb_build_object('nextRunAt', now() + n * interval '1 second')
-			FROM generate_series(1, $2) AS n
-			RETURNING id
-		)
-		SELECT pg_notify('schedule_events', count(*)::text) FROM e`, ds.ID, burst)
-	require.NoError(t, err)
+	// One transaction, one NOTIFY, burst events.
+	plan := make([]store.ScheduleNext, burst)
+	for n := range plan {
+		plan[n] = store.ScheduleNext{DataSourceID: ds.ID, NextRunAt: time.Now().Add(time.Duration(n+1) * time.Second)}
+	}
+	require.NoError(t, b.store.InTx(ctx, func(tx *store.Tx) error { return tx.SchedulesSetNext(ctx, plan) }))
 
 	for i, s := range streams {
 		for n := 0; n < burst; n++ {

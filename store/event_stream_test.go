@@ -19,29 +19,37 @@ func TestEventListWaitsForLateCommit(t *testing.T) {
 	t.Parallel()
 	b, ctx := setup(t)
 
-	early, err := pgx.Connect(ctx, b.url)
+	first, err := b.store.DataSourceCreate(ctx, createParams("early"))
 	require.NoError(t, err)
-	t.Cleanup(func() { early.Close(ctx) })
+	start := settledEvents(t, ctx, b.store)[0].Cursor
 
 	// The early transaction takes its xid and its event id first...
-	earlyTx, err := early.Begin(ctx)
-	require.NoError(t, err)
-	_, err = earlyTx.Exec(ctx, `INSERT INTO events (kind, topic) VALUES ('TEST_EARLY', 'NONE')`)
-	require.NoError(t, err)
+	inserted, release, early := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		early <- b.store.InTxBeforeCommit(ctx, func(tx *store.Tx) error {
+			return tx.SchedulesSetNext(ctx, []store.ScheduleNext{{DataSourceID: first.ID, NextRunAt: time.Now()}})
+		}, func() error {
+			close(inserted)
+			<-release
+			return nil
+		})
+	}()
+	<-inserted
 
 	// ...then a later one commits.
 	ds, err := b.store.DataSourceCreate(ctx, createParams("late-commit"))
 	require.NoError(t, err)
 
-	events, more, err := b.store.EventList(ctx, &store.EventListParams{})
+	events, more, err := b.store.EventList(ctx, &store.EventListParams{After: start})
 	require.NoError(t, err)
 	require.Empty(t, events, "the committed event must wait for the older transaction in flight")
 	require.True(t, more, "the reader must know that committed events are held back")
 
-	require.NoError(t, earlyTx.Commit(ctx))
-	events = settledEvents(t, ctx, b.store)
+	close(release)
+	require.NoError(t, <-early)
+	events = settledEvents(t, ctx, b.store)[1:]
 	require.Len(t, events, 2)
-	require.Equal(t, "TEST_EARLY", events[0].Kind)
+	require.Equal(t, store.EventScheduleNextRun, events[0].Kind)
 	require.Equal(t, store.EventDataSourceCreated, events[1].Kind)
 	require.True(t, events[0].Cursor.Less(events[1].Cursor))
 
@@ -198,8 +206,8 @@ func TestListenerWatches(t *testing.T) {
 	// when it is, and read them again.
 	wait(planner.Listening(), "planner, first LISTEN")
 	wait(hub.Listening(), "hub, first LISTEN")
-	_, err = conn.Exec(ctx, `SELECT pg_notify('schedule_events', 'ping')`)
-	require.NoError(t, err)
+	// A leadership change writes on schedule_events only.
+	require.NoError(t, b.store.LeaderRecord(ctx, &store.LeaderRecordParams{Epoch: 1, ReplicaID: "test"}))
 	wait(hub.Notified(), "hub, schedule_events")
 	select {
 	case <-planner.Notified():
