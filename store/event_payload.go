@@ -30,8 +30,9 @@ type RunEvent struct {
 	BytesFound   *int64 `json:"bytesFound,omitempty"`
 	RecordsFound *int64 `json:"recordsFound,omitempty"`
 	// NextRunAt is set on the planner's RUN_SCHEDULED: the schedule's next
-	// slot after this one (NeverTime: none).
+	// slot after this one. LastSlot instead says that there is none.
 	NextRunAt *time.Time `json:"nextRunAt,omitempty"`
+	LastSlot  bool       `json:"lastSlot,omitempty"`
 	Run       *Run       `json:"run"`
 }
 
@@ -167,7 +168,7 @@ func (e *Event) Decode() (*EventData, error) {
 		var p RunEvent
 		if err = json.Unmarshal(e.Payload, &p); err == nil {
 			d.Run = p.Run
-			if p.NextRunAt != nil {
+			if p.NextRunAt != nil || p.LastSlot {
 				d.Schedule = nextRunState(p.NextRunAt)
 			}
 		}

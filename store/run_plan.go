@@ -81,8 +81,12 @@ func (t *Tx) RunsInsert(ctx context.Context, inserts []RunInsert) ([]*Run, error
 	for _, r := range runs {
 		e := newRunEvent(r)
 		if n, ok := next[slotKey{r.DataSourceID, r.ScheduledFor.UnixMicro()}]; ok {
-			n = n.UTC()
-			e.NextRunAt = &n
+			if n.Before(NeverTime) {
+				n = n.UTC()
+				e.NextRunAt = &n
+			} else {
+				e.LastSlot = true
+			}
 		}
 		if err := t.recordEvent(runEventKind[r.Status], &r.DataSourceID, &r.ID, e); err != nil {
 			return nil, err

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -136,4 +138,48 @@ func TestRunsFinishBatch(t *testing.T) {
 		{store.EventFilesDiscovered, runs[0].ID},
 		{store.EventRunFailed, runs[1].ID},
 	}, got)
+}
+
+// A planned run's event says what the next slot is, or that there is none,
+// without a sentinel date in the payload.
+func TestRunScheduledAnnouncesNextSlot(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+	ds, err := b.store.DataSourceCreate(ctx, createParams("next-slot"))
+	require.NoError(t, err)
+	slot := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	b.insertRuns(t, ctx,
+		store.RunInsert{DataSourceID: ds.ID, ScheduledFor: slot, Trigger: store.TriggerSchedule, Status: store.RunScheduled,
+			MaxAttempts: 1, NextRunAt: slot.Add(time.Minute).In(paris)},
+		store.RunInsert{DataSourceID: ds.ID, ScheduledFor: slot.Add(time.Minute), Trigger: store.TriggerSchedule, Status: store.RunScheduled,
+			MaxAttempts: 1, NextRunAt: store.NeverTime},
+	)
+	events := settledEvents(t, ctx, b.store)
+	var payloads []string
+	var states []*store.ScheduleState
+	for _, e := range events {
+		if e.Kind != store.EventRunScheduled {
+			continue
+		}
+		var raw struct {
+			NextRunAt *string `json:"nextRunAt"`
+			LastSlot  bool    `json:"lastSlot"`
+		}
+		require.NoError(t, json.Unmarshal(e.Payload, &raw))
+		if raw.NextRunAt != nil {
+			payloads = append(payloads, *raw.NextRunAt)
+		} else {
+			payloads = append(payloads, fmt.Sprint("lastSlot=", raw.LastSlot))
+		}
+		data, err := e.Decode()
+		require.NoError(t, err)
+		states = append(states, data.Schedule)
+	}
+	require.Equal(t, []string{"2026-12-01T12:01:00Z", "lastSlot=true"}, payloads, "UTC, and no 9999-12-31")
+	require.True(t, states[0].HasNextRunAt)
+	require.True(t, slot.Add(time.Minute).Equal(*states[0].NextRunAt))
+	require.True(t, states[1].HasNextRunAt)
+	require.Nil(t, states[1].NextRunAt, "never again")
 }
