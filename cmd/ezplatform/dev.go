@@ -21,7 +21,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if code != 0 {
 		return code
 	}
-	dev := &devSession{dir: opts.dir, getenv: getenv, stdout: stdout}
+	dev := &devSession{dir: opts.dir, noEtcd: opts.noEtcd, getenv: getenv, stdout: stdout}
 	defer dev.stop(ctx, stderr)
 
 	if opts.stackOnly {
@@ -56,6 +56,7 @@ type devOptions struct {
 	dir       string // absolute
 	httpAddr  string
 	stackOnly bool
+	noEtcd    bool            // --no-etcd: the caller runs etcd (scripts/cluster)
 	roots     discovery.Roots // from EZ_DATA_ROOTS; empty means the inbox
 }
 
@@ -67,6 +68,7 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 	dataDir := fs.String("data-dir", devstack.DefaultDataDir, "directory for the PostgreSQL cluster, etcd data, inbox and stack.env")
 	httpAddr := fs.String("http", "", "listen address (overrides EZ_HTTP_ADDR; default "+server.DefaultHTTPAddr+")")
 	stackOnly := fs.Bool("stack-only", false, "start PostgreSQL and etcd only, without a replica")
+	noEtcd := fs.Bool("no-etcd", false, "with --stack-only: start no etcd (make cluster runs a cluster of its own)")
 	if err := fs.Parse(args); err != nil {
 		return devOptions{}, 2
 	}
@@ -74,7 +76,11 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 		fmt.Fprintf(stderr, "ezplatform dev: unexpected argument %q\n", fs.Arg(0))
 		return devOptions{}, 2
 	}
-	opts := devOptions{httpAddr: *httpAddr, stackOnly: *stackOnly}
+	if *noEtcd && !*stackOnly {
+		fmt.Fprintln(stderr, "ezplatform dev: --no-etcd needs --stack-only: a replica cannot run without etcd")
+		return devOptions{}, 2
+	}
+	opts := devOptions{httpAddr: *httpAddr, stackOnly: *stackOnly, noEtcd: *noEtcd}
 	var err error
 	if opts.dir, err = filepath.Abs(*dataDir); err != nil {
 		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
@@ -94,6 +100,7 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 // the replica's Prepare or by --stack-only, and stopped when dev returns.
 type devSession struct {
 	dir    string
+	noEtcd bool
 	getenv func(string) string
 	stdout io.Writer
 	stack  *devstack.Stack // nil until started
@@ -104,7 +111,7 @@ type devSession struct {
 func (d *devSession) start(ctx context.Context) error {
 	fmt.Fprintf(d.stdout, "Starting the EZ Platform dev stack in %s\n", d.dir)
 	// With EZ_DATABASE_URL set, that database replaces the private cluster.
-	stack, err := devstack.Start(ctx, devstack.Options{DataDir: d.dir, Log: d.stdout, DatabaseURL: d.getenv("EZ_DATABASE_URL")})
+	stack, err := devstack.Start(ctx, devstack.Options{DataDir: d.dir, Log: d.stdout, DatabaseURL: d.getenv("EZ_DATABASE_URL"), NoEtcd: d.noEtcd})
 	if err != nil {
 		return err
 	}

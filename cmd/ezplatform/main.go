@@ -24,11 +24,13 @@ const usage = `ezplatform: datasources, schedules and file discovery.
 Usage:
   ezplatform serve [--http ADDR] [--migrate]
         Run one replica. Needs EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS and EZ_DATA_ROOTS.
-  ezplatform dev [--data-dir DIR] [--http ADDR] [--stack-only]
+  ezplatform dev [--data-dir DIR] [--http ADDR] [--stack-only [--no-etcd]]
         Start a private PostgreSQL and an embedded etcd under DIR (default ./.ezplatform),
         migrate, and run one replica on 127.0.0.1:8080.
   ezplatform migrate up | down N | version | force V
         Manage the database schema of EZ_DATABASE_URL.
+  ezplatform etcd --name NAME --data-dir DIR --client-url URL --peer-url URL --initial-cluster NAME=URL,...
+        Run one member of a multi-member etcd cluster (a dev and test tool: make cluster runs three).
   ezplatform version
 
 Environment:
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDev(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(args[1:], getenv, stdout, stderr)
+	case "etcd":
+		return runEtcd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		_, _ = io.WriteString(stdout, "ezplatform "+version()+"\n")
 		return 0

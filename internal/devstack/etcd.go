@@ -30,7 +30,8 @@ const (
 	etcdStartTimeout = 60 * time.Second
 )
 
-// Etcd is an embedded single-member etcd started by StartEtcd.
+// Etcd is an embedded etcd: a single-member one started by StartEtcd, or
+// one member of a cluster started by StartMember.
 type Etcd struct {
 	etcd      *embed.Etcd
 	endpoints []string
@@ -188,6 +189,8 @@ func (e *Etcd) Close() {
 	e.closeOnce.Do(func() {
 		e.etcd.Close()
 		_ = e.etcd.GetLogger().Sync()
-		_ = e.logFile.Close()
+		if e.logFile != nil { // StartMember logs to its caller's writer
+			_ = e.logFile.Close()
+		}
 	})
 }

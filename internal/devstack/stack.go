@@ -34,28 +34,32 @@ type Options struct {
 	// DatabaseURL, when set, names an existing database to use instead of
 	// a private PostgreSQL cluster.
 	DatabaseURL string
+	// NoEtcd starts no etcd: the caller runs etcd itself (scripts/cluster
+	// runs a three-member cluster), and stack.env has no EZ_ETCD_ENDPOINTS.
+	NoEtcd bool
 }
 
 // Stack is the running dev stack.
 type Stack struct {
 	// Postgres is the private cluster; nil when Options.DatabaseURL was set.
 	Postgres *Postgres
-	Etcd     *Etcd
+	Etcd     *Etcd // nil with Options.NoEtcd
 	// DataDir is the absolute data directory.
 	DataDir string
 	// InboxDir is DataDir/inbox, the default data root of ezplatform serve.
 	InboxDir string
 	// DatabaseURL is the URL of the application database.
 	DatabaseURL   string
-	EtcdEndpoints []string
+	EtcdEndpoints []string // empty with Options.NoEtcd
 }
 
 // Start starts the whole dev stack under opts.DataDir and blocks until it is
 // ready, or fails: PostgreSQL in DataDir/postgres (creating the cluster on
 // first use, which takes a few seconds) and the database "ezplatform" in it,
 // unless opts.DatabaseURL names a database to use instead;
-// etcd in DataDir/etcd, and the directory DataDir/inbox. It then writes
-// DataDir/stack.env with EZ_DATABASE_URL and EZ_ETCD_ENDPOINTS, so that
+// etcd in DataDir/etcd (unless opts.NoEtcd), and the directory
+// DataDir/inbox. It then writes DataDir/stack.env with EZ_DATABASE_URL and
+// EZ_ETCD_ENDPOINTS, so that
 //
 //	env $(cat .ezplatform/stack.env) ezplatform serve
 //
@@ -103,20 +107,24 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.DatabaseURL = s.Postgres.URL(DatabaseName)
 	}
 
-	s.Etcd, err = StartEtcd(ctx, filepath.Join(dataDir, "etcd"))
-	if err != nil {
-		return nil, err
+	if !opts.NoEtcd {
+		s.Etcd, err = StartEtcd(ctx, filepath.Join(dataDir, "etcd"))
+		if err != nil {
+			return nil, err
+		}
+		s.EtcdEndpoints = s.Etcd.Endpoints()
+		fmt.Fprintf(log, "etcd is serving on %s\n", strings.Join(s.EtcdEndpoints, ","))
 	}
-	s.EtcdEndpoints = s.Etcd.Endpoints()
-	fmt.Fprintf(log, "etcd is serving on %s\n", strings.Join(s.EtcdEndpoints, ","))
 
 	if err := os.MkdirAll(s.InboxDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the inbox directory: %w", err)
 	}
 	// Plain KEY=VALUE lines without quotes or spaces, for `env $(cat ...)`.
 	// 0600: the URL contains the database password.
-	env := "EZ_DATABASE_URL=" + s.DatabaseURL + "\n" +
-		"EZ_ETCD_ENDPOINTS=" + strings.Join(s.EtcdEndpoints, ",") + "\n"
+	env := "EZ_DATABASE_URL=" + s.DatabaseURL + "\n"
+	if s.Etcd != nil {
+		env += "EZ_ETCD_ENDPOINTS=" + strings.Join(s.EtcdEndpoints, ",") + "\n"
+	}
 	if err := writeFileAtomic(filepath.Join(dataDir, EnvFileName), []byte(env), 0o600); err != nil {
 		return nil, fmt.Errorf("write %s: %w", EnvFileName, err)
 	}
