@@ -85,7 +85,8 @@ func (e *elector) term(ctx context.Context, value string, lead func(ctx context.
 		return fmt.Errorf("campaign: %w", err)
 	}
 	epoch := election.Rev()
-	e.logger.Info("scheduler: elected leader", "replica", e.self.ReplicaID, "epoch", epoch)
+	// The replica's id is on every line already (server.Run's logger).
+	e.logger.Info("scheduler: elected leader", "epoch", epoch)
 
 	leadErr := lead(campaignCtx, epoch)
 

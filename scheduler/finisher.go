@@ -104,7 +104,7 @@ func (f *finisher) serve(ctx context.Context) {
 // commit records a group in one transaction: each run's files, then every
 // run's result in one statement, then the River jobs.
 func (f *finisher) commit(ctx context.Context, group []finishRequest) error {
-	return f.store.InTx(ctx, func(tx *store.Tx) error {
+	err := f.store.InTx(ctx, func(tx *store.Tx) error {
 		finishes := make([]*store.RunFinishParams, 0, len(group))
 		for _, req := range group {
 			if req.discovery != nil {
@@ -134,4 +134,20 @@ func (f *finisher) commit(ctx context.Context, group []finishRequest) error {
 		}
 		return nil
 	})
+	if err == nil {
+		f.countDiscovered(group)
+	}
+	return err
+}
+
+// countDiscovered adds what a committed group recorded to the discovery
+// counters: counted at commit, a group retried run by run counts once.
+func (f *finisher) countDiscovered(group []finishRequest) {
+	for _, req := range group {
+		if req.discovery != nil && req.finish != nil {
+			f.metrics.discoveredFiles.Add(float64(req.finish.FilesFound))
+			f.metrics.discoveredBytes.Add(float64(req.finish.BytesFound))
+			f.metrics.discoveredRecords.Add(float64(req.finish.RecordsFound))
+		}
+	}
 }

@@ -116,8 +116,10 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return err
 	}
 
-	w.metrics.startLag.Observe(time.Since(run.ScheduledFor).Seconds())
+	began := time.Now()
+	w.metrics.startLag.Observe(began.Sub(run.ScheduledFor).Seconds())
 	w.warnIfLate(job, ds, run)
+	defer w.metrics.attempts.begin(run.ID, began)()
 
 	result, workErr := w.work.Run(ctx, ds, run)
 	if workErr == nil && result == nil {
@@ -127,7 +129,10 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		workErr = fmt.Errorf("timed out after %s: %w", w.Timeout(job), workErr)
 	}
 	finish := &store.RunFinishParams{RunID: run.ID, Attempt: job.Attempt, Status: store.RunSucceeded}
-	defer func() { w.metrics.finished.WithLabelValues(finish.Status).Inc() }()
+	defer func() {
+		w.metrics.finished.WithLabelValues(finish.Status).Inc()
+		w.metrics.runDuration.WithLabelValues(finish.Status).Observe(time.Since(began).Seconds())
+	}()
 	switch {
 	case workErr == nil:
 		finish.FilesFound = result.FilesFound

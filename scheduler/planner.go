@@ -78,6 +78,14 @@ type planner struct {
 // run plans until ctx ends (leadership lost) or the epoch is fenced.
 // wake receives a value whenever a datasource changed.
 func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan struct{}) error {
+	// Every line of the term names its epoch. Terms run one at a time, in
+	// the elector's goroutine, and nothing else logs through p.logger.
+	termless := p.logger
+	p.logger = termless.With("epoch", epoch)
+	defer func() { p.logger = termless }()
+	if p.metrics != nil {
+		defer p.metrics.nextSlot.set(nil)
+	}
 	retry := backoff.New(50*time.Millisecond, 5*time.Second)
 	// A failed step is retried with backoff; only a fenced epoch or the end
 	// of leadership ends the loop, so a database hiccup does not cost the
@@ -123,6 +131,9 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan s
 		retry.Reset()
 		var pending bool
 		earliest, pending, err = p.store.ScheduleWakeup(ctx)
+		if err == nil && p.metrics != nil {
+			p.metrics.nextSlot.set(earliest)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -206,7 +206,7 @@ func (s *Scheduler) lead(ctx context.Context, epoch int64) error {
 		endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		if err := s.cfg.Store.LeaderResigned(endCtx, epoch, s.cfg.ReplicaID); err != nil {
-			s.logger.Warn("scheduler: record resignation", "error", err)
+			s.logger.Warn("scheduler: record resignation", "epoch", epoch, "error", err)
 		}
 	}()
 	return s.planner.run(ctx, epoch, watch.Notified(), watch.Listening())

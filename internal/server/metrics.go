@@ -2,16 +2,28 @@ package server
 
 import (
 	"bufio"
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 )
+
+// scrapeQueryTimeout bounds each query a scrape runs, so that a slow
+// database makes a metric go missing rather than the scrape hang.
+const scrapeQueryTimeout = 2 * time.Second
 
 // metrics is a replica's own Prometheus registry, so that tests can run
 // several replicas in one process.
@@ -34,9 +46,115 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"route"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration,
+	m.registry.MustRegister(m.requests, m.duration, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// buildInfo is ezplatform_build_info: always 1, with the binary's version,
+// Go version and VCS revision as labels.
+func buildInfo() prometheus.Collector {
+	version, revision := "dev", "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		}
+		for _, setting := range info.Settings {
+			if setting.Key == "vcs.revision" && setting.Value != "" {
+				revision = setting.Value
+			}
+		}
+	}
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "ezplatform_build_info",
+		Help:        "Always 1; the labels say which build this replica runs.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version(), "revision": revision},
+	}, func() float64 { return 1 })
+}
+
+// observeDatabase exports the pool's usage, River's jobs by state and
+// PostgreSQL's NOTIFY queue usage, read at scrape time.
+func (m *metrics) observeDatabase(pool *pgxpool.Pool, logger *slog.Logger) {
+	m.registry.MustRegister(poolCollector{pool: pool}, &databaseCollector{pool: pool, logger: logger})
+}
+
+var (
+	poolAcquiredDesc = prometheus.NewDesc("ezplatform_db_pool_acquired_connections",
+		"Connections of the replica's database pool in use now.", nil, nil)
+	poolIdleDesc = prometheus.NewDesc("ezplatform_db_pool_idle_connections",
+		"Connections of the replica's database pool open and idle now.", nil, nil)
+	poolTotalDesc = prometheus.NewDesc("ezplatform_db_pool_total_connections",
+		"Connections of the replica's database pool open now, in use, idle or being opened.", nil, nil)
+	poolMaxDesc = prometheus.NewDesc("ezplatform_db_pool_max_connections",
+		"The most connections the replica's database pool may open.", nil, nil)
+	poolAcquiresDesc = prometheus.NewDesc("ezplatform_db_pool_acquires_total",
+		"Connections acquired from the replica's database pool.", nil, nil)
+	poolEmptyAcquiresDesc = prometheus.NewDesc("ezplatform_db_pool_empty_acquires_total",
+		"Acquires that found no idle connection and had to wait for one, or open one.", nil, nil)
+	poolAcquireSecondsDesc = prometheus.NewDesc("ezplatform_db_pool_acquire_duration_seconds_total",
+		"Time spent acquiring connections from the replica's database pool.", nil, nil)
+)
+
+// poolCollector reads pgxpool.Stat at scrape time: it costs no query.
+type poolCollector struct{ pool *pgxpool.Pool }
+
+func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolAcquiredDesc, poolIdleDesc, poolTotalDesc, poolMaxDesc,
+		poolAcquiresDesc, poolEmptyAcquiresDesc, poolAcquireSecondsDesc} {
+		ch <- d
+	}
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.pool.Stat()
+	ch <- prometheus.MustNewConstMetric(poolAcquiredDesc, prometheus.GaugeValue, float64(st.AcquiredConns()))
+	ch <- prometheus.MustNewConstMetric(poolIdleDesc, prometheus.GaugeValue, float64(st.IdleConns()))
+	ch <- prometheus.MustNewConstMetric(poolTotalDesc, prometheus.GaugeValue, float64(st.TotalConns()))
+	ch <- prometheus.MustNewConstMetric(poolMaxDesc, prometheus.GaugeValue, float64(st.MaxConns()))
+	ch <- prometheus.MustNewConstMetric(poolAcquiresDesc, prometheus.CounterValue, float64(st.AcquireCount()))
+	ch <- prometheus.MustNewConstMetric(poolEmptyAcquiresDesc, prometheus.CounterValue, float64(st.EmptyAcquireCount()))
+	ch <- prometheus.MustNewConstMetric(poolAcquireSecondsDesc, prometheus.CounterValue, st.AcquireDuration().Seconds())
+}
+
+var (
+	riverJobsDesc = prometheus.NewDesc("ezplatform_river_jobs",
+		"River jobs in the database by state (all queues, all replicas: every replica reports the same).", []string{"state"}, nil)
+	notifyQueueDesc = prometheus.NewDesc("ezplatform_postgres_notification_queue_usage_ratio",
+		"Fraction of PostgreSQL's NOTIFY queue in use (pg_notification_queue_usage()); at 1, every NOTIFY, and so every write, fails.", nil, nil)
+)
+
+// databaseCollector queries PostgreSQL at scrape time, each query under
+// scrapeQueryTimeout. A failed query leaves its metric out of the scrape
+// (and says why in the log) rather than fail the whole scrape.
+type databaseCollector struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+}
+
+func (c *databaseCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- riverJobsDesc
+	ch <- notifyQueueDesc
+}
+
+func (c *databaseCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeQueryTimeout)
+	defer cancel()
+	// River's own count, on River's own driver: one GROUP BY state.
+	counts, err := riverpgxv5.New(c.pool).GetExecutor().JobCountByAllStates(ctx, &riverdriver.JobCountByAllStatesParams{})
+	if err != nil {
+		c.logger.Warn("metrics: counting River jobs", "error", err)
+	} else {
+		for _, state := range rivertype.JobStates() {
+			ch <- prometheus.MustNewConstMetric(riverJobsDesc, prometheus.GaugeValue, float64(counts[state]), string(state))
+		}
+	}
+	// A function of the server, not of our data: no table is read.
+	var usage float64
+	if err := c.pool.QueryRow(ctx, "SELECT pg_notification_queue_usage()").Scan(&usage); err != nil {
+		c.logger.Warn("metrics: reading pg_notification_queue_usage()", "error", err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(notifyQueueDesc, prometheus.GaugeValue, usage)
+	}
 }
 
 func (m *metrics) handler() http.Handler {

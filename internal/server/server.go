@@ -39,6 +39,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	logger = logger.With("replica", cfg.ReplicaID) // on every line of this replica, its scheduler's included
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another replica already using it? pick one with --http)", cfg.HTTPAddr, err)
@@ -94,7 +95,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	}
 	select {
 	case <-ctx.Done():
-		logger.Info("shutting down", "replica", cfg.ReplicaID)
+		logger.Info("shutting down")
 		return nil
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
@@ -127,6 +128,7 @@ type dependencies struct {
 	store   *store.Store
 	etcd    *clientv3.Client
 	graphql http.Handler
+	riverUI http.Handler
 }
 
 // start checks the schema, connects, and publishes the dependencies.
@@ -197,10 +199,16 @@ func (s *replica) start(ctx context.Context) error {
 		}
 	}()
 	s.stopScheduler = func() { cancel(); <-done }
+	s.metrics.observeDatabase(s.pool, s.logger)
+	riverUI, err := s.riverUI(s.draining)
+	if err != nil {
+		return err
+	}
 
 	s.deps.Store(&dependencies{
-		store: st,
-		etcd:  s.etcd,
+		store:   st,
+		etcd:    s.etcd,
+		riverUI: riverUI,
 		graphql: graph.NewHandler(&graph.Resolver{
 			Store:     st,
 			Scheduler: sched,
@@ -234,6 +242,7 @@ func (s *replica) routes() http.Handler {
 	}))
 	mux.Handle("GET /readyz", http.HandlerFunc(s.serveReady))
 	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle(riverUIPrefix, s.metrics.instrument(riverUIPrefix, http.HandlerFunc(s.serveRiverUI)))
 	mux.Handle("/", s.metrics.instrument("/", web.Handler()))
 	return mux
 }
