@@ -82,11 +82,17 @@ func follow[E comparable](ctx context.Context, st eventStream[E], end func() err
 	if end == nil {
 		end = st.Err
 	}
+	ended := func() error {
+		if err := end(); err != nil {
+			return &streamEnd{err: err, cursor: st.Cursor()}
+		}
+		return nil
+	}
 	relay := make(chan E, 1)
 	var none E
 	state.mu.Lock()
 	defer state.mu.Unlock()
-	state.err = end
+	state.err = ended
 	state.next = func() (any, bool) {
 		e := st.Next()
 		return e, e != none
@@ -94,6 +100,16 @@ func follow[E comparable](ctx context.Context, st eventStream[E], end func() err
 	state.deliver = deliverTo(relay)
 	return relay, nil
 }
+
+// streamEnd is why a stream ended, and the cursor of the last event it
+// delivered ("" if none), so that every ending says where to resume.
+type streamEnd struct {
+	err    error
+	cursor string
+}
+
+func (e *streamEnd) Error() string { return e.err.Error() }
+func (e *streamEnd) Unwrap() error { return e.err }
 
 // deliverTo hands events to gqlgen through relay.
 func deliverTo[E any](relay chan E) func(any) {

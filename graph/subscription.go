@@ -89,20 +89,30 @@ func subscribeError(err error, after *string) error {
 }
 
 // streamError presents the reason a stream ended, with the cursor to
-// resume from when there is one.
+// resume from (extensions.cursor) once the stream has delivered an event.
 func streamError(ctx context.Context, logger *slog.Logger, err error) *gqlerror.Error {
-	if errors.Is(err, errDrained) {
-		return &gqlerror.Error{Message: "this replica is shutting down: resubscribe, to any replica, with after set to the last cursor you got",
-			Extensions: map[string]any{"code": CodeShuttingDown}}
+	cursor := ""
+	var end *streamEnd
+	if errors.As(err, &end) {
+		cursor = end.cursor
 	}
 	var resumable *hub.StreamError
 	if errors.As(err, &resumable) {
-		code, msg := CodeSlowConsumer, "the subscription fell too far behind and was closed: resubscribe with after set to extensions.cursor"
-		if errors.Is(err, hub.ErrStopped) {
-			code, msg = CodeShuttingDown, "this replica is shutting down: resubscribe, to any replica, with after set to extensions.cursor"
-		}
-		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code, "cursor": resumable.Cursor.String()}}
+		cursor = resumable.Cursor.String()
 	}
-	logger.ErrorContext(ctx, "graphql: subscription failed", "error", err)
-	return &gqlerror.Error{Message: "internal error: the subscription ended; resubscribe", Extensions: map[string]any{"code": CodeInternal}}
+	code, msg := CodeInternal, "internal error: the subscription ended; resubscribe"
+	switch {
+	case errors.Is(err, errDrained), errors.Is(err, hub.ErrStopped):
+		code, msg = CodeShuttingDown, "this replica is shutting down: resubscribe, to any replica"
+	case resumable != nil:
+		code, msg = CodeSlowConsumer, "the subscription fell too far behind and was closed: resubscribe"
+	default:
+		logger.ErrorContext(ctx, "graphql: subscription failed", "error", err)
+	}
+	ext := map[string]any{"code": code}
+	if cursor != "" {
+		ext["cursor"] = cursor
+		msg += ", with after set to extensions.cursor"
+	}
+	return &gqlerror.Error{Message: msg, Extensions: ext}
 }

@@ -18,6 +18,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ezplatform/ezplatform/graph"
+	"github.com/ezplatform/ezplatform/internal/etcdtest"
+	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -560,18 +562,37 @@ func TestSubscriptionCyclesLeaveNoGoroutine(t *testing.T) {
 
 // TestDrainEndsClusterStreams: a cluster stream over SSE, which the hub
 // does not carry, also ends with REPLICA_SHUTTING_DOWN when the replica
-// drains, then completes.
+// drains, with the cursor of its last event, then completes.
 func TestDrainEndsClusterStreams(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	s := openSSE(t, b, `subscription { clusterEvents { kind replicaId } }`, nil)
-	time.Sleep(200 * time.Millisecond) // let the etcd watch start
-	b.drain()
+	member, err := json.Marshal(scheduler.Member{ReplicaID: "registered", Address: "http://r", StartedAt: time.Now()})
+	require.NoError(t, err)
+	_, err = etcdtest.Client(t).Put(context.Background(), b.prefix+"/replicas/registered", string(member))
+	require.NoError(t, err)
+	s := openSSE(t, b, `subscription { clusterEvents { cursor kind replicaId } }`, nil)
+	// The snapshot names the replica registered in etcd.
 	name, data := s.next()
 	require.Equal(t, "next", name)
+	var first gqlResponse
+	require.NoError(t, json.Unmarshal([]byte(data), &first))
+	require.Empty(t, first.Errors)
+	cursor := first.Data["clusterEvents"].(map[string]any)["cursor"].(string)
+	require.NotEmpty(t, cursor)
+	b.drain()
 	var resp gqlResponse
-	require.NoError(t, json.Unmarshal([]byte(data), &resp))
-	requireCode(t, &resp, "REPLICA_SHUTTING_DOWN", "")
+	for {
+		name, data = s.next()
+		require.Equal(t, "next", name)
+		resp = gqlResponse{}
+		require.NoError(t, json.Unmarshal([]byte(data), &resp))
+		if len(resp.Errors) > 0 {
+			break
+		}
+		cursor = resp.Data["clusterEvents"].(map[string]any)["cursor"].(string)
+	}
+	e := requireCode(t, &resp, "REPLICA_SHUTTING_DOWN", "")
+	require.Equal(t, cursor, e.Extensions["cursor"], "where to resume")
 	name, _ = s.next()
 	require.Equal(t, "complete", name)
 }
