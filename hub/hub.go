@@ -170,24 +170,11 @@ func New(st *store.Store, opts Options) *Hub {
 // ErrStopped. It survives database outages: the listener reconnects with
 // backoff, and the hub reads from where it stopped, so nothing is lost.
 func (h *Hub) Run(ctx context.Context) {
-	listener := h.opts.Listener
-	listenerDone := make(chan struct{})
-	if listener == nil {
-		listener = h.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
-		go func() {
-			defer close(listenerDone)
-			listener.Run(ctx, func(err error) { h.logger.Warn("hub: LISTEN connection lost; reconnecting", "err", err) })
-		}()
-	} else {
-		close(listenerDone)
-	}
-	watch, stopWatching := listener.Watch(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	watch, stopWatching := h.watch(ctx)
 	defer func() {
 		stopWatching()
-		<-listenerDone
 		h.stop()
 	}()
-
 	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		head, err := h.store.EventHead(ctx)
@@ -200,7 +187,31 @@ func (h *Hub) Run(ctx context.Context) {
 			return
 		}
 	}
+	h.follow(ctx, watch, retry)
+}
 
+// watch subscribes to the NOTIFY channels of events, on the listener of
+// Options or on one of the hub's own, which stop ends.
+func (h *Hub) watch(ctx context.Context) (*store.Watch, func()) {
+	listener := h.opts.Listener
+	listenerDone := make(chan struct{})
+	if listener == nil {
+		listener = h.store.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+		go func() {
+			defer close(listenerDone)
+			listener.Run(ctx, func(err error) { h.logger.Warn("hub: LISTEN connection lost; reconnecting", "err", err) })
+		}()
+	} else {
+		close(listenerDone)
+	}
+	watch, stop := listener.Watch(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	return watch, func() { stop(); <-listenerDone }
+}
+
+// follow publishes the stream page by page from the hub's position, and
+// looks again when notified, when held back, and at each resync, until ctx
+// ends.
+func (h *Hub) follow(ctx context.Context, watch *store.Watch, retry *backoff.Backoff) {
 	const pageSize = 1000
 	heldBack := backoff.New(time.Millisecond, 100*time.Millisecond)
 	resync := time.NewTicker(h.opts.Resync)
