@@ -18,9 +18,10 @@ WEB_APP   := web/app
 run: build
 	./$(BIN) dev --data-dir $(DATA_DIR) --http $(HTTP)
 
-# The dev stack plus three replicas on 127.0.0.1:8081-8083 (scripts/cluster).
+# PostgreSQL, three etcd members and three replicas on 127.0.0.1, each its
+# own process (scripts/cluster, docs/CLUSTER.md).
 cluster: build
-	DATA_DIR=$(DATA_DIR) scripts/cluster
+	BIN=$(BIN) DATA_DIR=$(DATA_DIR) scripts/cluster
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ezplatform
