@@ -34,16 +34,21 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return 0
 	}
 
+	logger, err := newLogger(stderr, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
+		return 2
+	}
 	cfg := &server.Config{
 		HTTPAddr:  firstNonEmpty(opts.httpAddr, getenv("EZ_HTTP_ADDR"), server.DefaultHTTPAddr),
 		ReplicaID: firstNonEmpty(getenv("EZ_REPLICA_ID"), server.DefaultReplicaID()),
 		DataRoots: opts.roots,
-		Logger:    newLogger(stderr),
+		Logger:    logger,
 		// The listener is already open here: /healthz and /readyz answer
 		// while PostgreSQL and etcd start.
 		Prepare: dev.prepare,
 	}
-	err := server.Run(ctx, cfg, func(r server.Ready) { dev.printReady(cfg, r) })
+	err = server.Run(ctx, cfg, func(r server.Ready) { dev.printReady(cfg, r) })
 	if err != nil {
 		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
 		return 1

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"runtime/debug"
 	"strconv"
@@ -34,7 +33,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.HTTPAddr = *httpAddr
 	}
 	cfg.Migrate = *migrate
-	cfg.Logger = newLogger(stderr)
+	if cfg.Logger, err = newLogger(stderr, getenv); err != nil {
+		fmt.Fprintf(stderr, "ezplatform serve: %v\n", err)
+		return 2
+	}
 
 	err = server.Run(ctx, cfg, func(r server.Ready) {
 		fmt.Fprintf(stdout, "ezplatform serving on %s (replica %s)\n", r.BaseURL, r.ReplicaID)
@@ -46,10 +48,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return 1
 	}
 	return 0
-}
-
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 func version() string {
