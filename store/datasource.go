@@ -461,7 +461,7 @@ func translate(err error) error {
 		return ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "datasources_name_live_key" {
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && (pgErr.ConstraintName == "datasources_name_live_key" || pgErr.ConstraintName == "api_tokens_name_key") {
 		return ErrNameTaken
 	}
 	return err

@@ -10,7 +10,7 @@ var (
 	ErrNotFound = errors.New("store: not found")
 
 	// ErrNameTaken means that another live datasource already has that name
-	// (names are compared case-insensitively).
+	// (names are compared case-insensitively), or another valid API token.
 	ErrNameTaken = errors.New("store: name already taken")
 
 	// ErrSchemaBehind means that the database needs migrations this binary has.

@@ -1,0 +1,3 @@
+DROP VIEW ops.audit;
+DROP TABLE audit_log;
+DROP TABLE api_tokens;
