@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/internal/server"
 	"github.com/ezplatform/ezplatform/scheduler"
 )
@@ -534,4 +536,24 @@ func TestEtcdMembersAgree(t *testing.T) {
 	require.Equal(t, claim.Name, mountOf(t, c, flags["--data-dir"]).Name, "--data-dir is on the member's claim")
 
 	require.Equal(t, endpoints, replicaConfig(t, m).EtcdEndpoints, "EZ_ETCD_ENDPOINTS lists every member")
+}
+
+// The Secrets ship placeholders that cannot work: the bootstrap token's is
+// not a token (a replica refuses to start on it, rather than seed a token
+// everyone can read here), and the database URL's password says what to do.
+func TestSecretsArePlaceholders(t *testing.T) {
+	t.Parallel()
+	m := mustLoad(t)
+	token := secretData(one[*corev1.Secret](t, m, "ezplatform-bootstrap-token"))
+	require.Len(t, token, 1)
+	require.Contains(t, token["token"], "REPLACE-ME")
+	require.ErrorIs(t, auth.CheckSecret(token["token"]), auth.ErrMalformed)
+
+	db := secretData(one[*corev1.Secret](t, m, "ezplatform-database"))
+	require.Len(t, db, 1)
+	u, err := url.Parse(db["url"])
+	require.NoError(t, err)
+	password, _ := u.User.Password()
+	require.Equal(t, "REPLACE-ME", password)
+	require.Equal(t, "require", u.Query().Get("sslmode"), "the example connects over TLS")
 }

@@ -1,8 +1,6 @@
 package deploy_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	batchv1 "k8s.io/api/batch/v1"
 
+	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/syncbuf"
@@ -46,7 +45,7 @@ func TestManifestCommandsRun(t *testing.T) {
 
 	d, c := replicaContainer(t, m)
 	env := containerEnv(t, m, c, pod{name: "ezplatform-0", namespace: "ns", ip: "127.0.0.1"})
-	root := layOutVolumes(t, m, &d.Spec.Template.Spec, c, map[string]string{"token": randomToken(t)})
+	root := layOutVolumes(t, m, &d.Spec.Template.Spec, c, map[string]string{"token": auth.NewSecret()})
 	env = inRoot(t, c, env, root)
 	env["EZ_DATABASE_URL"] = dbURL
 	env["EZ_ETCD_ENDPOINTS"] = strings.Join(etcd, ",")
@@ -106,14 +105,6 @@ func envList(env map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func randomToken(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 32)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
 }
 
 // freeAddr returns a loopback address nothing listens on right now.
