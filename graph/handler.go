@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/time/rate"
 )
 
 // Limits protect a replica from expensive or hostile requests (I7).
@@ -23,10 +24,14 @@ type Limits struct {
 	MaxComplexity int
 	// MaxDepth caps the nesting of selections, introspection excepted.
 	MaxDepth int
+	// MutationsPerSecond and MutationBurst limit each token's mutations
+	// (RATE_LIMITED beyond); zero means no limit.
+	MutationsPerSecond float64
+	MutationBurst      int
 }
 
 // DefaultLimits suit the API's own clients with a wide margin.
-var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12}
+var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12, MutationsPerSecond: 50, MutationBurst: 100}
 
 // NewHandler returns the /graphql HTTP handler: queries and mutations over
 // GET and POST, subscriptions over WebSocket and SSE.
@@ -35,6 +40,7 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 		r.Logger = slog.Default()
 	}
 	cfg := Config{Resolvers: r}
+	cfg.Directives.Requires = requires
 	cfg.Complexity.Query.DataSources = func(child int, first *int, _ *string, _ *string, _ *bool) int {
 		// Out-of-range sizes are refused by the resolver with a clear
 		// message; clamp here so that they reach it.
@@ -64,19 +70,24 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 		return 1 + size*child
 	}
 
-	srv := handler.New(NewExecutableSchema(cfg))
+	schema := NewExecutableSchema(cfg)
+	srv := handler.New(schema)
 	for _, t := range live.transports() {
 		srv.AddTransport(t)
 	}
 	srv.AddTransport(httpTransport{maxBodyBytes: limits.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	audit := &auditor{store: r.Store, replicaID: r.ReplicaID, rate: rate.Limit(limits.MutationsPerSecond),
+		burst: max(limits.MutationBurst, 1), limiters: map[string]*rate.Limiter{}}
+	srv.Use(authorization{schema: schema.Schema(), audit: audit})
+	srv.Use(audit)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.Use(depthLimit{max: limits.MaxDepth})
 	srv.Use(streams{logger: r.Logger})
 	srv.SetErrorPresenter(errorPresenter(r.Logger))
 	srv.SetRecoverFunc(recoverFunc(r.Logger))
-	return live.wrap(withLoaders(r.Store, srv))
+	return withStatus(live.wrap(withLoaders(r.Store, srv)))
 }
 
 // depthLimit refuses operations nested deeper than max. Introspection is

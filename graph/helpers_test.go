@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/hub"
@@ -89,6 +90,12 @@ func setupWith(t testing.TB, limits graph.Limits, live graph.Live) *testBundle {
 			}
 			return ctx, nil
 		}})
+	// The replica's HTTP layer authenticates; these tests act as the
+	// principal of a replica without authentication.
+	inner := handler
+	handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), auth.Open)))
+	})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	return &testBundle{server: srv, handler: handler, store: s, scheduler: sched, hub: events, drain: drain,

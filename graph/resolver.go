@@ -22,6 +22,8 @@ type Resolver struct {
 	Hub       *hub.Hub
 	Roots     discovery.Roots
 	Logger    *slog.Logger
+	// ReplicaID names this replica in the audit log.
+	ReplicaID string
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 }

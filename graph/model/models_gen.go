@@ -12,6 +12,21 @@ import (
 	"github.com/ezplatform/ezplatform/store"
 )
 
+// An API token. Its secret is shown once, when it is created, and stored only as a SHA-256 hash.
+type APIToken struct {
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	CreatedAt time.Time `json:"createdAt"`
+	// The token that created it, or null for the command line.
+	CreatedBy *string `json:"createdBy,omitempty"`
+	// Updated at most every few seconds; null if never used.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	// Null: never expires.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Null while the token is valid.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
 // The replicas and the scheduler leader, as etcd sees them.
 type Cluster struct {
 	// The replica that plans the schedules; null during an election.
@@ -20,6 +35,14 @@ type Cluster struct {
 	Replicas []Replica `json:"replicas"`
 	// Scheduler leaders, newest first, from leadership_history.
 	Leaders []LeadershipTerm `json:"leaders"`
+}
+
+type CreateAPITokenInput struct {
+	// 1-64 letters, digits, '.', '_' or '-', unique among tokens that are not revoked.
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// When it stops working; null (the default): never.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 type CreateDataSourceInput struct {
@@ -46,6 +69,12 @@ type CreateDataSourceInput struct {
 	HashFiles  *bool   `json:"hashFiles,omitempty"`
 	// 1-1000000. Default 100000.
 	MaxFilesPerRun *int `json:"maxFilesPerRun,omitempty"`
+}
+
+type CreatedAPIToken struct {
+	Token *APIToken `json:"token"`
+	// The bearer token. It is not stored and cannot be shown again.
+	Secret string `json:"secret"`
 }
 
 // A directory to watch, the files in it to discover, and when to look.
@@ -214,6 +243,15 @@ type UpdateDataSourceInput struct {
 	MinFileAge     *string        `json:"minFileAge,omitempty"`
 	HashFiles      *bool          `json:"hashFiles,omitempty"`
 	MaxFilesPerRun *int           `json:"maxFilesPerRun,omitempty"`
+}
+
+// Who is asking: the token the request carries.
+type Viewer struct {
+	// False when the replica runs without authentication (--insecure-no-auth, or `ezplatform dev` without --auth): everyone is an ADMIN then.
+	AuthEnabled bool `json:"authEnabled"`
+	Role        Role `json:"role"`
+	// The token's name; null without authentication.
+	TokenName *string `json:"tokenName,omitempty"`
 }
 
 type ClusterEventKind string
@@ -513,6 +551,66 @@ func (e *OverlapPolicy) UnmarshalJSON(b []byte) error {
 }
 
 func (e OverlapPolicy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a token may do. Each role includes the ones before it:
+// VIEWER reads (queries and subscriptions), EDITOR also changes datasources
+// and their schedules, ADMIN also manages tokens and the cluster.
+type Role string
+
+const (
+	RoleViewer Role = "VIEWER"
+	RoleEditor Role = "EDITOR"
+	RoleAdmin  Role = "ADMIN"
+)
+
+var AllRole = []Role{
+	RoleViewer,
+	RoleEditor,
+	RoleAdmin,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleViewer, RoleEditor, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
