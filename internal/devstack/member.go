@@ -83,10 +83,7 @@ func memberURL(what, raw string) (url.URL, error) {
 		return url.URL{}, fmt.Errorf("the member needs a %s", what)
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		return url.URL{}, fmt.Errorf("%s %q: %w", what, raw, err)
-	}
-	if u.Scheme != "http" || u.Port() == "" || u.Hostname() == "" || (u.Path != "" && u.Path != "/") {
+	if err != nil || u.Scheme != "http" || u.Port() == "" || u.Hostname() == "" || (u.Path != "" && u.Path != "/") {
 		return url.URL{}, fmt.Errorf("%s %q must look like http://127.0.0.1:2381", what, raw)
 	}
 	if net.ParseIP(u.Hostname()) == nil {
