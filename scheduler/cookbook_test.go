@@ -504,11 +504,11 @@ func checkRediscoverFile(t *testing.T, book cookbook) {
 // datasource runs again.
 func checkClearStuckRun(t *testing.T, book cookbook) {
 	e := newCookbookEnv(t, book)
-	ds := e.dataSource("stuck", func(p *store.DataSourceCreateParams) { p.RunTimeout = time.Second })
+	ds := e.dataSource("stuck") // run_timeout: 10 minutes
 	var stuckID int64
 	require.NoError(t, e.store.Pool().QueryRow(t.Context(), `
 		INSERT INTO runs (datasource_id, scheduled_for, status, attempt, max_attempts, replica_id, started_at, updated_at)
-		VALUES ($1, now() - interval '1 hour', 'RUNNING', 1, 3, 'gone', now() - interval '10 minutes', now() - interval '10 minutes')
+		VALUES ($1, now() - interval '2 hours', 'RUNNING', 1, 3, 'gone', now() - interval '1 hour', now() - interval '1 hour')
 		RETURNING id`, ds.ID).Scan(&stuckID))
 	startScheduler(e, nil, nil)
 	eventually(t, "slots are SKIPPED behind the stuck run", func() bool {
