@@ -38,17 +38,40 @@ func TestAlertRulesParse(t *testing.T) {
 	names := alertMetricNames(t)
 	require.Contains(t, names, "ezplatform_scheduler_leader")
 	require.Contains(t, names, "ezplatform_run_start_lag_seconds_bucket")
+
+	// The check in TestMetricsDuringRuns tells a histogram's series from a
+	// name that nothing exposes.
+	histogram, counter := dto.MetricType_HISTOGRAM, dto.MetricType_COUNTER
+	scraped := map[string]*dto.MetricFamily{
+		"ezplatform_run_start_lag_seconds": {Type: &histogram},
+		"ezplatform_thing":                 {Type: &counter},
+	}
+	require.NotNil(t, exposedFamily(scraped, "ezplatform_run_start_lag_seconds_bucket"))
+	require.Nil(t, exposedFamily(scraped, "ezplatform_thing_bucket"), "a counter has no buckets")
+	require.Nil(t, exposedFamily(scraped, "ezplatform_no_such_metric"))
 }
 
-// exposes reports whether a scrape has series of the name: a family of
-// that name, or the _bucket, _sum or _count series of a histogram.
-func exposes(families map[string]*dto.MetricFamily, name string) bool {
-	if _, ok := families[name]; ok {
-		return true
+// exposedFamily is the scraped family that has series of the name: the
+// family of that name, or the histogram whose _bucket, _sum or _count
+// series it names; nil if there is none.
+func exposedFamily(families map[string]*dto.MetricFamily, name string) *dto.MetricFamily {
+	if f, ok := families[name]; ok {
+		return f
 	}
 	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-		if f, ok := families[strings.TrimSuffix(name, suffix)]; ok && strings.HasSuffix(name, suffix) {
-			if f.GetType() == dto.MetricType_HISTOGRAM {
+		f, ok := families[strings.TrimSuffix(name, suffix)]
+		if ok && strings.HasSuffix(name, suffix) && f.GetType() == dto.MetricType_HISTOGRAM {
+			return f
+		}
+	}
+	return nil
+}
+
+// hasLabel reports whether some series of the family has the label.
+func hasLabel(f *dto.MetricFamily, name string) bool {
+	for _, m := range f.GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == name {
 				return true
 			}
 		}
@@ -70,6 +93,18 @@ func promQL() parser.Parser { return parser.NewParser(parser.Options{}) }
 func alertMetricNames(t *testing.T) []string {
 	t.Helper()
 	var names []string
+	for name := range alertSelectors(t) {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// alertSelectors maps each metric name that the rules select to the label
+// names their matchers use on it.
+func alertSelectors(t *testing.T) map[string][]string {
+	t.Helper()
+	selectors := map[string][]string{}
 	for _, g := range alertRules(t).Groups {
 		for _, r := range g.Rules {
 			expr, err := promQL().ParseExpr(r.Expr)
@@ -80,18 +115,27 @@ func alertMetricNames(t *testing.T) []string {
 					return nil
 				}
 				name := vs.Name
+				var labelNames []string
 				for _, m := range vs.LabelMatchers {
-					if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+					switch {
+					case m.Name == labels.MetricName && m.Type == labels.MatchEqual:
 						name = m.Value
+					case m.Name != labels.MetricName:
+						labelNames = append(labelNames, m.Name)
 					}
 				}
 				require.NotEmpty(t, name, "%s selects series without a metric name", r.Alert)
-				if !slices.Contains(names, name) {
-					names = append(names, name)
+				for _, l := range labelNames {
+					if !slices.Contains(selectors[name], l) {
+						selectors[name] = append(selectors[name], l)
+					}
+				}
+				if _, ok := selectors[name]; !ok {
+					selectors[name] = nil
 				}
 				return nil
 			})
 		}
 	}
-	return names
+	return selectors
 }

@@ -89,9 +89,14 @@ func TestMetricsDuringRuns(t *testing.T) {
 	require.Equal(t, float64(1), sampleSum(after, "ezplatform_discovery_files_total"))
 	require.Greater(t, sampleSum(after, "ezplatform_runs_planned_total"), sampleSum(during, "ezplatform_runs_planned_total")-1)
 
-	// Every metric the alerting rules use is one a replica exposes.
-	for _, name := range alertMetricNames(t) {
-		require.True(t, exposes(after, name), "docs/alerts.yaml uses %s, which /metrics does not expose", name)
+	// Every metric the alerting rules use is one a replica exposes, with
+	// the labels they match on.
+	for name, labelNames := range alertSelectors(t) {
+		f := exposedFamily(after, name)
+		require.NotNil(t, f, "docs/alerts.yaml uses %s, which /metrics does not expose", name)
+		for _, l := range labelNames {
+			require.True(t, hasLabel(f, l), "docs/alerts.yaml matches %s on %s, a label it does not have", name, l)
+		}
 	}
 }
 
