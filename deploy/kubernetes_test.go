@@ -51,12 +51,24 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 	ns := all[*corev1.Namespace](m)
 	require.Len(t, ns, 1)
 	require.Equal(t, m.kustomization.Namespace, ns[0].Name)
-	for _, o := range m.objects {
+	var written, rendered []string
+	for _, o := range m.files {
 		meta, err := apimeta.Accessor(o.obj)
 		require.NoError(t, err)
 		require.NotEmpty(t, meta.GetName(), o.file)
 		require.Empty(t, meta.GetNamespace(), "%s: the namespace is kustomization.yaml's", o.file)
+		written = append(written, fmt.Sprintf("%T %s", o.obj, meta.GetName()))
 	}
+	// kustomize puts everything in the namespace, and adds or drops nothing.
+	for _, o := range m.objects {
+		meta, err := apimeta.Accessor(o.obj)
+		require.NoError(t, err)
+		if _, isNamespace := o.obj.(*corev1.Namespace); !isNamespace {
+			require.Equal(t, m.kustomization.Namespace, meta.GetNamespace(), meta.GetName())
+		}
+		rendered = append(rendered, fmt.Sprintf("%T %s", o.obj, meta.GetName()))
+	}
+	require.ElementsMatch(t, written, rendered)
 
 	kinds := map[string]int{}
 	for _, o := range m.objects {
@@ -341,11 +353,16 @@ func volume(t *testing.T, spec *corev1.PodSpec, name string) *corev1.Volume {
 func TestImagesArePinned(t *testing.T) {
 	t.Parallel()
 	m := mustLoad(t)
-	overrides := map[string]string{}
-	for _, img := range m.kustomization.Images {
-		require.True(t, img.NewTag != "" || img.Digest != "", "kustomization.yaml: image %s gets a tag or a digest", img.Name)
-		require.NotEqual(t, "latest", img.NewTag)
-		overrides[img.Name] = img.NewName
+	require.Len(t, m.kustomization.Images, 1)
+	img := m.kustomization.Images[0]
+	require.Equal(t, "ezplatform", img.Name, "kustomization.yaml names the image to deploy")
+	require.True(t, img.NewTag != "" && img.NewTag != "latest" || img.Digest != "", "kustomization.yaml: pin image %s", img.Name)
+	for _, o := range m.files {
+		for _, w := range workloads(&manifests{objects: []object{o}}) {
+			for _, c := range w.template.Spec.Containers {
+				require.NoError(t, imagePinned(c.Image), "%s: %s: container %s", o.file, w, c.Name)
+			}
+		}
 	}
 	for _, w := range workloads(m) {
 		for _, c := range slices.Concat(w.template.Spec.InitContainers, w.template.Spec.Containers) {
@@ -353,7 +370,7 @@ func TestImagesArePinned(t *testing.T) {
 			require.NotEqual(t, corev1.PullAlways, c.ImagePullPolicy, "%s: a pinned image needs no PullAlways", w)
 			switch {
 			case isEZPlatform(c):
-				require.Contains(t, overrides, "ezplatform", "kustomization.yaml names the image to deploy")
+				require.Equal(t, img.NewName+":"+img.NewTag, c.Image, "%s: kustomize sets our image", w)
 			case c.Name == "etcd":
 				require.Regexp(t, `^(gcr\.io/etcd-development/etcd|quay\.io/coreos/etcd):v3\.[56]\.\d+$`, c.Image)
 			default:

@@ -24,6 +24,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
@@ -57,9 +59,12 @@ type object struct {
 }
 
 // manifests is everything kustomization.yaml lists, decoded once per test
-// binary.
+// binary: each file as written, and what `kubectl apply -k` sends, as
+// kustomize renders it (the namespace and images filled in), on which the
+// checks run.
 type manifests struct {
 	kustomization kustomization
+	files         []object
 	objects       []object
 }
 
@@ -78,8 +83,24 @@ var loadManifests = sync.OnceValues(func() (*manifests, error) {
 			return nil, err
 		}
 		for _, obj := range objs {
-			m.objects = append(m.objects, object{file: file, obj: obj})
+			m.files = append(m.files, object{file: file, obj: obj})
 		}
+	}
+
+	rendered, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), kubernetesDir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build %s: %w", kubernetesDir, err)
+	}
+	out, err := rendered.AsYaml()
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decodeDocuments("kustomize build", bytes.NewReader(out))
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range objs {
+		m.objects = append(m.objects, object{file: "kustomize build", obj: obj})
 	}
 	return m, nil
 })
@@ -123,7 +144,12 @@ func decodeFile(path string) ([]runtime.Object, error) {
 		return nil, err
 	}
 	defer f.Close()
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(f))
+	return decodeDocuments(path, f)
+}
+
+// decodeDocuments decodes every document of a YAML stream.
+func decodeDocuments(path string, r io.Reader) ([]runtime.Object, error) {
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(r))
 	var objs []runtime.Object
 	for i := 1; ; i++ {
 		doc, err := reader.Read()
@@ -228,6 +254,14 @@ func replicaContainer(t *testing.T, m *manifests) (*appsv1.Deployment, *corev1.C
 
 // isEZPlatform tells the containers that run our image.
 func isEZPlatform(c corev1.Container) bool {
-	name, _, _ := strings.Cut(c.Image, ":")
-	return name == "ezplatform"
+	return imageRepository(c.Image) == "ezplatform" || strings.HasSuffix(imageRepository(c.Image), "/ezplatform")
+}
+
+// imageRepository is an image reference without its tag or digest.
+func imageRepository(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	if colon := strings.LastIndex(image, ":"); colon > strings.LastIndex(image, "/") {
+		image = image[:colon]
+	}
+	return image
 }
