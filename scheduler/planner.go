@@ -84,6 +84,11 @@ func (p *planner) run(ctx context.Context, epoch int64, wake, listening <-chan s
 	p.logger = termless.With("epoch", epoch)
 	defer func() { p.logger = termless }()
 	if p.metrics != nil {
+		// Until its first pass says otherwise, the new leader is behind
+		// from the start of its term: a first pass that never completes
+		// shows as a growing lag.
+		termStart := time.Now()
+		p.metrics.nextSlot.set(&termStart)
 		defer p.metrics.nextSlot.set(nil)
 	}
 	retry := backoff.New(50*time.Millisecond, 5*time.Second)
