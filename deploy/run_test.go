@@ -1,7 +1,9 @@
 package deploy_test
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -52,10 +54,10 @@ func TestManifestCommandsRun(t *testing.T) {
 	addr := freeAddr(t)
 	env["EZ_HTTP_ADDR"] = addr
 
-	var output syncbuf.Buffer
+	var output, logs syncbuf.Buffer
 	replica := exec.Command(bin, slices.Concat(c.Command, c.Args)...)
 	replica.Env = envList(env)
-	replica.Stdout, replica.Stderr = &output, &output
+	replica.Stdout, replica.Stderr = &output, io.MultiWriter(&output, &logs)
 	require.NoError(t, replica.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- replica.Wait() }()
@@ -93,6 +95,17 @@ func TestManifestCommandsRun(t *testing.T) {
 		require.NoError(t, err)
 	case <-time.After(grace):
 		t.Fatalf("the replica was still running %s after SIGTERM, when the kubelet kills it:\n%s", grace, &output)
+	}
+
+	// The log is in the format the ConfigMap asks for: one JSON object a
+	// line, for the cluster's log collector.
+	require.Equal(t, "json", env["EZ_LOG_FORMAT"])
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	require.NotEmpty(t, lines[0], "the replica logged nothing")
+	for _, line := range lines {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), "a log line that is not JSON: %s", line)
+		require.Contains(t, entry, "msg")
 	}
 }
 
