@@ -2,10 +2,13 @@ import { Link, Route, Switch, useRoute } from "wouter";
 import { useClusterState } from "./api/clusterFeed";
 import { useConnectionState } from "./api/context";
 import type { ConnectionState } from "./api/connection";
+import { AccountBadge } from "./auth/AccountBadge";
+import { useCan } from "./auth/AuthGate";
 import { ClusterPage } from "./routes/ClusterPage";
 import { DataSourceFormPage, NewDataSourcePage } from "./routes/DataSourceFormPage";
 import { DataSourcePage } from "./routes/DataSourcePage";
 import { DataSourcesPage } from "./routes/DataSourcesPage";
+import { TokensPage } from "./routes/TokensPage";
 
 const connectionText: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -56,6 +59,7 @@ function NavLink({ href, children, match }: { href: string; children: string; ma
 }
 
 export function App() {
+  const manageTokens = useCan("manageTokens");
   return (
     <>
       <a className="skip" href="#main">
@@ -72,10 +76,16 @@ export function App() {
           <NavLink href="/cluster" match="/cluster">
             Cluster
           </NavLink>
+          {manageTokens && (
+            <NavLink href="/tokens" match="/tokens">
+              Tokens
+            </NavLink>
+          )}
           <a href="/playground">Playground</a>
         </nav>
         <LeaderBadge />
         <ConnectionBadge />
+        <AccountBadge />
       </header>
       <main id="main">
         <Switch>
@@ -85,6 +95,7 @@ export function App() {
           <Route path="/datasources/:id/edit">{(p) => <DataSourceFormPage id={p.id} />}</Route>
           <Route path="/datasources/:id">{(p) => <DataSourcePage key={p.id} id={p.id} />}</Route>
           <Route path="/cluster">{() => <ClusterPage />}</Route>
+          <Route path="/tokens">{() => <TokensPage />}</Route>
           <Route>
             <section>
               <h1>Page not found</h1>

@@ -27,8 +27,12 @@ export type LiveOptions = {
 
 type ServerError = { message: string; extensions?: { code?: string; cursor?: string } };
 
-/** Codes after which the stream resumes from the cursor the error carries. */
-const resumable = new Set(["SLOW_CONSUMER", "REPLICA_SHUTTING_DOWN"]);
+/**
+ * Codes after which the stream resumes from the cursor the error carries.
+ * UNAUTHENTICATED (the token was revoked mid-stream) signs the tab out; the
+ * stream resumes once it is signed in again (auth/transport.ts).
+ */
+const resumable = new Set(["SLOW_CONSUMER", "REPLICA_SHUTTING_DOWN", "UNAUTHENTICATED"]);
 /** Codes after which the stream starts over without a cursor. */
 const restart = new Set(["CURSOR_EXPIRED", "INVALID_CURSOR"]);
 

@@ -20,8 +20,12 @@ type Documents = {
     "\n  subscription ScheduleEvents($ids: [ID!], $after: String) {\n    scheduleEvents(dataSourceIds: $ids, after: $after) {\n      ...ScheduleEventFields\n    }\n  }\n": typeof types.ScheduleEventsDocument,
     "\n  subscription DataSourceEvents($after: String) {\n    dataSourceEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      dataSourceId\n      dataSource {\n        ...DataSourceFields\n      }\n    }\n  }\n": typeof types.DataSourceEventsDocument,
     "\n  subscription ClusterEvents($after: String) {\n    clusterEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      snapshot\n      replicaId\n      address\n      epoch\n    }\n  }\n": typeof types.ClusterEventsDocument,
+    "\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n": typeof types.QDocument,
+    "mutation M { triggerRun(id: \"1\") { id } }": typeof types.MDocument,
+    "\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation DeleteDataSource($id: ID!, $expectedVersion: Int) {\n    deleteDataSource(id: $id, expectedVersion: $expectedVersion)\n  }\n": typeof types.DeleteDataSourceDocument,
     "\n  query DiscoveredFiles($id: ID!, $after: String) {\n    dataSource(id: $id) {\n      id\n      filesPerDay(days: 14) {\n        day\n        files\n        bytes\n        records\n      }\n      files(first: 20, after: $after) {\n        totalCount\n        edges {\n          node {\n            id\n            path\n            size\n            modifiedAt\n            sha256\n            format\n            recordCount\n            parseError\n            discoveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.DiscoveredFilesDocument,
+    "\n  mutation RevokeApiToken($name: String!) {\n    revokeApiToken(name: $name) {\n      ...ApiTokenFields\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
     "\n  query RunHistory($id: ID!, $after: String, $status: [RunStatus!]) {\n    dataSource(id: $id) {\n      id\n      runs(first: 20, after: $after, status: $status) {\n        totalCount\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.RunHistoryDocument,
     "\n  query RunDetail($id: ID!) {\n    run(id: $id) {\n      id\n      attemptErrors {\n        attempt\n        at\n        error\n      }\n      skipped {\n        path\n        reason\n      }\n      skippedCount\n    }\n  }\n": typeof types.RunDetailDocument,
     "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n      }\n    }\n  }\n": typeof types.SlotTimelineDocument,
@@ -37,6 +41,9 @@ type Documents = {
     "\n  mutation SetEnabled($id: ID!, $enabled: Boolean!) {\n    updateDataSource(id: $id, input: { enabled: $enabled }) {\n      id\n      enabled\n      version\n    }\n  }\n": typeof types.SetEnabledDocument,
     "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n": typeof types.DataSourceListItemFragmentDoc,
     "\n  query DataSources($first: Int!, $after: String, $search: String, $enabled: Boolean) {\n    dataSources(first: $first, after: $after, search: $search, enabled: $enabled) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...DataSourceListItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DataSourcesDocument,
+    "\n  fragment ApiTokenFields on ApiToken {\n    name\n    role\n    createdAt\n    createdBy\n    lastUsedAt\n    expiresAt\n    revokedAt\n  }\n": typeof types.ApiTokenFieldsFragmentDoc,
+    "\n  query ApiTokens {\n    apiTokens {\n      ...ApiTokenFields\n    }\n  }\n": typeof types.ApiTokensDocument,
+    "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        ...ApiTokenFields\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
 };
 const documents: Documents = {
     "\n  fragment RunFields on Run {\n    id\n    dataSourceId\n    status\n    trigger\n    scheduledFor\n    coversUntil\n    slotCount\n    startedAt\n    finishedAt\n    durationMs\n    attempt\n    maxAttempts\n    error\n    replicaId\n    filesFound\n    recordsFound\n    skippedCount\n  }\n": types.RunFieldsFragmentDoc,
@@ -45,8 +52,12 @@ const documents: Documents = {
     "\n  subscription ScheduleEvents($ids: [ID!], $after: String) {\n    scheduleEvents(dataSourceIds: $ids, after: $after) {\n      ...ScheduleEventFields\n    }\n  }\n": types.ScheduleEventsDocument,
     "\n  subscription DataSourceEvents($after: String) {\n    dataSourceEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      dataSourceId\n      dataSource {\n        ...DataSourceFields\n      }\n    }\n  }\n": types.DataSourceEventsDocument,
     "\n  subscription ClusterEvents($after: String) {\n    clusterEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      snapshot\n      replicaId\n      address\n      epoch\n    }\n  }\n": types.ClusterEventsDocument,
+    "\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n": types.QDocument,
+    "mutation M { triggerRun(id: \"1\") { id } }": types.MDocument,
+    "\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation DeleteDataSource($id: ID!, $expectedVersion: Int) {\n    deleteDataSource(id: $id, expectedVersion: $expectedVersion)\n  }\n": types.DeleteDataSourceDocument,
     "\n  query DiscoveredFiles($id: ID!, $after: String) {\n    dataSource(id: $id) {\n      id\n      filesPerDay(days: 14) {\n        day\n        files\n        bytes\n        records\n      }\n      files(first: 20, after: $after) {\n        totalCount\n        edges {\n          node {\n            id\n            path\n            size\n            modifiedAt\n            sha256\n            format\n            recordCount\n            parseError\n            discoveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.DiscoveredFilesDocument,
+    "\n  mutation RevokeApiToken($name: String!) {\n    revokeApiToken(name: $name) {\n      ...ApiTokenFields\n    }\n  }\n": types.RevokeApiTokenDocument,
     "\n  query RunHistory($id: ID!, $after: String, $status: [RunStatus!]) {\n    dataSource(id: $id) {\n      id\n      runs(first: 20, after: $after, status: $status) {\n        totalCount\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.RunHistoryDocument,
     "\n  query RunDetail($id: ID!) {\n    run(id: $id) {\n      id\n      attemptErrors {\n        attempt\n        at\n        error\n      }\n      skipped {\n        path\n        reason\n      }\n      skippedCount\n    }\n  }\n": types.RunDetailDocument,
     "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n      }\n    }\n  }\n": types.SlotTimelineDocument,
@@ -62,6 +73,9 @@ const documents: Documents = {
     "\n  mutation SetEnabled($id: ID!, $enabled: Boolean!) {\n    updateDataSource(id: $id, input: { enabled: $enabled }) {\n      id\n      enabled\n      version\n    }\n  }\n": types.SetEnabledDocument,
     "\n  fragment DataSourceListItem on DataSource {\n    id\n    name\n    supplierName\n    category\n    enabled\n    version\n    schedule {\n      cron\n      interval\n      timezone\n      paused\n      nextRunAt\n    }\n    fileTotals {\n      files\n      records\n    }\n  }\n": types.DataSourceListItemFragmentDoc,
     "\n  query DataSources($first: Int!, $after: String, $search: String, $enabled: Boolean) {\n    dataSources(first: $first, after: $after, search: $search, enabled: $enabled) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...DataSourceListItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DataSourcesDocument,
+    "\n  fragment ApiTokenFields on ApiToken {\n    name\n    role\n    createdAt\n    createdBy\n    lastUsedAt\n    expiresAt\n    revokedAt\n  }\n": types.ApiTokenFieldsFragmentDoc,
+    "\n  query ApiTokens {\n    apiTokens {\n      ...ApiTokenFields\n    }\n  }\n": types.ApiTokensDocument,
+    "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        ...ApiTokenFields\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
 };
 
 /**
@@ -105,11 +119,27 @@ export function graphql(source: "\n  subscription ClusterEvents($after: String) 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n"): (typeof documents)["\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation M { triggerRun(id: \"1\") { id } }"): (typeof documents)["mutation M { triggerRun(id: \"1\") { id } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation DeleteDataSource($id: ID!, $expectedVersion: Int) {\n    deleteDataSource(id: $id, expectedVersion: $expectedVersion)\n  }\n"): (typeof documents)["\n  mutation DeleteDataSource($id: ID!, $expectedVersion: Int) {\n    deleteDataSource(id: $id, expectedVersion: $expectedVersion)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query DiscoveredFiles($id: ID!, $after: String) {\n    dataSource(id: $id) {\n      id\n      filesPerDay(days: 14) {\n        day\n        files\n        bytes\n        records\n      }\n      files(first: 20, after: $after) {\n        totalCount\n        edges {\n          node {\n            id\n            path\n            size\n            modifiedAt\n            sha256\n            format\n            recordCount\n            parseError\n            discoveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query DiscoveredFiles($id: ID!, $after: String) {\n    dataSource(id: $id) {\n      id\n      filesPerDay(days: 14) {\n        day\n        files\n        bytes\n        records\n      }\n      files(first: 20, after: $after) {\n        totalCount\n        edges {\n          node {\n            id\n            path\n            size\n            modifiedAt\n            sha256\n            format\n            recordCount\n            parseError\n            discoveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiToken($name: String!) {\n    revokeApiToken(name: $name) {\n      ...ApiTokenFields\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeApiToken($name: String!) {\n    revokeApiToken(name: $name) {\n      ...ApiTokenFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -170,6 +200,18 @@ export function graphql(source: "\n  fragment DataSourceListItem on DataSource {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query DataSources($first: Int!, $after: String, $search: String, $enabled: Boolean) {\n    dataSources(first: $first, after: $after, search: $search, enabled: $enabled) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...DataSourceListItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query DataSources($first: Int!, $after: String, $search: String, $enabled: Boolean) {\n    dataSources(first: $first, after: $after, search: $search, enabled: $enabled) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...DataSourceListItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ApiTokenFields on ApiToken {\n    name\n    role\n    createdAt\n    createdBy\n    lastUsedAt\n    expiresAt\n    revokedAt\n  }\n"): (typeof documents)["\n  fragment ApiTokenFields on ApiToken {\n    name\n    role\n    createdAt\n    createdBy\n    lastUsedAt\n    expiresAt\n    revokedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiTokens {\n    apiTokens {\n      ...ApiTokenFields\n    }\n  }\n"): (typeof documents)["\n  query ApiTokens {\n    apiTokens {\n      ...ApiTokenFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        ...ApiTokenFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        ...ApiTokenFields\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useClient, useMutation, useQuery } from "urql";
 import { Link, useLocation } from "wouter";
 import { combinedErrors, noErrors, type FormErrors } from "../api/errors";
+import { useCan } from "../auth/AuthGate";
+import { RoleRequired } from "../components/RoleRequired";
 import { Field } from "../components/Field";
 import { ErrorState, Loading } from "../components/States";
 import { timeZones } from "../components/timezones";
@@ -56,10 +58,16 @@ const PreviewQuery = graphql(`
 `);
 
 export function NewDataSourcePage() {
+  if (!useCan("editDataSources")) return <RoleRequired ability="editDataSources" doing="create datasources" />;
   return <DataSourceForm initial={defaultValues} />;
 }
 
 export function DataSourceFormPage({ id }: { id: string }) {
+  if (!useCan("editDataSources")) return <RoleRequired ability="editDataSources" doing="edit datasources" />;
+  return <EditDataSource id={id} />;
+}
+
+function EditDataSource({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: EditQuery, variables: { id }, requestPolicy: "network-only" });
   if (result.error && !result.data)
     return (

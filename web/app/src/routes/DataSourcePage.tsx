@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { useMutation } from "urql";
 import { Link, useLocation } from "wouter";
 import { errorText } from "../api/errors";
+import { useCan } from "../auth/AuthGate";
 import { Countdown } from "../components/Countdown";
 import { DeleteDialog } from "../components/DeleteDialog";
 import { FilesPanel } from "../components/FilesPanel";
@@ -106,6 +107,7 @@ export function DataSourcePage({ id }: { id: string }) {
   const [enable, doEnable] = useMutation(SetEnabledMutation);
   const [deleting, setDeleting] = useState(false);
   const [, navigate] = useLocation();
+  const canEdit = useCan("editDataSources");
 
   if (result.error && !result.data)
     return <ErrorState title="The datasource could not be loaded" message={errorText(result.error)} retry={refetch} />;
@@ -133,29 +135,31 @@ export function DataSourcePage({ id }: { id: string }) {
             {[ds.supplierName, ds.category].filter(Boolean).join(" · ") || "No supplier or category"} · version {ds.version}
           </div>
         </div>
-        <div className="actions" role="toolbar" aria-label="Datasource actions">
-          {live.paused ? (
-            <button type="button" onClick={() => void doResume({ id })} disabled={resume.fetching}>
-              Resume
+        {canEdit && (
+          <div className="actions" role="toolbar" aria-label="Datasource actions">
+            {live.paused ? (
+              <button type="button" onClick={() => void doResume({ id })} disabled={resume.fetching}>
+                Resume
+              </button>
+            ) : (
+              <button type="button" onClick={() => void doPause({ id })} disabled={pause.fetching}>
+                Pause
+              </button>
+            )}
+            <button type="button" onClick={() => void doTrigger({ id })} disabled={trigger.fetching}>
+              Run now
             </button>
-          ) : (
-            <button type="button" onClick={() => void doPause({ id })} disabled={pause.fetching}>
-              Pause
+            <button type="button" onClick={() => void doEnable({ id, enabled: !ds.enabled })} disabled={enable.fetching}>
+              {ds.enabled ? "Disable" : "Enable"}
             </button>
-          )}
-          <button type="button" onClick={() => void doTrigger({ id })} disabled={trigger.fetching}>
-            Run now
-          </button>
-          <button type="button" onClick={() => void doEnable({ id, enabled: !ds.enabled })} disabled={enable.fetching}>
-            {ds.enabled ? "Disable" : "Enable"}
-          </button>
-          <Link href={`/datasources/${id}/edit`} className="button">
-            Edit
-          </Link>
-          <button type="button" className="danger" onClick={() => setDeleting(true)}>
-            Delete
-          </button>
-        </div>
+            <Link href={`/datasources/${id}/edit`} className="button">
+              Edit
+            </Link>
+            <button type="button" className="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </button>
+          </div>
+        )}
       </div>
       <StaleNotice error={result.error} />
       {actionError && <ErrorState title="That did not work" message={errorText(actionError)} />}

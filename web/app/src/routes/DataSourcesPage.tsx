@@ -12,6 +12,7 @@ import { displayStatus, emptyView, type ScheduleView } from "../live/schedules";
 import { useDataSourceEvents } from "../api/dataSourceFeed";
 import { describeSchedule } from "../schedule/describe";
 import { useLiveQuery } from "../api/useLiveQuery";
+import { useCan } from "../auth/AuthGate";
 
 graphql(`
   fragment DataSourceListItem on DataSource {
@@ -119,14 +120,17 @@ export function DataSourcesPage() {
   const { views, error: liveError } = useScheduleViews(result.data ? ids : [], onBatch);
   // A datasource created, changed or deleted anywhere: the page follows.
   useDataSourceEvents(refetch);
+  const canEdit = useCan("editDataSources");
 
   return (
     <section aria-labelledby="datasources-title">
       <div className="page-head">
         <h1 id="datasources-title">Datasources</h1>
-        <Link href="/datasources/new" className="button primary">
-          New datasource
-        </Link>
+        {canEdit && (
+          <Link href="/datasources/new" className="button primary">
+            New datasource
+          </Link>
+        )}
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -175,10 +179,14 @@ export function DataSourcesPage() {
           ) : (
             <>
               <p>No datasources yet.</p>
-              <p>
-                <Link href="/datasources/new">Create the first one</Link>: a directory to watch, a file pattern and a
-                schedule.
-              </p>
+              {canEdit ? (
+                <p>
+                  <Link href="/datasources/new">Create the first one</Link>: a directory to watch, a file pattern and a
+                  schedule.
+                </p>
+              ) : (
+                <p>An editor or admin creates them.</p>
+              )}
             </>
           )}
         </Empty>
