@@ -152,7 +152,7 @@ func readCookbook(t *testing.T) cookbook {
 	return book
 }
 
-// sql is the block with each psql variable replaced by its quoted value.
+// sqlWith is the block with each psql variable replaced by its quoted value.
 func (b cookbookBlock) sqlWith(t *testing.T, vars map[string]string) string {
 	t.Helper()
 	return psqlVariable.ReplaceAllStringFunc(b.sql, func(m string) string {
