@@ -49,6 +49,7 @@ var cookbookChecks = map[string]func(t *testing.T, book cookbook){
 	"view-leadership":       checkViewLeadership,
 	"view-recent-events":    checkViewRecentEvents,
 	"view-event-stream":     checkViewEventStream,
+	"view-audit":            checkViewAudit,
 	"open-transactions":     checkOpenTransactions,
 	"pause-all":             checkPauseAll,
 	"resume-all":            checkResumeAll,
@@ -869,6 +870,18 @@ func checkViewEventStream(t *testing.T, book cookbook) {
 		require.Equal(t, "t", out.column(t, "streamed")[i], "no transaction holds the stream back")
 	}
 	require.Contains(t, out.column(t, "topic"), "DATASOURCES")
+}
+
+func checkViewAudit(t *testing.T, book cookbook) {
+	v := newViewSetup(t, book)
+	v.exec(`INSERT INTO audit_log (occurred_at, token_name, role, operation, datasource_id, outcome, replica_id)
+		VALUES (now() - interval '1 minute', 'ci', 'editor', 'updateDataSource', $1, 'ok', 'replica-a'),
+		       (now(), 'intern', 'viewer', 'deleteDataSource', $2, 'FORBIDDEN', 'replica-b')`, v.alpha.ID, v.beta.ID)
+	out := v.run("view-audit", nil)
+	require.Equal(t, []string{"deleteDataSource", "updateDataSource"}, out.column(t, "operation"), "newest first")
+	require.Equal(t, []string{"beta", "alpha"}, out.column(t, "datasource_name"))
+	require.Equal(t, []string{"FORBIDDEN", "ok"}, out.column(t, "outcome"))
+	require.Equal(t, []string{"intern", "ci"}, out.column(t, "token_name"))
 }
 
 // Open transactions: one holding a datasource row is listed but does not
