@@ -192,6 +192,9 @@ func StartMember(ctx context.Context, opts MemberOptions) (*Etcd, error) {
 	case <-ctx.Done():
 		err = fmt.Errorf("starting etcd member %s: %w", opts.Name, ctx.Err())
 	}
+	// Before it is ready, embed's Close waits for client listeners that
+	// never start; a stopping server makes them give up.
+	e.Server.Stop()
 	ed.Close()
 	return nil, err
 }
