@@ -1,18 +1,16 @@
 package graph
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/time/rate"
+
+	"github.com/ezplatform/ezplatform/graph/model"
 )
 
 // Limits protect a replica from expensive or hostile requests (I7).
@@ -24,6 +22,16 @@ type Limits struct {
 	MaxComplexity int
 	// MaxDepth caps the nesting of selections, introspection excepted.
 	MaxDepth int
+	// MaxAliases caps the aliased fields of an operation: aliases repeat a
+	// field at no parse cost.
+	MaxAliases int
+	// MaxFields caps the fields an operation selects, fragments spread.
+	MaxFields int
+	// MaxTokens caps the lexical tokens of a document, before it is parsed.
+	MaxTokens int
+	// NoIntrospection turns introspection off, and with it the "did you
+	// mean" suggestions of validation errors, which would leak the schema.
+	NoIntrospection bool
 	// MutationsPerSecond and MutationBurst limit each token's mutations
 	// (RATE_LIMITED beyond); zero means no limit.
 	MutationsPerSecond float64
@@ -31,7 +39,8 @@ type Limits struct {
 }
 
 // DefaultLimits suit the API's own clients with a wide margin.
-var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12, MutationsPerSecond: 50, MutationBurst: 100}
+var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12, MaxAliases: 30, MaxFields: 2000, MaxTokens: 10_000,
+	MutationsPerSecond: 50, MutationBurst: 100}
 
 // NewHandler returns the /graphql HTTP handler: queries and mutations over
 // GET and POST, subscriptions over WebSocket and SSE.
@@ -41,15 +50,19 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	}
 	cfg := Config{Resolvers: r}
 	cfg.Directives.Requires = requires
+	// A connection or list costs its size times its selection, nested
+	// sizes multiplied: an operation's cost bounds the rows it can read.
 	cfg.Complexity.Query.DataSources = func(child int, first *int, _ *string, _ *string, _ *bool) int {
-		// Out-of-range sizes are refused by the resolver with a clear
-		// message; clamp here so that they reach it.
-		size := 20
-		if first != nil {
-			size = min(max(*first, 1), maxPageSize)
-		}
-		return 1 + size*child
+		return pageCost(first, child)
 	}
+	cfg.Complexity.DataSource.Runs = func(child int, first *int, _ *string, _ []model.RunStatus) int {
+		return pageCost(first, child)
+	}
+	cfg.Complexity.DataSource.Files = func(child int, first *int, _ *string, _ *string) int {
+		return pageCost(first, child)
+	}
+	cfg.Complexity.Run.Files = func(child int, first *int, _ *string) int { return pageCost(first, child) }
+	cfg.Complexity.Cluster.Leaders = func(child int, first *int) int { return pageCost(first, child) }
 	cfg.Complexity.Schedule.Upcoming = func(child int, n *int) int {
 		return 1 + min(max(deref(n), 0), 100)
 	}
@@ -62,13 +75,6 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 		}
 		return 1 + n*child
 	}
-	cfg.Complexity.Cluster.Leaders = func(child int, first *int) int {
-		size := 20
-		if first != nil {
-			size = min(max(*first, 1), maxPageSize)
-		}
-		return 1 + size*child
-	}
 
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
@@ -79,62 +85,33 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	audit := &auditor{store: r.Store, replicaID: r.ReplicaID, rate: rate.Limit(limits.MutationsPerSecond),
 		burst: max(limits.MutationBurst, 1), limiters: map[string]*rate.Limiter{}}
+	srv.Use(fieldLimit{max: limits.MaxFields}) // first: see fieldLimit
 	srv.Use(authorization{schema: schema.Schema(), audit: audit})
 	srv.Use(audit)
-	srv.Use(extension.Introspection{})
+	if limits.NoIntrospection {
+		srv.SetDisableSuggestion(true)
+	} else {
+		srv.Use(extension.Introspection{})
+	}
+	if limits.MaxTokens > 0 {
+		srv.SetParserTokenLimit(limits.MaxTokens)
+	}
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.Use(depthLimit{max: limits.MaxDepth})
+	srv.Use(aliasLimit{max: limits.MaxAliases})
 	srv.Use(streams{logger: r.Logger})
 	srv.SetErrorPresenter(errorPresenter(r.Logger))
 	srv.SetRecoverFunc(recoverFunc(r.Logger))
 	return withStatus(live.wrap(withLoaders(r.Store, srv)))
 }
 
-// depthLimit refuses operations nested deeper than max. Introspection is
-// exempt: GraphiQL's own introspection query is deep, and its cost is bounded
-// by the schema, not by the data.
-type depthLimit struct{ max int }
-
-var (
-	_ graphql.HandlerExtension        = depthLimit{}
-	_ graphql.OperationContextMutator = depthLimit{}
-)
-
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	if rc.Operation == nil {
-		return nil
+// pageCost is the cost of a page of first items (default 20) of child
+// cost each. Out-of-range sizes are refused by the resolver with a clear
+// message; they are clamped here so that they reach it.
+func pageCost(first *int, child int) int {
+	size := 20
+	if first != nil {
+		size = min(max(*first, 1), maxPageSize)
 	}
-	if depth := selectionDepth(rc.Operation.SelectionSet, 0); depth > d.max {
-		return &gqlerror.Error{
-			Message:    fmt.Sprintf("the operation is nested %d levels deep; the limit is %d", depth, d.max),
-			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
-		}
-	}
-	return nil
-}
-
-// selectionDepth returns the deepest field nesting of set. Fragment spreads
-// are followed; validation has already refused fragment cycles.
-func selectionDepth(set ast.SelectionSet, depth int) int {
-	deepest := depth
-	for _, sel := range set {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
-				continue
-			}
-			d = selectionDepth(s.SelectionSet, depth+1)
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, depth)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				d = selectionDepth(s.Definition.SelectionSet, depth)
-			}
-		}
-		deepest = max(deepest, d)
-	}
-	return deepest
+	return 1 + size*child
 }

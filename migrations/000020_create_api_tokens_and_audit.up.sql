@@ -14,6 +14,11 @@ CREATE TABLE api_tokens (
 -- A name names one valid token; revoked ones keep theirs for the record.
 CREATE UNIQUE INDEX api_tokens_name_key ON api_tokens (name) WHERE revoked_at IS NULL;
 COMMENT ON TABLE api_tokens IS 'Bearer tokens of the API. Only the SHA-256 of each secret is stored. Revoke with UPDATE api_tokens SET revoked_at = now() WHERE name = ''…'': every replica refuses it within a second.';
+COMMENT ON COLUMN api_tokens.id IS 'Row identity.';
+COMMENT ON COLUMN api_tokens.name IS 'Unique among tokens that are not revoked; ezplatform token revoke NAME names it.';
+COMMENT ON COLUMN api_tokens.created_at IS 'When it was created.';
+COMMENT ON COLUMN api_tokens.expires_at IS 'When it stops working; NULL: never.';
+COMMENT ON COLUMN api_tokens.revoked_at IS 'When it was revoked; NULL while valid.';
 COMMENT ON COLUMN api_tokens.role IS 'viewer (read), editor (also change datasources), admin (also tokens, River UI).';
 COMMENT ON COLUMN api_tokens.token_sha256 IS 'SHA-256 of the secret (256 random bits), which is shown once at creation.';
 COMMENT ON COLUMN api_tokens.created_by IS 'Name of the token that created it; NULL for the command line.';
@@ -32,6 +37,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_occurred_at_idx ON audit_log (occurred_at);
 CREATE INDEX audit_log_datasource_idx ON audit_log (datasource_id, occurred_at) WHERE datasource_id IS NOT NULL;
 COMMENT ON TABLE audit_log IS 'Every mutation asked of the API, allowed or not: who, with which role, what, on which datasource, and how it ended.';
+COMMENT ON COLUMN audit_log.id IS 'Row identity, in the order entries were written.';
+COMMENT ON COLUMN audit_log.occurred_at IS 'When the mutation was asked.';
+COMMENT ON COLUMN audit_log.role IS 'The role it was asked with (viewer, editor, admin).';
+COMMENT ON COLUMN audit_log.datasource_id IS 'The datasource it named or created, if any.';
+COMMENT ON COLUMN audit_log.replica_id IS 'The replica that served it.';
 COMMENT ON COLUMN audit_log.token_name IS 'The token''s name; NULL when the replica runs without authentication.';
 COMMENT ON COLUMN audit_log.operation IS 'The mutation field, such as updateDataSource.';
 COMMENT ON COLUMN audit_log.outcome IS 'ok, or the error code (FORBIDDEN, VALIDATION, VERSION_CONFLICT, …).';
