@@ -1,7 +1,9 @@
 // Package devstack runs the services ezplatform needs on a developer machine:
 // a private PostgreSQL cluster built from the machine's PostgreSQL server
 // binaries and an embedded single-member etcd. `ezplatform dev` uses [Start];
-// the test suite uses [StartPostgres] on its own.
+// the test suite uses [StartPostgres] on its own. [StartMember] runs one
+// member of a multi-member etcd cluster, for `ezplatform etcd`, which
+// `make cluster` runs three of (docs/CLUSTER.md).
 //
 // Nothing here needs Docker or network access. Everything lives under one
 // data directory (by default ./.ezplatform):
