@@ -370,7 +370,11 @@ func TestImagesArePinned(t *testing.T) {
 			require.NotEqual(t, corev1.PullAlways, c.ImagePullPolicy, "%s: a pinned image needs no PullAlways", w)
 			switch {
 			case isEZPlatform(c):
-				require.Equal(t, img.NewName+":"+img.NewTag, c.Image, "%s: kustomize sets our image", w)
+				want := img.NewName + ":" + img.NewTag
+				if img.Digest != "" {
+					want = img.NewName + "@" + img.Digest
+				}
+				require.Equal(t, want, c.Image, "%s: kustomize sets our image", w)
 			case c.Name == "etcd":
 				require.Regexp(t, `^(gcr\.io/etcd-development/etcd|quay\.io/coreos/etcd):v3\.[56]\.\d+$`, c.Image)
 			default:
