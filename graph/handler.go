@@ -39,7 +39,7 @@ type Limits struct {
 }
 
 // DefaultLimits suit the API's own clients with a wide margin.
-var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 2000, MaxDepth: 12, MaxAliases: 30, MaxFields: 2000, MaxTokens: 10_000,
+var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxComplexity: 5000, MaxDepth: 12, MaxAliases: 30, MaxFields: 2000, MaxTokens: 10_000,
 	MutationsPerSecond: 50, MutationBurst: 100}
 
 // NewHandler returns the /graphql HTTP handler: queries and mutations over

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/internal/gqlws"
 	"github.com/ezplatform/ezplatform/scheduler"
@@ -83,7 +84,11 @@ func follow[E comparable](ctx context.Context, st eventStream[E], end func() err
 		end = st.Err
 	}
 	ended := func() error {
-		if err := end(); err != nil {
+		err := end()
+		if cause := context.Cause(ctx); err == nil && errors.Is(cause, auth.ErrUnauthenticated) {
+			err = cause // the token was revoked: the stream ended with its context, and says why
+		}
+		if err != nil {
 			return &streamEnd{err: err, cursor: st.Cursor()}
 		}
 		return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -102,6 +103,8 @@ func streamError(ctx context.Context, logger *slog.Logger, err error) *gqlerror.
 	}
 	code, msg := CodeInternal, "internal error: the subscription ended; resubscribe"
 	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		code, msg = CodeUnauthenticated, "the token was revoked or has expired: sign in again, then resubscribe"
 	case errors.Is(err, errDrained), errors.Is(err, hub.ErrStopped):
 		code, msg = CodeShuttingDown, "this replica is shutting down: resubscribe, to any replica"
 	case resumable != nil:

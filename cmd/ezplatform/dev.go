@@ -21,7 +21,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if code != 0 {
 		return code
 	}
-	dev := &devSession{dir: opts.dir, noEtcd: opts.noEtcd, getenv: getenv, stdout: stdout}
+	dev := &devSession{dir: opts.dir, noEtcd: opts.noEtcd, auth: opts.auth, getenv: getenv, stdout: stdout}
 	defer dev.stop(ctx, stderr)
 
 	if opts.stackOnly {
@@ -44,6 +44,9 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		ReplicaID: firstNonEmpty(getenv("EZ_REPLICA_ID"), server.DefaultReplicaID()),
 		DataRoots: opts.roots,
 		Logger:    logger,
+		// Open on loopback unless --auth (parseDevArgs refuses other
+		// addresses without it).
+		InsecureNoAuth: !opts.auth,
 		// The listener is already open here: /healthz and /readyz answer
 		// while PostgreSQL and etcd start.
 		Prepare: dev.prepare,
@@ -62,6 +65,7 @@ type devOptions struct {
 	httpAddr  string
 	stackOnly bool
 	noEtcd    bool            // --no-etcd: the caller runs etcd (scripts/cluster)
+	auth      bool            // --auth: tokens required, and one made for the session
 	roots     discovery.Roots // from EZ_DATA_ROOTS; empty means the inbox
 }
 
@@ -74,6 +78,7 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 	httpAddr := fs.String("http", "", "listen address (overrides EZ_HTTP_ADDR; default "+server.DefaultHTTPAddr+")")
 	stackOnly := fs.Bool("stack-only", false, "start PostgreSQL and etcd only, without a replica")
 	noEtcd := fs.Bool("no-etcd", false, "with --stack-only: start no etcd (make cluster runs a cluster of its own)")
+	withAuth := fs.Bool("auth", false, "require API tokens, and print an admin token for this session (default: open, on loopback only)")
 	if err := fs.Parse(args); err != nil {
 		return devOptions{}, 2
 	}
@@ -85,7 +90,11 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 		fmt.Fprintln(stderr, "ezplatform dev: --no-etcd needs --stack-only: a replica cannot run without etcd")
 		return devOptions{}, 2
 	}
-	opts := devOptions{httpAddr: *httpAddr, stackOnly: *stackOnly, noEtcd: *noEtcd}
+	opts := devOptions{httpAddr: *httpAddr, stackOnly: *stackOnly, noEtcd: *noEtcd, auth: *withAuth}
+	if addr := firstNonEmpty(opts.httpAddr, getenv("EZ_HTTP_ADDR"), server.DefaultHTTPAddr); !opts.auth && !opts.stackOnly && !isLoopback(addr) {
+		fmt.Fprintf(stderr, "ezplatform dev: %s is not a loopback address, and dev runs without authentication: add --auth, or listen on 127.0.0.1\n", addr)
+		return devOptions{}, 2
+	}
 	var err error
 	if opts.dir, err = filepath.Abs(*dataDir); err != nil {
 		fmt.Fprintf(stderr, "ezplatform dev: %v\n", err)
@@ -106,9 +115,12 @@ func parseDevArgs(args []string, getenv func(string) string, stderr io.Writer) (
 type devSession struct {
 	dir    string
 	noEtcd bool
-	getenv func(string) string
-	stdout io.Writer
-	stack  *devstack.Stack // nil until started
+	auth   bool
+	// token is the admin secret made for the session with --auth.
+	token, tokenName string
+	getenv           func(string) string
+	stdout           io.Writer
+	stack            *devstack.Stack // nil until started
 }
 
 // start starts PostgreSQL (unless EZ_DATABASE_URL names a database) and
@@ -141,6 +153,11 @@ func (d *devSession) prepare(ctx context.Context, cfg *server.Config) error {
 	}
 	cfg.DatabaseURL = d.stack.DatabaseURL
 	cfg.EtcdEndpoints = d.stack.EtcdEndpoints
+	if d.auth {
+		if err := d.createSessionToken(ctx); err != nil {
+			return err
+		}
+	}
 	if len(cfg.DataRoots.List()) == 0 {
 		inbox, err := discovery.NewRoots(d.stack.InboxDir)
 		if err != nil {
@@ -156,6 +173,11 @@ func (d *devSession) printReady(cfg *server.Config, r server.Ready) {
 	fmt.Fprintf(d.stdout, "  Web app     %s/\n", r.BaseURL)
 	fmt.Fprintf(d.stdout, "  GraphQL     %s/graphql\n", r.BaseURL)
 	fmt.Fprintf(d.stdout, "  Playground  %s/playground\n\n", r.BaseURL)
+	if d.auth {
+		fmt.Fprintf(d.stdout, "Authentication is on. An admin token for this session (revoked when dev stops):\n  %s\n\n", d.token)
+	} else {
+		fmt.Fprintf(d.stdout, "Authentication is off: open to anyone on this machine (loopback only). `ezplatform dev --auth` turns it on.\n\n")
+	}
 	fmt.Fprintf(d.stdout, "More replicas: %s\n", d.moreReplicas())
 	fmt.Fprintf(d.stdout, "ezplatform dev is ready (replica %s); press Ctrl-C to stop.\n", r.ReplicaID)
 }
@@ -174,6 +196,7 @@ func (d *devSession) stop(ctx context.Context, stderr io.Writer) {
 	}
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	d.revokeSessionToken(stopCtx)
 	if err := d.stack.Stop(stopCtx); err != nil {
 		fmt.Fprintf(stderr, "ezplatform dev: stopping the stack: %v\n", err)
 		return

@@ -22,11 +22,15 @@ func main() {
 const usage = `ezplatform: datasources, schedules and file discovery.
 
 Usage:
-  ezplatform serve [--http ADDR] [--migrate]
+  ezplatform serve [--http ADDR] [--migrate] [--insecure-no-auth]
         Run one replica. Needs EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS and EZ_DATA_ROOTS.
-  ezplatform dev [--data-dir DIR] [--http ADDR] [--stack-only [--no-etcd]]
+        Every request needs an API token, unless --insecure-no-auth.
+  ezplatform dev [--data-dir DIR] [--http ADDR] [--auth] [--stack-only [--no-etcd]]
         Start a private PostgreSQL and an embedded etcd under DIR (default ./.ezplatform),
-        migrate, and run one replica on 127.0.0.1:8080.
+        migrate, and run one replica on 127.0.0.1:8080: open to this machine, or with
+        --auth requiring tokens (it prints an admin token for the session).
+  ezplatform token create --role viewer|editor|admin --name NAME | list | revoke NAME | generate
+        Manage API tokens in EZ_DATABASE_URL's database.
   ezplatform migrate up | down N | version | force V
         Manage the database schema of EZ_DATABASE_URL.
   ezplatform etcd --name NAME --data-dir DIR --client-url URL --peer-url URL --initial-cluster NAME=URL,...
@@ -39,6 +43,11 @@ Environment:
   EZ_HTTP_ADDR        listen address (default 127.0.0.1:8080)
   EZ_REPLICA_ID       replica name (default host-pid)
   EZ_DATA_ROOTS       ':'-separated directories datasources may watch
+  EZ_BOOTSTRAP_TOKEN_FILE  file with the secret of a first admin token, created at start
+  EZ_ALLOWED_ORIGINS  host patterns of other origins allowed to call the API (CORS, WebSocket)
+  EZ_METRICS_PUBLIC   true: /metrics without a token
+  EZ_INTROSPECTION    false: no GraphQL introspection nor field suggestions
+  EZ_LOG_FORMAT       text (default) or json; EZ_LOG_LEVEL debug, info (default), warn, error
 Flags take precedence over the environment.
 `
 
@@ -56,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDev(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(args[1:], getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, args[1:], getenv, stdout, stderr)
 	case "etcd":
 		return runEtcd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -17,6 +17,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	httpAddr := fs.String("http", "", "listen address (overrides EZ_HTTP_ADDR; default "+server.DefaultHTTPAddr+")")
 	migrate := fs.Bool("migrate", false, "apply pending database migrations before serving")
+	insecure := fs.Bool("insecure-no-auth", false, "serve without authentication: anyone who reaches the replica is an admin")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -33,6 +34,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.HTTPAddr = *httpAddr
 	}
 	cfg.Migrate = *migrate
+	cfg.InsecureNoAuth = cfg.InsecureNoAuth || *insecure
 	if cfg.Logger, err = newLogger(stderr, getenv); err != nil {
 		fmt.Fprintf(stderr, "ezplatform serve: %v\n", err)
 		return 2

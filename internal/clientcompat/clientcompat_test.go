@@ -48,7 +48,8 @@ func TestStockClients(t *testing.T) {
 	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	cfg := &server.Config{
-		DatabaseURL: pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: etcdtest.Prefix(), HTTPAddr: "127.0.0.1:0",
+		InsecureNoAuth: true, // these tests are about other things; auth_test.go covers tokens
+		DatabaseURL:    pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: etcdtest.Prefix(), HTTPAddr: "127.0.0.1:0",
 		ReplicaID: "stock-clients", DataRoots: roots, ShutdownTimeout: 5 * time.Second,
 	}
 	ready := make(chan server.Ready, 1)

@@ -110,7 +110,11 @@ const drainGrace = time.Second
 
 // drain closes the connection with 1001 (going away) once its operations
 // have ended, or drainGrace has passed.
-func (c *conn) drain() {
+func (c *conn) drain() { c.closeWhenIdle(CloseGoingAway, "replica shutting down: reconnect") }
+
+// closeWhenIdle closes the connection once its operations have ended, or
+// drainGrace has passed: each sends how it ended first.
+func (c *conn) closeWhenIdle(code int, reason string) {
 	c.mu.Lock()
 	var idle chan struct{}
 	if len(c.ops) > 0 {
@@ -126,7 +130,7 @@ func (c *conn) drain() {
 		}
 		timer.Stop()
 	}
-	c.close(CloseGoingAway, "replica shutting down: reconnect")
+	c.close(code, reason)
 }
 
 func isTimeout(err error) bool {
@@ -198,6 +202,19 @@ func (c *conn) connectionInit(m *message) bool {
 	c.mu.Lock()
 	c.acked, c.opCtx = true, opCtx
 	c.mu.Unlock()
+	if opCtx != c.ctx {
+		// The hook's context ending first (its credentials were revoked)
+		// ends the operations, then the connection.
+		context.AfterFunc(opCtx, func() {
+			if c.ctx.Err() == nil {
+				reason := "Forbidden"
+				if cause := context.Cause(opCtx); cause != nil {
+					reason = cause.Error()
+				}
+				c.closeWhenIdle(CloseForbidden, reason)
+			}
+		})
+	}
 	_ = c.ws.SetReadDeadline(time.Time{})
 	if err := c.write([]byte(`{"type":"connection_ack"}`)); err != nil {
 		return false

@@ -79,7 +79,10 @@ type Transport struct {
 	MaxOperations int
 	// Init, if set, sees each connection_init payload (where clients put
 	// credentials) and returns the context the connection's operations
-	// run in, or an error that refuses the connection (4403).
+	// run in, or an error that refuses the connection (4403). When that
+	// context ends before the connection (the credentials were revoked),
+	// the operations end, each saying why, and the connection closes with
+	// 4403 and the context's cause.
 	Init func(ctx context.Context, payload map[string]any) (context.Context, error)
 	// Drain, when it ends, closes every connection with 1001 (going
 	// away), which clients take as "reconnect, to another server". A

@@ -415,3 +415,21 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 	goleak.VerifyNone(t, before)
 }
+
+// TestInitContextEnds: credentials revoked while connected end the
+// connection's context; the connection then closes with 4403 and the
+// hook's cause as the reason.
+func TestInitContextEnds(t *testing.T) {
+	t.Parallel()
+	revoke := make(chan context.CancelCauseFunc, 1)
+	s := start(t, &gqlws.Transport{Init: func(ctx context.Context, payload map[string]any) (context.Context, error) {
+		ctx, cancel := context.WithCancelCause(ctx)
+		revoke <- cancel
+		return ctx, nil
+	}})
+	c := s.dial(t, gqlws.TransportWS, nil)
+	c.send(`{"type":"connection_init"}`)
+	c.expect("connection_ack", "")
+	(<-revoke)(errors.New("token revoked"))
+	require.Equal(t, websocket.StatusCode(gqlws.CloseForbidden), c.expectClose())
+}

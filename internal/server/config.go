@@ -41,6 +41,18 @@ type Config struct {
 	// may subscribe over WebSocket (EZ_ALLOWED_ORIGINS, comma-separated,
 	// e.g. "app.example.com,*.example.org"). Same-origin always works.
 	AllowedOrigins []string
+	// InsecureNoAuth turns authentication off: every request acts as an
+	// admin (--insecure-no-auth, EZ_INSECURE_NO_AUTH=true). The replica
+	// says so in its log at start and every hour.
+	InsecureNoAuth bool
+	// BootstrapTokenFile holds the secret of an admin token to create at
+	// start if no token has it (EZ_BOOTSTRAP_TOKEN_FILE).
+	BootstrapTokenFile string
+	// MetricsPublic serves /metrics without a token (EZ_METRICS_PUBLIC).
+	MetricsPublic bool
+	// NoIntrospection turns GraphQL introspection and field suggestions off
+	// (EZ_INTROSPECTION=false).
+	NoIntrospection bool
 	// Migrate applies pending migrations at start instead of refusing to run
 	// on a schema that is behind.
 	Migrate bool
@@ -67,16 +79,18 @@ const (
 
 // ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
 // EZ_REPLICA_ID and EZ_DATA_ROOTS, and the optional EZ_SESSION_TTL,
-// EZ_EVENT_RETENTION, EZ_WORKERS and EZ_ALLOWED_ORIGINS. Missing required values are reported
+// EZ_EVENT_RETENTION, EZ_WORKERS, EZ_ALLOWED_ORIGINS, EZ_BOOTSTRAP_TOKEN_FILE,
+// EZ_METRICS_PUBLIC, EZ_INTROSPECTION and EZ_INSECURE_NO_AUTH. Missing required values are reported
 // together, so that one attempt shows everything to fix.
 func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 	cfg := &Config{
-		DatabaseURL:     strings.TrimSpace(getenv("EZ_DATABASE_URL")),
-		EtcdEndpoints:   splitList(getenv("EZ_ETCD_ENDPOINTS"), ","),
-		HTTPAddr:        strings.TrimSpace(getenv("EZ_HTTP_ADDR")),
-		ReplicaID:       strings.TrimSpace(getenv("EZ_REPLICA_ID")),
-		ShutdownTimeout: DefaultShutdownTimeout,
-		AllowedOrigins:  splitList(getenv("EZ_ALLOWED_ORIGINS"), ","),
+		DatabaseURL:        strings.TrimSpace(getenv("EZ_DATABASE_URL")),
+		EtcdEndpoints:      splitList(getenv("EZ_ETCD_ENDPOINTS"), ","),
+		HTTPAddr:           strings.TrimSpace(getenv("EZ_HTTP_ADDR")),
+		ReplicaID:          strings.TrimSpace(getenv("EZ_REPLICA_ID")),
+		ShutdownTimeout:    DefaultShutdownTimeout,
+		AllowedOrigins:     splitList(getenv("EZ_ALLOWED_ORIGINS"), ","),
+		BootstrapTokenFile: strings.TrimSpace(getenv("EZ_BOOTSTRAP_TOKEN_FILE")),
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = DefaultHTTPAddr
@@ -110,6 +124,22 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		if _, err := path.Match(pattern, ""); err != nil {
 			errs = append(errs, fmt.Errorf("EZ_ALLOWED_ORIGINS: %q is not a valid host pattern: %w", pattern, err))
 		}
+	}
+	for _, b := range []struct {
+		name string
+		to   *bool
+		not  bool
+	}{{"EZ_METRICS_PUBLIC", &cfg.MetricsPublic, false}, {"EZ_INSECURE_NO_AUTH", &cfg.InsecureNoAuth, false},
+		{"EZ_INTROSPECTION", &cfg.NoIntrospection, true}} {
+		raw := strings.TrimSpace(getenv(b.name))
+		if raw == "" {
+			continue
+		}
+		v, err := strconv.ParseBool(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q must be true or false", b.name, raw))
+		}
+		*b.to = v != b.not
 	}
 	if cfg.DatabaseURL == "" {
 		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))

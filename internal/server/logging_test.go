@@ -37,7 +37,8 @@ func TestLogsNameTheReplicaAndNeverThePassword(t *testing.T) {
 	require.NoError(t, err)
 	var logs syncbuf.Buffer
 	cfg := &server.Config{
-		DatabaseURL: dbURL, EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: etcdtest.Prefix(), HTTPAddr: "127.0.0.1:0",
+		InsecureNoAuth: true, // these tests are about other things; auth_test.go covers tokens
+		DatabaseURL:    dbURL, EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: etcdtest.Prefix(), HTTPAddr: "127.0.0.1:0",
 		ReplicaID: "logged", DataRoots: roots, ShutdownTimeout: 5 * time.Second, SessionTTL: 2 * time.Second,
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}

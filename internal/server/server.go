@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/graph"
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/scheduler"
@@ -79,6 +80,9 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		if s.stopHub != nil {
 			s.stopHub()
 		}
+		if s.stopAuth != nil {
+			s.stopAuth()
+		}
 		s.close()
 	}()
 
@@ -115,6 +119,8 @@ type replica struct {
 	pool          *pgxpool.Pool
 	etcd          *clientv3.Client
 	hub           *hub.Hub
+	auth          *auth.Authenticator // handlers read it from deps
+	stopAuth      func()
 	stopHub       func()
 	stopScheduler func()
 
@@ -129,6 +135,7 @@ type dependencies struct {
 	etcd    *clientv3.Client
 	graphql http.Handler
 	riverUI http.Handler
+	auth    *auth.Authenticator // nil without authentication
 }
 
 // start checks the schema, connects, and publishes the dependencies.
@@ -142,6 +149,9 @@ func (s *replica) start(ctx context.Context) error {
 		return err
 	}
 	st := store.New(s.pool)
+	if err := s.startAuth(ctx, st); err != nil {
+		return err
+	}
 
 	s.etcd, err = clientv3.New(clientv3.Config{
 		Endpoints:   s.cfg.EtcdEndpoints,
@@ -209,14 +219,16 @@ func (s *replica) start(ctx context.Context) error {
 		store:   st,
 		etcd:    s.etcd,
 		riverUI: riverUI,
+		auth:    s.auth,
 		graphql: graph.NewHandler(&graph.Resolver{
 			Store:     st,
 			Scheduler: sched,
 			Hub:       s.hub,
 			Roots:     s.cfg.DataRoots,
 			Logger:    s.logger,
+			ReplicaID: s.cfg.ReplicaID,
 			Now:       time.Now,
-		}, graph.DefaultLimits, graph.Live{AllowedOrigins: s.cfg.AllowedOrigins, Drain: s.draining}),
+		}, s.limits(), graph.Live{AllowedOrigins: s.cfg.AllowedOrigins, Drain: s.draining, ConnectionInit: s.connectionInit}),
 	})
 	return nil
 }
@@ -232,7 +244,7 @@ func (s *replica) close() {
 
 func (s *replica) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.metrics.instrument("/graphql", http.HandlerFunc(s.serveGraphQL)))
+	mux.Handle("/graphql", s.metrics.instrument("/graphql", s.cors(s.graphQLAuth(withRequestTimeouts(http.HandlerFunc(s.serveGraphQL))))))
 	play := s.metrics.instrument("/playground", playgroundHandler("EZ Platform", "/playground", "/graphql", playground.Assets))
 	mux.Handle("/playground", play)
 	mux.Handle("/playground/", play)
@@ -241,8 +253,12 @@ func (s *replica) routes() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	}))
 	mux.Handle("GET /readyz", http.HandlerFunc(s.serveReady))
-	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle(riverUIPrefix, s.metrics.instrument(riverUIPrefix, http.HandlerFunc(s.serveRiverUI)))
+	metrics := s.metrics.handler()
+	if !s.cfg.MetricsPublic {
+		metrics = s.requireRole(auth.Viewer, "EZ Platform metrics", metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
+	mux.Handle(riverUIPrefix, s.metrics.instrument(riverUIPrefix, s.requireRole(auth.Admin, "EZ Platform River UI", http.HandlerFunc(s.serveRiverUI))))
 	mux.Handle("/", s.metrics.instrument("/", web.Handler()))
 	return mux
 }
@@ -251,9 +267,7 @@ func (s *replica) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	deps := s.deps.Load()
 	if deps == nil {
 		w.Header().Set("Retry-After", "1")
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte(`{"errors":[{"message":"the replica is starting; retry shortly","extensions":{"code":"UNAVAILABLE"}}]}`))
+		writeJSONError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the replica is starting; retry shortly")
 		return
 	}
 	deps.graphql.ServeHTTP(w, r)

@@ -39,6 +39,7 @@ func TestReadyzReportsEtcdDown(t *testing.T) {
 	roots, err := discovery.NewRoots(t.TempDir())
 	require.NoError(t, err)
 	cfg := &server.Config{
+		InsecureNoAuth:  true, // these tests are about other things; auth_test.go covers tokens
 		DatabaseURL:     pgtest.NewDatabase(t),
 		EtcdEndpoints:   []string{deadEtcd},
 		HTTPAddr:        "127.0.0.1:0",
@@ -168,8 +169,9 @@ func TestProbesAnswerDuringPrepare(t *testing.T) {
 
 	inPrepare, release := make(chan struct{}), make(chan struct{})
 	cfg := &server.Config{
-		HTTPAddr:  addr,
-		ReplicaID: "preparing",
+		InsecureNoAuth: true, // these tests are about other things; auth_test.go covers tokens
+		HTTPAddr:       addr,
+		ReplicaID:      "preparing",
 		Prepare: func(ctx context.Context, cfg *server.Config) error {
 			close(inPrepare)
 			select {

@@ -33,7 +33,8 @@ func startReplicas(t *testing.T, n int, root string) ([]string, string) {
 	var urls []string
 	for i := range n {
 		cfg := &server.Config{
-			DatabaseURL: dbURL, EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: prefix, HTTPAddr: "127.0.0.1:0",
+			InsecureNoAuth: true, // these tests are about other things; auth_test.go covers tokens
+			DatabaseURL:    dbURL, EtcdEndpoints: etcdtest.Endpoints(t), EtcdPrefix: prefix, HTTPAddr: "127.0.0.1:0",
 			ReplicaID: string(rune('a' + i)), DataRoots: roots, ShutdownTimeout: 5 * time.Second,
 			SessionTTL: 2 * time.Second,
 		}

@@ -59,7 +59,8 @@ func TestWebAppBench(t *testing.T) {
 	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	cfg := &server.Config{
-		DatabaseURL: pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), HTTPAddr: "127.0.0.1:0",
+		InsecureNoAuth: true, // these tests are about other things; auth_test.go covers tokens
+		DatabaseURL:    pgtest.NewDatabase(t), EtcdEndpoints: etcdtest.Endpoints(t), HTTPAddr: "127.0.0.1:0",
 		ReplicaID: "bench", DataRoots: roots, ShutdownTimeout: 5 * time.Second, SessionTTL: 2 * time.Second,
 		Workers: 1000,
 	}

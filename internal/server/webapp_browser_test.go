@@ -376,7 +376,8 @@ func (c *appCluster) start(id string) {
 	}
 	require.Nil(c.t, r.cancel, "replica %s is running", id)
 	cfg := &server.Config{
-		DatabaseURL: c.dbURL, EtcdEndpoints: etcdtest.Endpoints(c.t), EtcdPrefix: c.etcdPrefix, HTTPAddr: r.addr, ReplicaID: id, DataRoots: c.roots,
+		InsecureNoAuth: true, // these tests are about other things; auth_test.go covers tokens
+		DatabaseURL:    c.dbURL, EtcdEndpoints: etcdtest.Endpoints(c.t), EtcdPrefix: c.etcdPrefix, HTTPAddr: r.addr, ReplicaID: id, DataRoots: c.roots,
 		ShutdownTimeout: 5 * time.Second, SessionTTL: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("test", c.t.Name()),
 	}
