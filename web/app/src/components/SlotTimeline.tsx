@@ -3,12 +3,14 @@ import { errorText } from "../api/errors";
 import { formatTime } from "../format";
 import { graphql } from "../gql";
 import type { RunStatus } from "../gql/graphql";
-import { mergeRuns } from "../live/runs";
+import { mergeRuns, type SlotRun } from "../live/runs";
 import type { Run } from "../live/schedules";
 import { layoutSlots, slotCounts } from "../timeline/layout";
 import { ErrorState, Loading } from "./States";
 import { useLiveQuery } from "../api/useLiveQuery";
 
+// Only what a cell needs: a hundred runs of every field would pass the
+// API's complexity limit.
 const TimelineQuery = graphql(`
   query SlotTimeline($id: ID!) {
     dataSource(id: $id) {
@@ -16,7 +18,11 @@ const TimelineQuery = graphql(`
       runs(first: 100) {
         edges {
           node {
-            ...RunFields
+            id
+            status
+            scheduledFor
+            coversUntil
+            slotCount
           }
         }
       }
@@ -39,7 +45,7 @@ export function SlotTimeline({
   const [result] = useLiveQuery({ query: TimelineQuery, variables: { id: dataSourceId } });
   const page = useMemo(() => result.data?.dataSource?.runs.edges.map((e) => e.node) ?? [], [result.data]);
   const cells = useMemo(
-    () => layoutSlots(mergeRuns(page, liveRuns, { firstPage: true }).slice(0, 100)),
+    () => layoutSlots(mergeRuns<SlotRun>(page, liveRuns, { firstPage: true }).slice(0, 100)),
     [page, liveRuns],
   );
   const counts = slotCounts(cells);

@@ -20,15 +20,13 @@ type Documents = {
     "\n  subscription ScheduleEvents($ids: [ID!], $after: String) {\n    scheduleEvents(dataSourceIds: $ids, after: $after) {\n      ...ScheduleEventFields\n    }\n  }\n": typeof types.ScheduleEventsDocument,
     "\n  subscription DataSourceEvents($after: String) {\n    dataSourceEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      dataSourceId\n      dataSource {\n        ...DataSourceFields\n      }\n    }\n  }\n": typeof types.DataSourceEventsDocument,
     "\n  subscription ClusterEvents($after: String) {\n    clusterEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      snapshot\n      replicaId\n      address\n      epoch\n    }\n  }\n": typeof types.ClusterEventsDocument,
-    "\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n": typeof types.QDocument,
-    "mutation M { triggerRun(id: \"1\") { id } }": typeof types.MDocument,
     "\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation DeleteDataSource($id: ID!, $expectedVersion: Int) {\n    deleteDataSource(id: $id, expectedVersion: $expectedVersion)\n  }\n": typeof types.DeleteDataSourceDocument,
     "\n  query DiscoveredFiles($id: ID!, $after: String) {\n    dataSource(id: $id) {\n      id\n      filesPerDay(days: 14) {\n        day\n        files\n        bytes\n        records\n      }\n      files(first: 20, after: $after) {\n        totalCount\n        edges {\n          node {\n            id\n            path\n            size\n            modifiedAt\n            sha256\n            format\n            recordCount\n            parseError\n            discoveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.DiscoveredFilesDocument,
     "\n  mutation RevokeApiToken($name: String!) {\n    revokeApiToken(name: $name) {\n      ...ApiTokenFields\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
     "\n  query RunHistory($id: ID!, $after: String, $status: [RunStatus!]) {\n    dataSource(id: $id) {\n      id\n      runs(first: 20, after: $after, status: $status) {\n        totalCount\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.RunHistoryDocument,
     "\n  query RunDetail($id: ID!) {\n    run(id: $id) {\n      id\n      attemptErrors {\n        attempt\n        at\n        error\n      }\n      skipped {\n        path\n        reason\n      }\n      skippedCount\n    }\n  }\n": typeof types.RunDetailDocument,
-    "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n      }\n    }\n  }\n": typeof types.SlotTimelineDocument,
+    "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            id\n            status\n            scheduledFor\n            coversUntil\n            slotCount\n          }\n        }\n      }\n    }\n  }\n": typeof types.SlotTimelineDocument,
     "\n  query Cluster {\n    cluster {\n      leader {\n        replicaId\n        address\n        epoch\n        since\n      }\n      replicas {\n        replicaId\n        address\n        startedAt\n        isLeader\n      }\n      leaders(first: 20) {\n        epoch\n        replicaId\n        address\n        startedAt\n        endedAt\n      }\n    }\n  }\n": typeof types.ClusterDocument,
     "\n  query DataSourceForEdit($id: ID!) {\n    dataSource(id: $id) {\n      ...DataSourceFields\n    }\n  }\n": typeof types.DataSourceForEditDocument,
     "\n  mutation CreateDataSource($input: CreateDataSourceInput!) {\n    createDataSource(input: $input) {\n      ...DataSourceFields\n    }\n  }\n": typeof types.CreateDataSourceDocument,
@@ -52,15 +50,13 @@ const documents: Documents = {
     "\n  subscription ScheduleEvents($ids: [ID!], $after: String) {\n    scheduleEvents(dataSourceIds: $ids, after: $after) {\n      ...ScheduleEventFields\n    }\n  }\n": types.ScheduleEventsDocument,
     "\n  subscription DataSourceEvents($after: String) {\n    dataSourceEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      dataSourceId\n      dataSource {\n        ...DataSourceFields\n      }\n    }\n  }\n": types.DataSourceEventsDocument,
     "\n  subscription ClusterEvents($after: String) {\n    clusterEvents(after: $after) {\n      cursor\n      kind\n      occurredAt\n      snapshot\n      replicaId\n      address\n      epoch\n    }\n  }\n": types.ClusterEventsDocument,
-    "\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n": types.QDocument,
-    "mutation M { triggerRun(id: \"1\") { id } }": types.MDocument,
     "\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation DeleteDataSource($id: ID!, $expectedVersion: Int) {\n    deleteDataSource(id: $id, expectedVersion: $expectedVersion)\n  }\n": types.DeleteDataSourceDocument,
     "\n  query DiscoveredFiles($id: ID!, $after: String) {\n    dataSource(id: $id) {\n      id\n      filesPerDay(days: 14) {\n        day\n        files\n        bytes\n        records\n      }\n      files(first: 20, after: $after) {\n        totalCount\n        edges {\n          node {\n            id\n            path\n            size\n            modifiedAt\n            sha256\n            format\n            recordCount\n            parseError\n            discoveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.DiscoveredFilesDocument,
     "\n  mutation RevokeApiToken($name: String!) {\n    revokeApiToken(name: $name) {\n      ...ApiTokenFields\n    }\n  }\n": types.RevokeApiTokenDocument,
     "\n  query RunHistory($id: ID!, $after: String, $status: [RunStatus!]) {\n    dataSource(id: $id) {\n      id\n      runs(first: 20, after: $after, status: $status) {\n        totalCount\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.RunHistoryDocument,
     "\n  query RunDetail($id: ID!) {\n    run(id: $id) {\n      id\n      attemptErrors {\n        attempt\n        at\n        error\n      }\n      skipped {\n        path\n        reason\n      }\n      skippedCount\n    }\n  }\n": types.RunDetailDocument,
-    "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n      }\n    }\n  }\n": types.SlotTimelineDocument,
+    "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            id\n            status\n            scheduledFor\n            coversUntil\n            slotCount\n          }\n        }\n      }\n    }\n  }\n": types.SlotTimelineDocument,
     "\n  query Cluster {\n    cluster {\n      leader {\n        replicaId\n        address\n        epoch\n        since\n      }\n      replicas {\n        replicaId\n        address\n        startedAt\n        isLeader\n      }\n      leaders(first: 20) {\n        epoch\n        replicaId\n        address\n        startedAt\n        endedAt\n      }\n    }\n  }\n": types.ClusterDocument,
     "\n  query DataSourceForEdit($id: ID!) {\n    dataSource(id: $id) {\n      ...DataSourceFields\n    }\n  }\n": types.DataSourceForEditDocument,
     "\n  mutation CreateDataSource($input: CreateDataSourceInput!) {\n    createDataSource(input: $input) {\n      ...DataSourceFields\n    }\n  }\n": types.CreateDataSourceDocument,
@@ -119,14 +115,6 @@ export function graphql(source: "\n  subscription ClusterEvents($after: String) 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n"): (typeof documents)["\n  query Q {\n    dataSources(first: 1) {\n      totalCount\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "mutation M { triggerRun(id: \"1\") { id } }"): (typeof documents)["mutation M { triggerRun(id: \"1\") { id } }"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      authEnabled\n      role\n      tokenName\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -151,7 +139,7 @@ export function graphql(source: "\n  query RunDetail($id: ID!) {\n    run(id: $i
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            ...RunFields\n          }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            id\n            status\n            scheduledFor\n            coversUntil\n            slotCount\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SlotTimeline($id: ID!) {\n    dataSource(id: $id) {\n      id\n      runs(first: 100) {\n        edges {\n          node {\n            id\n            status\n            scheduledFor\n            coversUntil\n            slotCount\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -3,8 +3,11 @@ import type { Run, ScheduleEvent } from "./schedules";
 
 // A page of runs from a query, kept current by the run events that follow.
 
+/** What ordering and merging runs needs of one: the timeline asks only this. */
+export type SlotRun = Pick<Run, "id" | "status" | "scheduledFor" | "coversUntil" | "slotCount">;
+
 /** Newest slot first, as the API orders runs. */
-export function byNewestSlot(a: Run, b: Run): number {
+export function byNewestSlot(a: SlotRun, b: SlotRun): number {
   return Date.parse(b.scheduledFor) - Date.parse(a.scheduledFor) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
@@ -31,14 +34,14 @@ export function runsOf(
  * The runs a page shows: its query's runs with their live state, and, on the
  * first page, runs that appeared since the query (when they match statuses).
  */
-export function mergeRuns(
-  page: readonly Run[],
-  live: ReadonlyMap<string, Run>,
+export function mergeRuns<R extends SlotRun>(
+  page: readonly R[],
+  live: ReadonlyMap<string, R>,
   opts: { firstPage: boolean; statuses?: readonly RunStatus[] | null },
-): Run[] {
-  const keep = (r: Run) => !opts.statuses?.length || opts.statuses.includes(r.status);
+): R[] {
+  const keep = (r: R) => !opts.statuses?.length || opts.statuses.includes(r.status);
   const seen = new Set<string>();
-  const out: Run[] = [];
+  const out: R[] = [];
   for (const r of page) {
     seen.add(r.id);
     const current = live.get(r.id) ?? r;

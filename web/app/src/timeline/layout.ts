@@ -1,5 +1,5 @@
 import type { RunStatus } from "../gql/graphql";
-import type { Run } from "../live/schedules";
+import type { SlotRun } from "../live/runs";
 
 // The slot timeline: every recent slot as a cell, oldest on the left, so
 // that a gap, a failure streak or an outage shows at a glance. A MISSED run
@@ -27,7 +27,7 @@ export function rangeWidth(slots: number): number {
 }
 
 /** Cells for runs (any order), oldest slot first. */
-export function layoutSlots(runs: readonly Run[]): SlotCell[] {
+export function layoutSlots(runs: readonly SlotRun[]): SlotCell[] {
   return [...runs]
     .sort((a, b) => Date.parse(a.scheduledFor) - Date.parse(b.scheduledFor))
     .map((run) => {
