@@ -263,7 +263,7 @@ func TestEveryRoleOverEveryTransport(t *testing.T) {
 	ctx := t.Context()
 	ds, err := s.store.DataSourceCreate(ctx, &store.DataSourceCreateParams{
 		Name: "target", Path: filepath.Join(s.root, "in"), FilePattern: "*", Enabled: true,
-		Schedule: store.Schedule{Interval: time.Hour, Anchor: time.Now(), Timezone: "UTC", MisfirePolicy: "FIRE_ONCE", OverlapPolicy: "SKIP"},
+		Schedule:    store.Schedule{Interval: time.Hour, Anchor: time.Now(), Timezone: "UTC", MisfirePolicy: "FIRE_ONCE", OverlapPolicy: "SKIP"},
 		MaxAttempts: 1, RunTimeout: time.Minute,
 	})
 	require.NoError(t, err)
@@ -298,7 +298,9 @@ func TestEveryRoleOverEveryTransport(t *testing.T) {
 		{"triggerRun", auth.Editor, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, byID},
 		{"apiTokens", auth.Admin, `{ apiTokens { name role } }`, none},
 		{"createApiToken", auth.Admin, `mutation($name: String!) { createApiToken(input: {name: $name, role: VIEWER}) { secret } }`,
-			func(r auth.Role, transport string) map[string]any { return map[string]any{"name": "made-" + r.String() + "-" + transport} }},
+			func(r auth.Role, transport string) map[string]any {
+				return map[string]any{"name": "made-" + r.String() + "-" + transport}
+			}},
 		{"deleteDataSource", auth.Editor, `mutation($id: ID!) { deleteDataSource(id: $id) }`,
 			func(r auth.Role, transport string) map[string]any {
 				victim, err := s.store.DataSourceCreate(ctx, &store.DataSourceCreateParams{
@@ -311,9 +313,13 @@ func TestEveryRoleOverEveryTransport(t *testing.T) {
 			}},
 	}
 	transports := map[string]func(t *testing.T, token, query string, vars map[string]any) result{
-		"http": func(t *testing.T, token, q string, v map[string]any) result { return s.overHTTP(t, "Bearer "+token, q, v) },
-		"sse":  func(t *testing.T, token, q string, v map[string]any) result { return s.overSSE(t, "Bearer "+token, q, v) },
-		"ws":   s.overWS,
+		"http": func(t *testing.T, token, q string, v map[string]any) result {
+			return s.overHTTP(t, "Bearer "+token, q, v)
+		},
+		"sse": func(t *testing.T, token, q string, v map[string]any) result {
+			return s.overSSE(t, "Bearer "+token, q, v)
+		},
+		"ws": s.overWS,
 	}
 	for _, op := range operations {
 		for transport, run := range transports {
@@ -467,7 +473,9 @@ func TestProtectedPages(t *testing.T) {
 	bearer := func(r auth.Role) func(*http.Request) {
 		return func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+s.tokens[r]) }
 	}
-	basic := func(r auth.Role) func(*http.Request) { return func(req *http.Request) { req.SetBasicAuth("me", s.tokens[r]) } }
+	basic := func(r auth.Role) func(*http.Request) {
+		return func(req *http.Request) { req.SetBasicAuth("me", s.tokens[r]) }
+	}
 
 	require.Equal(t, http.StatusOK, get("/healthz", nil))
 	require.Equal(t, http.StatusOK, get("/readyz", nil))
