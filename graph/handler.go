@@ -83,6 +83,9 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	}
 	srv.AddTransport(httpTransport{maxBodyBytes: limits.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Automatic persisted queries: a client sends a query's SHA-256, and
+	// the query itself only the first time this replica does not know it.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	audit := &auditor{store: r.Store, replicaID: r.ReplicaID, rate: rate.Limit(limits.MutationsPerSecond),
 		burst: max(limits.MutationBurst, 1), limiters: map[string]*rate.Limiter{}}
 	srv.Use(fieldLimit{max: limits.MaxFields}) // first: see fieldLimit

@@ -1,6 +1,9 @@
 package graph_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -86,4 +89,30 @@ func repeat(format string, n int) string {
 		fmt.Fprintf(&b, format, i)
 	}
 	return b.String()
+}
+
+// TestPersistedQueries: a client may send a query's hash alone once the
+// replica knows it (gqlgen's automatic persisted queries, as Apollo sends).
+func TestPersistedQueries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const query = `{ viewer { role } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	post := func(body map[string]any) *gqlResponse {
+		data, err := json.Marshal(body)
+		require.NoError(t, err)
+		_, resp := b.raw(t, http.MethodPost, "", data, nil)
+		return resp
+	}
+	resp := post(map[string]any{"extensions": ext})
+	require.Equal(t, "PERSISTED_QUERY_NOT_FOUND", resp.Errors[0].Extensions["code"], resp.Errors[0].Message)
+	require.Empty(t, post(map[string]any{"query": query, "extensions": ext}).Errors)
+	resp = post(map[string]any{"extensions": ext})
+	require.Empty(t, resp.Errors)
+	require.Equal(t, map[string]any{"role": "ADMIN"}, resp.Data["viewer"])
+
+	bad := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)}}
+	resp = post(map[string]any{"query": query, "extensions": bad})
+	require.NotEmpty(t, resp.Errors, "a hash that is not the query's")
 }

@@ -131,7 +131,7 @@ func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (param
 		}
 		params.Headers = r.Header
 	}
-	if strings.TrimSpace(params.Query) == "" {
+	if strings.TrimSpace(params.Query) == "" && params.Extensions["persistedQuery"] == nil {
 		return nil, http.StatusBadRequest, "the request has no query"
 	}
 	return params, 0, ""
