@@ -19,6 +19,7 @@ import (
 	"github.com/ezplatform/ezplatform/auth"
 	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
+	"github.com/ezplatform/ezplatform/internal/gqltest"
 	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
 	"github.com/ezplatform/ezplatform/store"
@@ -91,10 +92,13 @@ func TestWebAppSignIn(t *testing.T) {
 	authGo(page, "/tokens")
 	page.waitFor("the role's refusal instead of the tokens", `document.querySelector('[data-forbidden="manageTokens"]') !== null`)
 
-	// 3. Signing out forgets the token; an editor sees every control.
+	// 3. Signing out forgets the token and closes the socket; an editor sees
+	// every control.
+	closed := authSocketsClosed(page)
 	page.click("Sign out", appButton("Sign out"))
 	page.waitFor("the sign-in form", authSignInForm)
 	authRequireStored(t, page, "")
+	appEventually(t, "the socket closed on sign-out", func() bool { return authSocketsClosed(page) > closed })
 	authSignIn(page, editor)
 	page.waitFor("the editor in the header", `document.querySelector('[data-account="EDITOR"] .account-name')?.textContent === 'dana-editor'`)
 	authGo(page, "/")
@@ -124,6 +128,8 @@ func TestWebAppSignIn(t *testing.T) {
 	secret := appEval[string](page, `document.querySelector('.secret-panel code[data-secret]').dataset.secret`)
 	require.NoError(t, auth.CheckSecret(secret))
 	require.Contains(t, appEval[string](page, `document.querySelector('.secret-panel').innerText`), "only time it is shown")
+	page.click("Copy", appButton("Copy"))
+	page.waitFor("copied, or told to copy by hand", appButton("Copied")+` !== null || document.querySelector('.secret-panel').innerText.includes('copy it by hand')`)
 	page.waitFor("the new token in the list", `document.querySelector('table.tokens tbody tr[data-token="ci-bot"][data-state="active"]') !== null`)
 	authWaitAccepted(t, a, secret)
 	require.Equal(t, map[string]any{"role": "EDITOR", "tokenName": "ci-bot"}, authDo(t, a, secret, `{ viewer { role tokenName } }`, nil)["viewer"])
@@ -152,6 +158,43 @@ func TestWebAppSignIn(t *testing.T) {
 	authRequireStored(t, other, "")
 
 	authRequireOnlyOwnOrigin(browser)
+}
+
+// TestWebAppOpenAccess: on a replica without authentication the app asks
+// for no token, offers no sign-out, and says "open access" in the header;
+// everyone is an admin, so every control and the Tokens screen are there.
+func TestWebAppOpenAccess(t *testing.T) {
+	t.Parallel()
+	browser := newAppBrowser(t)
+	root, err := os.MkdirTemp("", "ezdata-")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, os.RemoveAll(root)) })
+	cluster := newAppCluster(t, root, "a") // runs open
+	a := cluster.url("a")
+	require.Equal(t, map[string]any{"authEnabled": false, "role": "ADMIN", "tokenName": nil},
+		gqltest.Do(t, a, `{ viewer { authEnabled role tokenName } }`, nil)["viewer"])
+
+	page := browser.tab("open", a)
+	page.open("/")
+	page.waitFor("the list", `document.querySelector('[data-account="open"]')?.textContent.trim() === 'open access' && `+appLink("New datasource")+` !== null`)
+	require.False(t, appEval[bool](page, authSignInForm), "no sign-in form")
+	require.False(t, appEval[bool](page, appButton("Sign out")+` !== null`), "no sign-out")
+	page.click("the Tokens link", appLink("Tokens"))
+	page.waitFor("the tokens screen", `document.querySelector('#tokens-title') !== null && document.body.innerText.includes('No tokens yet')`)
+	authRequireStored(t, page, "")
+}
+
+// authSocketsClosed counts the WebSockets the tab has seen close.
+func authSocketsClosed(p *appTab) int {
+	p.browser.mu.Lock()
+	defer p.browser.mu.Unlock()
+	n := 0
+	for _, line := range p.console {
+		if strings.HasSuffix(line, "WebSocket closed") {
+			n++
+		}
+	}
+	return n
 }
 
 // authRequireOnlyOwnOrigin is appBrowser.requireOnlyOwnOrigin, except for

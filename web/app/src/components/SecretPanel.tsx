@@ -17,7 +17,7 @@ export function SecretPanel({ name, secret, onDone }: { name: string; secret: st
         <button
           type="button"
           onClick={() =>
-            navigator.clipboard.writeText(secret).then(
+            copyText(secret).then(
               () => setCopied("yes"),
               () => setCopied("failed"),
             )
@@ -34,4 +34,10 @@ export function SecretPanel({ name, secret, onDone }: { name: string; secret: st
       </div>
     </div>
   );
+}
+
+/** The clipboard API exists only on secure origins (HTTPS, localhost); elsewhere copying fails, and says so. */
+async function copyText(text: string): Promise<void> {
+  if (!navigator.clipboard) throw new Error("no clipboard on this origin");
+  await navigator.clipboard.writeText(text);
 }
