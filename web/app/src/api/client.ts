@@ -3,7 +3,8 @@ import { createClient as createWsClient, type Client as WsClient } from "graphql
 import { AuthSession } from "../auth/session";
 import { TokenStore } from "../auth/tokenStore";
 import { createUrqlClient, gatedWsClient } from "../auth/transport";
-import { askViewer, connectionParams } from "../auth/viewerQuery";
+import { connectionParams } from "../auth/credentials";
+import { askViewer } from "../auth/viewerQuery";
 import { ClusterFeed } from "./clusterFeed";
 import { DataSourceFeed } from "./dataSourceFeed";
 import { ConnectionStatus } from "./connection";

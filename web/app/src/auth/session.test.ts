@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { AuthSession, cleanToken, emptyTokenMessage, endedMessage } from "./session";
 import { fakeReplica, MemoryStorage } from "./testing";
 import { TokenStore, tokenKey } from "./tokenStore";
-import { askViewer, connectionParams, authHeaders, type ViewerAnswer } from "./viewerQuery";
+import { authHeaders, connectionParams } from "./credentials";
+import { askViewer, type ViewerAnswer } from "./viewerQuery";
 
 // The sign-in flow against a fake replica's /graphql: on start the app asks
 // `viewer`; a 401 leads to the form; a refused token is said so and not

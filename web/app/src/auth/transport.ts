@@ -1,6 +1,6 @@
 import { Client as UrqlClient, cacheExchange, fetchExchange, mapExchange } from "@urql/core";
 import type { FormattedExecutionResult, Client as WsClient, Sink, SubscribePayload } from "graphql-ws";
-import { authHeaders } from "./viewerQuery";
+import { authHeaders } from "./credentials";
 
 // How the token rides on every request, and how a refusal anywhere reaches
 // the session: HTTP 401, an UNAUTHENTICATED error in any result, and (in

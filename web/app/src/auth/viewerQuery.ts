@@ -1,5 +1,6 @@
 import { stringifyDocument } from "@urql/core";
 import { graphql } from "../gql";
+import { authHeaders } from "./credentials";
 import type { ViewerInfo } from "./roles";
 
 export const ViewerQuery = graphql(`
@@ -50,14 +51,4 @@ export async function askViewer(url: string, token: string | null, fetchImpl: ty
   if (response.ok && viewer) return { kind: "viewer", viewer };
   const message = body?.errors?.map((e) => e.message).join("; ") || `HTTP ${response.status}`;
   return { kind: "failed", message: `The server did not say who you are (${message}).` };
-}
-
-/** The header every HTTP request carries: the token, when there is one. */
-export function authHeaders(token: string | null): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {};
-}
-
-/** graphql-ws's connection_init payload: the token, when there is one (else no payload). */
-export function connectionParams(token: string | null): Record<string, string> | undefined {
-  return token ? { authorization: `Bearer ${token}` } : undefined;
 }
