@@ -102,7 +102,7 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.Use(depthLimit{max: limits.MaxDepth})
 	srv.Use(aliasLimit{max: limits.MaxAliases})
-	srv.Use(streams{logger: r.Logger})
+	srv.Use(streams{logger: r.Logger, subscribed: live.Subscribed})
 	srv.SetErrorPresenter(errorPresenter(r.Logger))
 	srv.SetRecoverFunc(recoverFunc(r.Logger))
 	return withStatus(live.wrap(withLoaders(r.Store, srv)))

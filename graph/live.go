@@ -33,6 +33,10 @@ type Live struct {
 	// (where clients put credentials) and returns the context its
 	// operations run in, or an error that refuses the connection.
 	ConnectionInit func(ctx context.Context, payload map[string]any) (context.Context, error)
+	// Subscribed, if set, is told of each subscription as it starts, with
+	// its transport ("websocket" or "sse"), and returns what to call when it
+	// ends: the replica counts its subscribers by transport.
+	Subscribed func(transport string) (ended func())
 	// Drain, when it ends, closes every WebSocket with 1001 (going away):
 	// clients reconnect, to another replica. Hub streams (over both
 	// transports) end first, through hub.Hub.Drain, each with its cursor.

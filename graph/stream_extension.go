@@ -147,7 +147,10 @@ func (s *streamState) source() (func() (any, bool), func(any)) {
 }
 
 // streams is the gqlgen extension described above.
-type streams struct{ logger *slog.Logger }
+type streams struct {
+	logger     *slog.Logger
+	subscribed func(transport string) (ended func())
+}
 
 var (
 	_ graphql.HandlerExtension     = streams{}
@@ -158,9 +161,16 @@ var (
 func (streams) ExtensionName() string                   { return "Streams" }
 func (streams) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (streams) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func (s streams) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		if s.subscribed != nil {
+			transport := "sse"
+			if gqlws.InOperation(ctx) {
+				transport = "websocket"
+			}
+			context.AfterFunc(ctx, s.subscribed(transport))
+		}
 		vars, _ := json.Marshal(oc.Variables) // map keys come out sorted
 		ctx = context.WithValue(ctx, streamStateKey{}, &streamState{key: oc.OperationName + "\x00" + oc.RawQuery + "\x00" + string(vars)})
 	}

@@ -171,6 +171,12 @@ func AddSubscriptionError(ctx context.Context, errs ...*gqlerror.Error) bool {
 
 type operationKey struct{}
 
+// InOperation reports whether ctx is that of an operation on a WebSocket.
+func InOperation(ctx context.Context) bool {
+	_, ok := ctx.Value(operationKey{}).(*operation)
+	return ok
+}
+
 // message is a message of either subprotocol.
 type message struct {
 	ID      string          `json:"id,omitempty"`

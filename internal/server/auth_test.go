@@ -432,6 +432,25 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 	require.Empty(t, decodeResult(t, 0, sse()).codes)
 	require.Empty(t, decodeResult(t, 0, other()).codes)
 
+	subscribers := func() string {
+		req, err := http.NewRequest(http.MethodGet, s.base+"/metrics", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+s.tokens[auth.Viewer])
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		var lines []string
+		for line := range strings.SplitSeq(string(body), "\n") {
+			if strings.HasPrefix(line, "ezplatform_subscribers{") {
+				lines = append(lines, line)
+			}
+		}
+		return strings.Join(lines, "; ")
+	}
+	require.Equal(t, `ezplatform_subscribers{transport="sse"} 2; ezplatform_subscribers{transport="websocket"} 1`, subscribers())
+
 	revokedAt := time.Now()
 	_, err = s.store.TokenRevoke(ctx, "doomed")
 	require.NoError(t, err)
@@ -444,6 +463,10 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 	_, closed := ws.read()
 	require.Equal(t, websocket.StatusCode(4403), closed)
 	t.Logf("the revoked token's streams ended %s after the revocation (RefreshInterval %s)", time.Since(revokedAt).Round(time.Millisecond), auth.RefreshInterval)
+
+	require.Eventually(t, func() bool {
+		return subscribers() == `ezplatform_subscribers{transport="sse"} 1; ezplatform_subscribers{transport="websocket"} 0`
+	}, 30*time.Second, 20*time.Millisecond)
 
 	// The other token's stream goes on.
 	_, err = s.store.DataSourceCreate(ctx, &store.DataSourceCreateParams{

@@ -118,7 +118,7 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 
 var (
 	riverJobsDesc = prometheus.NewDesc("ezplatform_river_jobs",
-		"River jobs in the database by state (all queues, all replicas: every replica reports the same).", []string{"state"}, nil)
+		"River jobs waiting or running, by state (all queues, all replicas: every replica reports the same); finished jobs are not counted.", []string{"state"}, nil)
 	notifyQueueDesc = prometheus.NewDesc("ezplatform_postgres_notification_queue_usage_ratio",
 		"Fraction of PostgreSQL's NOTIFY queue in use (pg_notification_queue_usage()); at 1, every NOTIFY, and so every write, fails.", nil, nil)
 )
@@ -139,16 +139,15 @@ func (c *databaseCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *databaseCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeQueryTimeout)
 	defer cancel()
-	// River's own count, on River's own driver: one GROUP BY state.
-	counts, err := riverpgxv5.New(c.pool).GetExecutor().JobCountByAllStates(ctx, &riverdriver.JobCountByAllStatesParams{})
-	if err != nil {
+	if counts, err := countUnfinishedJobs(ctx, c.pool); err != nil {
 		c.logger.Warn("metrics: counting River jobs", "error", err)
 	} else {
-		for _, state := range rivertype.JobStates() {
+		for _, state := range unfinishedJobStates {
 			ch <- prometheus.MustNewConstMetric(riverJobsDesc, prometheus.GaugeValue, float64(counts[state]), string(state))
 		}
 	}
-	// A function of the server, not of our data: no table is read.
+	// A function of the server, not of our data: no table is read. (The
+	// one SQL statement outside store/: store has no method for it yet.)
 	var usage float64
 	if err := c.pool.QueryRow(ctx, "SELECT pg_notification_queue_usage()").Scan(&usage); err != nil {
 		c.logger.Warn("metrics: reading pg_notification_queue_usage()", "error", err)
@@ -209,7 +208,50 @@ func (m *metrics) observeSubscribers(count func() int) {
 	}, func() float64 { return float64(count()) }))
 }
 
+// subscriberCounter counts the replica's subscriptions by transport, for
+// graph.Live.Subscribed.
+func (m *metrics) subscriberCounter() func(transport string) func() {
+	gauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ezplatform_subscribers",
+		Help: "Open GraphQL subscriptions on this replica, of every kind, by transport (websocket, sse).",
+	}, []string{"transport"})
+	m.registry.MustRegister(gauge)
+	for _, t := range []string{"websocket", "sse"} {
+		gauge.WithLabelValues(t) // present at zero from the start
+	}
+	return func(transport string) func() {
+		g := gauge.WithLabelValues(transport)
+		g.Inc()
+		return g.Dec
+	}
+}
+
 // isStream reports whether r opens a subscription stream (WebSocket or SSE).
 func isStream(r *http.Request) bool {
 	return r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// unfinishedJobStates are the states of the jobs still to work: the queue's
+// depth. Finished jobs (completed, cancelled, discarded) are left out: kept
+// for an hour, they can be millions of rows, too many to count per scrape.
+var unfinishedJobStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
+
+// countUnfinishedJobs counts River's jobs in each unfinished state with
+// River's own query, one state at a time: each is a range of River's
+// (state, queue, …) index, as small as the backlog, where a GROUP BY
+// state would read every finished job too.
+func countUnfinishedJobs(ctx context.Context, pool *pgxpool.Pool) (map[rivertype.JobState]int, error) {
+	exec := riverpgxv5.New(pool).GetExecutor()
+	counts := map[rivertype.JobState]int{}
+	for _, state := range unfinishedJobStates {
+		n, err := exec.JobCountByState(ctx, &riverdriver.JobCountByStateParams{State: state})
+		if err != nil {
+			return nil, err
+		}
+		counts[state] = n
+	}
+	return counts, nil
 }

@@ -228,7 +228,10 @@ func (s *replica) start(ctx context.Context) error {
 			Logger:    s.logger,
 			ReplicaID: s.cfg.ReplicaID,
 			Now:       time.Now,
-		}, s.limits(), graph.Live{AllowedOrigins: s.cfg.AllowedOrigins, Drain: s.draining, ConnectionInit: s.connectionInit}),
+		}, s.limits(), graph.Live{
+			AllowedOrigins: s.cfg.AllowedOrigins, Drain: s.draining, ConnectionInit: s.connectionInit,
+			Subscribed: s.metrics.subscriberCounter(),
+		}),
 	})
 	return nil
 }
