@@ -51,14 +51,22 @@ func TestMetricsDuringRuns(t *testing.T) {
 	require.Equal(t, float64(3), sampleSum(during, "ezplatform_discovery_records_total"))
 	require.Equal(t, float64(1), sampleSum(during, "ezplatform_scheduler_leader"))
 
-	// River's jobs are counted by state; finished runs stay completed.
-	jobs := map[string]float64{}
-	for _, m := range family(t, during, "ezplatform_river_jobs").GetMetric() {
-		jobs[label(m, "state")] = m.GetGauge().GetValue()
+	// River's unfinished jobs are counted by state: the queue's depth.
+	// Finished jobs are not.
+	jobs := riverJobs(t, during)
+	for _, state := range []string{"available", "pending", "retryable", "running", "scheduled"} {
+		require.Contains(t, jobs, state)
 	}
-	require.Contains(t, jobs, "available")
-	require.Contains(t, jobs, "running")
-	require.GreaterOrEqual(t, jobs["completed"], float64(2))
+	require.NotContains(t, jobs, "completed")
+	// With the runs queue paused (through River UI's API), the next slot's
+	// job waits (the slots after it are SKIPPED: overlap policy), and the
+	// depth shows it; resumed, it is worked.
+	put(t, base+"/riverui/api/queues/runs/pause")
+	require.Eventually(t, func() bool { return riverJobs(t, scrape(t, base))["available"] >= 1 },
+		time.Minute, 200*time.Millisecond, "jobs wait in the paused queue")
+	put(t, base+"/riverui/api/queues/runs/resume")
+	require.Eventually(t, func() bool { return riverJobs(t, scrape(t, base))["available"] == 0 },
+		time.Minute, 200*time.Millisecond, "the resumed queue is worked")
 
 	require.GreaterOrEqual(t, sampleSum(during, "ezplatform_db_pool_max_connections"), float64(1))
 	require.GreaterOrEqual(t, sampleSum(during, "ezplatform_db_pool_total_connections"), float64(1))
@@ -98,6 +106,26 @@ func TestMetricsDuringRuns(t *testing.T) {
 			require.True(t, hasLabel(f, l), "docs/alerts.yaml matches %s on %s, a label it does not have", name, l)
 		}
 	}
+}
+
+// riverJobs is ezplatform_river_jobs by state.
+func riverJobs(t *testing.T, families map[string]*dto.MetricFamily) map[string]float64 {
+	t.Helper()
+	jobs := map[string]float64{}
+	for _, m := range family(t, families, "ezplatform_river_jobs").GetMetric() {
+		jobs[label(m, "state")] = m.GetGauge().GetValue()
+	}
+	return jobs
+}
+
+func put(t *testing.T, url string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, url, nil)
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, url)
 }
 
 // scrape reads a replica's /metrics, keyed by family name.
