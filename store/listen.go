@@ -131,3 +131,11 @@ func signal(ch chan struct{}) {
 	default:
 	}
 }
+
+// NotifyQueueUsage is the fraction of PostgreSQL's NOTIFY queue in use: at
+// 1, every NOTIFY fails, and with it every transaction that writes events.
+func (s *Store) NotifyQueueUsage(ctx context.Context) (float64, error) {
+	var usage float64
+	err := s.pool.QueryRow(ctx, `SELECT pg_notification_queue_usage()`).Scan(&usage)
+	return usage, err
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ezplatform/ezplatform/store"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -146,10 +148,7 @@ func (c *databaseCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(riverJobsDesc, prometheus.GaugeValue, float64(counts[state]), string(state))
 		}
 	}
-	// A function of the server, not of our data: no table is read. (The
-	// one SQL statement outside store/: store has no method for it yet.)
-	var usage float64
-	if err := c.pool.QueryRow(ctx, "SELECT pg_notification_queue_usage()").Scan(&usage); err != nil {
+	if usage, err := store.New(c.pool).NotifyQueueUsage(ctx); err != nil {
 		c.logger.Warn("metrics: reading pg_notification_queue_usage()", "error", err)
 	} else {
 		ch <- prometheus.MustNewConstMetric(notifyQueueDesc, prometheus.GaugeValue, usage)
