@@ -54,6 +54,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	httpServer := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // a token is 47 bytes; nothing needs Go's default of 1 MiB
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
