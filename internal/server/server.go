@@ -153,7 +153,6 @@ func (s *replica) start(ctx context.Context) error {
 	if err := s.startAuth(ctx, st); err != nil {
 		return err
 	}
-
 	s.etcd, err = clientv3.New(clientv3.Config{
 		Endpoints:   s.cfg.EtcdEndpoints,
 		DialTimeout: 5 * time.Second,
@@ -166,50 +165,10 @@ func (s *replica) start(ctx context.Context) error {
 		// Not fatal: /readyz reports it, and the client reconnects by itself.
 		s.logger.Warn("etcd is not reachable yet", "endpoints", s.cfg.EtcdEndpoints, "error", err)
 	}
-
-	// One LISTEN connection per replica, shared by the hub and the planner.
-	listener := st.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
-	planner := scheduler.DefaultPlannerOptions
-	if s.cfg.EventRetention > 0 {
-		planner.Retention.EventsMaxAge = s.cfg.EventRetention
-	}
-	sched, err := scheduler.New(scheduler.Config{
-		Store:      st,
-		Etcd:       s.etcd,
-		KeyPrefix:  s.cfg.EtcdPrefix,
-		ReplicaID:  s.cfg.ReplicaID,
-		Address:    s.address,
-		Work:       scheduler.DiscoveryWork(s.cfg.DataRoots, st),
-		SessionTTL: s.cfg.SessionTTL,
-		Workers:    s.cfg.Workers,
-		Logger:     s.logger,
-		Registerer: s.metrics.registry,
-		Planner:    planner,
-		Listener:   listener,
-	})
+	sched, err := s.startStreamsAndScheduler(ctx, st)
 	if err != nil {
 		return err
 	}
-	s.hub = hub.New(st, hub.Options{Logger: s.logger, Registerer: s.metrics.registry, Listener: listener})
-	// The listener outlives both of its users: it stops with the hub,
-	// after the scheduler.
-	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
-	var background sync.WaitGroup
-	background.Go(func() {
-		listener.Run(hubCtx, func(err error) { s.logger.Warn("LISTEN connection lost; reconnecting", "error", err) })
-	})
-	background.Go(func() { s.hub.Run(hubCtx) })
-	s.stopHub = func() { stopHub(); background.Wait() }
-	s.metrics.observeSubscribers(s.hub.Subscribers)
-	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := sched.Run(schedCtx, s.cfg.ShutdownTimeout); err != nil {
-			s.logger.Error("scheduler stopped", "error", err)
-		}
-	}()
-	s.stopScheduler = func() { cancel(); <-done }
 	s.metrics.observeDatabase(s.pool, s.logger)
 	riverUI, err := s.riverUI(s.draining)
 	if err != nil {
@@ -235,6 +194,55 @@ func (s *replica) start(ctx context.Context) error {
 		}),
 	})
 	return nil
+}
+
+// startStreamsAndScheduler starts the replica's LISTEN connection, its hub
+// and its scheduler, each stopped by Run in turn.
+func (s *replica) startStreamsAndScheduler(ctx context.Context, st *store.Store) (*scheduler.Scheduler, error) {
+	// One LISTEN connection per replica, shared by the hub and the planner.
+	listener := st.NewListener(store.ScheduleEventsChannel, store.DataSourceEventsChannel)
+	planner := scheduler.DefaultPlannerOptions
+	if s.cfg.EventRetention > 0 {
+		planner.Retention.EventsMaxAge = s.cfg.EventRetention
+	}
+	sched, err := scheduler.New(scheduler.Config{
+		Store:      st,
+		Etcd:       s.etcd,
+		KeyPrefix:  s.cfg.EtcdPrefix,
+		ReplicaID:  s.cfg.ReplicaID,
+		Address:    s.address,
+		Work:       scheduler.DiscoveryWork(s.cfg.DataRoots, st),
+		SessionTTL: s.cfg.SessionTTL,
+		Workers:    s.cfg.Workers,
+		Logger:     s.logger,
+		Registerer: s.metrics.registry,
+		Planner:    planner,
+		Listener:   listener,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.hub = hub.New(st, hub.Options{Logger: s.logger, Registerer: s.metrics.registry, Listener: listener})
+	// The listener outlives both of its users: it stops with the hub,
+	// after the scheduler.
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() {
+		listener.Run(hubCtx, func(err error) { s.logger.Warn("LISTEN connection lost; reconnecting", "error", err) })
+	})
+	background.Go(func() { s.hub.Run(hubCtx) })
+	s.stopHub = func() { stopHub(); background.Wait() }
+	s.metrics.observeSubscribers(s.hub.Subscribers)
+	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := sched.Run(schedCtx, s.cfg.ShutdownTimeout); err != nil {
+			s.logger.Error("scheduler stopped", "error", err)
+		}
+	}()
+	s.stopScheduler = func() { cancel(); <-done }
+	return sched, nil
 }
 
 func (s *replica) close() {
