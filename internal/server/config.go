@@ -125,6 +125,26 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 			errs = append(errs, fmt.Errorf("EZ_ALLOWED_ORIGINS: %q is not a valid host pattern: %w", pattern, err))
 		}
 	}
+	errs = append(errs, readSwitches(getenv, cfg)...)
+	if cfg.DatabaseURL == "" {
+		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))
+	}
+	if len(cfg.EtcdEndpoints) == 0 {
+		errs = append(errs, errors.New("EZ_ETCD_ENDPOINTS is not set (comma-separated, e.g. http://127.0.0.1:2379)"))
+	}
+	if roots := strings.TrimSpace(getenv("EZ_DATA_ROOTS")); roots == "" {
+		errs = append(errs, errors.New("EZ_DATA_ROOTS is not set (':'-separated directories that datasources may watch)"))
+	} else if r, err := discovery.ParseRoots(roots); err != nil {
+		errs = append(errs, fmt.Errorf("EZ_DATA_ROOTS: %w", err))
+	} else {
+		cfg.DataRoots = r
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// readSwitches reads the true/false settings.
+func readSwitches(getenv func(string) string, cfg *Config) []error {
+	var errs []error
 	for _, b := range []struct {
 		name string
 		to   *bool
@@ -141,20 +161,7 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		}
 		*b.to = v != b.not
 	}
-	if cfg.DatabaseURL == "" {
-		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))
-	}
-	if len(cfg.EtcdEndpoints) == 0 {
-		errs = append(errs, errors.New("EZ_ETCD_ENDPOINTS is not set (comma-separated, e.g. http://127.0.0.1:2379)"))
-	}
-	if roots := strings.TrimSpace(getenv("EZ_DATA_ROOTS")); roots == "" {
-		errs = append(errs, errors.New("EZ_DATA_ROOTS is not set (':'-separated directories that datasources may watch)"))
-	} else if r, err := discovery.ParseRoots(roots); err != nil {
-		errs = append(errs, fmt.Errorf("EZ_DATA_ROOTS: %w", err))
-	} else {
-		cfg.DataRoots = r
-	}
-	return cfg, errors.Join(errs...)
+	return errs
 }
 
 func splitList(s, sep string) []string {

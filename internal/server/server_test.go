@@ -135,6 +135,9 @@ func TestConfigFromEnvRejectsBadValues(t *testing.T) {
 		{"bad origin pattern", "EZ_ALLOWED_ORIGINS", "[app.example.com", "EZ_ALLOWED_ORIGINS"},
 		{"data root missing", "EZ_DATA_ROOTS", "/no/such/directory", "EZ_DATA_ROOTS"},
 		{"no database", "EZ_DATABASE_URL", "", "EZ_DATABASE_URL is not set"},
+		{"metrics public not a boolean", "EZ_METRICS_PUBLIC", "yes please", `EZ_METRICS_PUBLIC: "yes please" must be true or false`},
+		{"introspection not a boolean", "EZ_INTROSPECTION", "off", "EZ_INTROSPECTION"},
+		{"no auth not a boolean", "EZ_INSECURE_NO_AUTH", "sure", "EZ_INSECURE_NO_AUTH"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := maps.Clone(valid)
@@ -156,6 +159,14 @@ func TestConfigFromEnvRejectsBadValues(t *testing.T) {
 	cfg, err := server.ConfigFromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	require.Equal(t, 300, cfg.Workers)
+	require.False(t, cfg.InsecureNoAuth || cfg.MetricsPublic || cfg.NoIntrospection, "secure by default")
+
+	env["EZ_METRICS_PUBLIC"], env["EZ_INTROSPECTION"], env["EZ_INSECURE_NO_AUTH"] = "true", "false", "1"
+	env["EZ_BOOTSTRAP_TOKEN_FILE"] = " /run/secrets/token "
+	cfg, err = server.ConfigFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.True(t, cfg.MetricsPublic && cfg.NoIntrospection && cfg.InsecureNoAuth)
+	require.Equal(t, "/run/secrets/token", cfg.BootstrapTokenFile)
 }
 
 // /healthz and /readyz answer while Prepare (the dev stack's start-up) is
