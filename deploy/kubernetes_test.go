@@ -234,6 +234,15 @@ func TestReplicaConfigurationIsAccepted(t *testing.T) {
 	require.Len(t, cfg.EtcdEndpoints, 3)
 	require.NotEmpty(t, cfg.DataRoots.List())
 
+	// Production settings: authentication on, with the first token from its
+	// Secret; no introspection; /metrics open to the cluster's Prometheus.
+	require.False(t, cfg.InsecureNoAuth, "the replicas never run without authentication")
+	_, c := replicaContainer(t, m)
+	require.NotContains(t, slices.Concat(c.Command, c.Args), "--insecure-no-auth")
+	require.NotEmpty(t, cfg.BootstrapTokenFile)
+	require.True(t, cfg.NoIntrospection)
+	require.True(t, cfg.MetricsPublic)
+
 	// The migration Job reads the same database as the replicas.
 	job := one[*batchv1.Job](t, m, "ezplatform-migrate")
 	require.Len(t, job.Spec.Template.Spec.Containers, 1)
