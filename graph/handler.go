@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ezplatform/ezplatform/graph/model"
+	"github.com/ezplatform/ezplatform/scheduler"
 )
 
 // Limits protect a replica from expensive or hostile requests (I7).
@@ -64,8 +65,18 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	cfg.Complexity.Run.Files = func(child int, first *int, _ *string) int { return pageCost(first, child) }
 	cfg.Complexity.Cluster.Leaders = func(child int, first *int) int { return pageCost(first, child) }
 	cfg.Complexity.Schedule.Upcoming = func(child int, n *int) int {
-		return 1 + min(max(deref(n), 0), 100)
+		return 1 + min(max(deref(n), 0), scheduler.MaxUpcoming)
 	}
+	cfg.Complexity.Query.CronPreview = func(child int, _ string, _ *string, count *int) int {
+		n := 5
+		if count != nil {
+			n = min(max(*count, 1), scheduler.MaxUpcoming)
+		}
+		return 1 + n
+	}
+	// Tokens are few (people and services, not data); each counts as a page
+	// of the default size.
+	cfg.Complexity.Query.APITokens = func(child int) int { return pageCost(nil, child) }
 	// filesPerDay is one query per datasource and returns exactly days
 	// rows: across a page of datasources it soon reaches the limit.
 	cfg.Complexity.DataSource.FilesPerDay = func(child int, days *int) int {
