@@ -47,6 +47,8 @@ Environment:
   EZ_ALLOWED_ORIGINS  host patterns of other origins allowed to call the API (CORS, WebSocket)
   EZ_METRICS_PUBLIC   true: /metrics without a token
   EZ_INTROSPECTION    false: no GraphQL introspection nor field suggestions
+  EZ_ADVERTISE_URL    how others reach this replica (default http://EZ_HTTP_ADDR)
+  EZ_ETCD_PREFIX      etcd key prefix of the cluster (default /ezplatform)
   EZ_LOG_FORMAT       text (default) or json; EZ_LOG_LEVEL debug, info (default), warn, error
 Flags take precedence over the environment.
 `

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path"
 	"strconv"
@@ -26,8 +27,12 @@ type Config struct {
 	// one leader between them.
 	EtcdPrefix string
 	HTTPAddr   string
-	ReplicaID  string
-	DataRoots  discovery.Roots
+	// AdvertiseURL is how other replicas and clients reach this one, shown
+	// in the cluster view (EZ_ADVERTISE_URL, default http://<HTTPAddr>, which
+	// is useless when listening on 0.0.0.0: set it to the pod's address).
+	AdvertiseURL string
+	ReplicaID    string
+	DataRoots    discovery.Roots
 	// SessionTTL is the etcd session TTL of the leader election (EZ_SESSION_TTL,
 	// default 5s, minimum 2s).
 	SessionTTL time.Duration
@@ -80,7 +85,8 @@ const (
 // ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
 // EZ_REPLICA_ID and EZ_DATA_ROOTS, and the optional EZ_SESSION_TTL,
 // EZ_EVENT_RETENTION, EZ_WORKERS, EZ_ALLOWED_ORIGINS, EZ_BOOTSTRAP_TOKEN_FILE,
-// EZ_METRICS_PUBLIC, EZ_INTROSPECTION and EZ_INSECURE_NO_AUTH. Missing required values are reported
+// EZ_METRICS_PUBLIC, EZ_INTROSPECTION, EZ_INSECURE_NO_AUTH, EZ_ADVERTISE_URL
+// and EZ_ETCD_PREFIX. Missing required values are reported
 // together, so that one attempt shows everything to fix.
 func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 	cfg := &Config{
@@ -91,6 +97,8 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		ShutdownTimeout:    DefaultShutdownTimeout,
 		AllowedOrigins:     splitList(getenv("EZ_ALLOWED_ORIGINS"), ","),
 		BootstrapTokenFile: strings.TrimSpace(getenv("EZ_BOOTSTRAP_TOKEN_FILE")),
+		AdvertiseURL:       strings.TrimSpace(getenv("EZ_ADVERTISE_URL")),
+		EtcdPrefix:         strings.TrimSpace(getenv("EZ_ETCD_PREFIX")),
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = DefaultHTTPAddr
@@ -126,6 +134,14 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 		}
 	}
 	errs = append(errs, readSwitches(getenv, cfg)...)
+	if u := cfg.AdvertiseURL; u != "" {
+		if parsed, err := url.Parse(u); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+			errs = append(errs, fmt.Errorf("EZ_ADVERTISE_URL: %q must be an http(s) URL such as http://10.0.0.7:8080", u))
+		}
+	}
+	if p := cfg.EtcdPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
+		errs = append(errs, fmt.Errorf("EZ_ETCD_PREFIX: %q must start with / and not end with one, such as /ezplatform-staging", p))
+	}
 	if cfg.DatabaseURL == "" {
 		errs = append(errs, errors.New("EZ_DATABASE_URL is not set (for a local stack, run `ezplatform dev`)"))
 	}

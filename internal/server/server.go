@@ -49,7 +49,11 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics(), address: "http://" + ln.Addr().String()}
+	address := cfg.AdvertiseURL
+	if address == "" {
+		address = "http://" + ln.Addr().String()
+	}
+	s := &replica{cfg: cfg, logger: logger, metrics: newMetrics(), address: address}
 	s.draining, s.drain = context.WithCancel(context.WithoutCancel(ctx))
 	httpServer := &http.Server{
 		Handler:           s.routes(),
@@ -96,7 +100,7 @@ func Run(ctx context.Context, cfg *Config, onReady func(Ready)) error {
 		return err
 	}
 	if onReady != nil {
-		onReady(Ready{BaseURL: s.address, ReplicaID: cfg.ReplicaID})
+		onReady(Ready{BaseURL: "http://" + ln.Addr().String(), ReplicaID: cfg.ReplicaID})
 	}
 	select {
 	case <-ctx.Done():

@@ -138,6 +138,9 @@ func TestConfigFromEnvRejectsBadValues(t *testing.T) {
 		{"metrics public not a boolean", "EZ_METRICS_PUBLIC", "yes please", `EZ_METRICS_PUBLIC: "yes please" must be true or false`},
 		{"introspection not a boolean", "EZ_INTROSPECTION", "off", "EZ_INTROSPECTION"},
 		{"no auth not a boolean", "EZ_INSECURE_NO_AUTH", "sure", "EZ_INSECURE_NO_AUTH"},
+		{"advertise URL not a URL", "EZ_ADVERTISE_URL", "10.0.0.7:8080", "EZ_ADVERTISE_URL"},
+		{"etcd prefix relative", "EZ_ETCD_PREFIX", "ezplatform", "EZ_ETCD_PREFIX"},
+		{"etcd prefix trailing slash", "EZ_ETCD_PREFIX", "/ez/", "EZ_ETCD_PREFIX"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := maps.Clone(valid)
@@ -167,6 +170,12 @@ func TestConfigFromEnvRejectsBadValues(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, cfg.MetricsPublic && cfg.NoIntrospection && cfg.InsecureNoAuth)
 	require.Equal(t, "/run/secrets/token", cfg.BootstrapTokenFile)
+
+	env["EZ_ADVERTISE_URL"], env["EZ_ETCD_PREFIX"] = "http://10.0.0.7:8080", "/ezplatform-staging"
+	cfg, err = server.ConfigFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "http://10.0.0.7:8080", cfg.AdvertiseURL)
+	require.Equal(t, "/ezplatform-staging", cfg.EtcdPrefix)
 }
 
 // /healthz and /readyz answer while Prepare (the dev stack's start-up) is
