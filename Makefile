@@ -13,7 +13,7 @@ NPM       ?= npm
 WEB_APP   := web/app
 
 
-.PHONY: run cluster build test screenshots generate check-generated web check-web npm-ci lint fmt tidy clean
+.PHONY: run cluster chaos build test screenshots generate check-generated web check-web npm-ci lint fmt tidy clean
 
 run: build
 	./$(BIN) dev --data-dir $(DATA_DIR) --http $(HTTP)
@@ -22,6 +22,12 @@ run: build
 # own process (scripts/cluster, docs/CLUSTER.md).
 cluster: build
 	BIN=$(BIN) DATA_DIR=$(DATA_DIR) scripts/cluster
+
+# The fault and load suite (internal/chaos, build tag chaos): real processes
+# on loopback, faults injected, invariants checked; it writes
+# docs/RELIABILITY.md. CHAOS_LONG=1 runs the long version.
+chaos:
+	$(GO) test -tags chaos -count=1 -timeout 30m -v -run '^TestChaos$$' ./internal/chaos/
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ezplatform

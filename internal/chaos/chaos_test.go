@@ -1,0 +1,166 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// settings scale the suite: short defaults, CHAOS_LONG=1 for the long
+// version, and each figure on its own.
+type settings struct {
+	dataSources int
+	kills       int
+	ttl         time.Duration
+	quorum      bool
+	long        bool
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func readSettings() settings {
+	s := settings{dataSources: 50, kills: 5, ttl: 2 * time.Second, quorum: os.Getenv("CHAOS_QUORUM") != "0"}
+	if os.Getenv("CHAOS_LONG") == "1" {
+		s.long, s.dataSources, s.kills = true, 200, 30
+	}
+	s.dataSources = envInt("CHAOS_DATASOURCES", s.dataSources)
+	s.kills = envInt("CHAOS_KILLS", s.kills)
+	if d, err := time.ParseDuration(os.Getenv("CHAOS_TTL")); err == nil && d >= 2*time.Second {
+		s.ttl = d
+	}
+	return s
+}
+
+// TestChaos runs the scenarios against one cluster, with the workload
+// running throughout, checks the invariants after each, and writes
+// docs/RELIABILITY.md.
+func TestChaos(t *testing.T) {
+	cfg := readSettings()
+	ctx, cancel := context.WithTimeout(context.Background(), 28*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "ezchaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL runs as another user when we are root.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("CHAOS_KEEP") == "1" {
+			t.Logf("logs kept in %s/logs", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	t.Logf("work directory %s (logs in logs/)", dir)
+	started := time.Now()
+	c := startCluster(t, ctx, dir, cfg.ttl)
+
+	w := &workload{c: c}
+	if err := w.createDataSources(ctx, cfg.dataSources); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stopWorkload := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var subs []*subscriber
+	for i, r := range c.replicas {
+		own := i
+		s := &subscriber{name: "on " + r.id, token: c.token, replicas: func() []string {
+			var urls []string
+			for j := range c.replicas {
+				urls = append(urls, c.replicas[(own+j)%len(c.replicas)].url())
+			}
+			return urls
+		}}
+		subs = append(subs, s)
+	}
+	workers := 0
+	start := func(f func()) {
+		workers++
+		go func() { defer func() { done <- struct{}{} }(); f() }()
+	}
+	for _, s := range subs {
+		start(func() { s.run(wctx) })
+	}
+	start(func() { w.writeFiles(wctx, 200*time.Millisecond) })
+	for i := range 2 {
+		start(func() { w.mutate(wctx, i+1, 250*time.Millisecond) })
+	}
+	stopAll := func() {
+		if stopWorkload != nil {
+			stopWorkload()
+			for range workers {
+				<-done
+			}
+			stopWorkload = nil
+		}
+	}
+	defer stopAll()
+
+	// Let the schedules and subscribers warm up.
+	sleep(ctx, 10*time.Second)
+
+	var scenarios []*scenario
+	check := func(s *scenario) {
+		s.to = time.Now()
+		// Slots are checked up to a few seconds before the end, once the
+		// planner has caught up.
+		sleep(ctx, 3*time.Second)
+		var err error
+		if s.slots, err = checkSlots(ctx, c, w.dataSources, s.from, s.to); err != nil {
+			t.Errorf("%s: slot check: %v", s.name, err)
+		}
+		if s.fence, err = checkFencing(ctx, c); err != nil {
+			t.Errorf("%s: fencing check: %v", s.name, err)
+		}
+		if s.streams, err = checkStreams(ctx, c, subs); err != nil {
+			t.Errorf("%s: stream check: %v", s.name, err)
+		}
+		if s.mutations, err = checkMutations(ctx, c, w); err != nil {
+			t.Errorf("%s: mutation check: %v", s.name, err)
+		}
+		scenarios = append(scenarios, s)
+		t.Logf("%s: %+v %+v %+v %+v facts %v findings %v", s.name, s.slots, s.fence, s.streams, s.mutations, s.facts, s.findings)
+	}
+	report := func() {
+		path := filepath.Join(repoRoot(t), "docs", "RELIABILITY.md")
+		if err := os.WriteFile(path, []byte(renderReport(cfg, c, w, scenarios, time.Since(started))), 0o644); err != nil {
+			t.Errorf("write %s: %v", path, err)
+			return
+		}
+		t.Logf("wrote %s", path)
+	}
+	defer func() {
+		if len(scenarios) > 0 {
+			report()
+		}
+	}()
+
+	check(leaderKills(t, ctx, c, cfg.kills))
+	check(frozenLeader(t, ctx, c))
+	if cfg.quorum {
+		check(quorumLoss(t, ctx, c))
+	}
+	stopAll()
+	for _, s := range scenarios {
+		for _, f := range breaches(s) {
+			t.Errorf("%s: %s", s.name, f)
+		}
+	}
+	if ctx.Err() != nil {
+		t.Errorf("the suite ran out of time (%v)", ctx.Err())
+	}
+	_ = strings.TrimSpace
+}

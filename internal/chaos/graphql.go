@@ -1,0 +1,59 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// gqlError is one GraphQL error, with the code the API puts in extensions.
+type gqlError struct {
+	Message    string `json:"message"`
+	Extensions struct {
+		Code   string `json:"code"`
+		Cursor string `json:"cursor"`
+	} `json:"extensions"`
+}
+
+func (e gqlError) Error() string { return e.Extensions.Code + ": " + e.Message }
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// graphql posts one operation to a replica with the admin token and
+// decodes data into out. A GraphQL error is returned as gqlError.
+func graphql(ctx context.Context, baseURL, token, query string, vars map[string]any, out any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []gqlError      `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return fmt.Errorf("HTTP %d, unreadable answer: %w", resp.StatusCode, err)
+	}
+	if len(r.Errors) > 0 {
+		return r.Errors[0]
+	}
+	if out != nil {
+		return json.Unmarshal(r.Data, out)
+	}
+	return nil
+}
