@@ -17,6 +17,7 @@ import (
 type settings struct {
 	dataSources int
 	kills       int
+	freezes     int
 	ttl         time.Duration
 	quorum      bool
 	long        bool
@@ -30,12 +31,13 @@ func envInt(name string, def int) int {
 }
 
 func readSettings() settings {
-	s := settings{dataSources: 50, kills: 5, ttl: 2 * time.Second, quorum: os.Getenv("CHAOS_QUORUM") != "0"}
+	s := settings{dataSources: 50, kills: 5, freezes: 3, ttl: 2 * time.Second, quorum: os.Getenv("CHAOS_QUORUM") != "0"}
 	if os.Getenv("CHAOS_LONG") == "1" {
-		s.long, s.dataSources, s.kills = true, 200, 30
+		s.long, s.dataSources, s.kills, s.freezes = true, 200, 30, 10
 	}
 	s.dataSources = envInt("CHAOS_DATASOURCES", s.dataSources)
 	s.kills = envInt("CHAOS_KILLS", s.kills)
+	s.freezes = envInt("CHAOS_FREEZES", s.freezes)
 	if d, err := time.ParseDuration(os.Getenv("CHAOS_TTL")); err == nil && d >= 2*time.Second {
 		s.ttl = d
 	}
@@ -113,6 +115,7 @@ func TestChaos(t *testing.T) {
 	sleep(ctx, 10*time.Second)
 
 	var scenarios []*scenario
+	var selfChecks []string
 	check := func(s *scenario) {
 		s.to = time.Now()
 		// Slots are checked up to a few seconds before the end, once the
@@ -136,7 +139,7 @@ func TestChaos(t *testing.T) {
 	}
 	report := func() {
 		path := filepath.Join(repoRoot(t), "docs", "RELIABILITY.md")
-		if err := os.WriteFile(path, []byte(renderReport(cfg, c, w, scenarios, time.Since(started))), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(renderReport(cfg, c, w, scenarios, selfChecks, time.Since(started))), 0o644); err != nil {
 			t.Errorf("write %s: %v", path, err)
 			return
 		}
@@ -149,11 +152,23 @@ func TestChaos(t *testing.T) {
 	}()
 
 	check(leaderKills(t, ctx, c, cfg.kills))
-	check(frozenLeader(t, ctx, c))
+	check(frozenLeader(t, ctx, c, cfg.freezes))
 	if cfg.quorum {
 		check(quorumLoss(t, ctx, c))
 	}
 	stopAll()
+	if len(scenarios) > 0 {
+		lines, err := checkTheChecks(ctx, c, w, subs, scenarios[len(scenarios)-1].from)
+		if err != nil {
+			t.Errorf("checking the checks: %v", err)
+		}
+		for _, l := range lines {
+			if strings.Contains(l, "NOT caught") {
+				t.Errorf("a check missed a breach made on purpose: %s", l)
+			}
+		}
+		selfChecks = lines
+	}
 	for _, s := range scenarios {
 		for _, f := range breaches(s) {
 			t.Errorf("%s: %s", s.name, f)
@@ -162,5 +177,4 @@ func TestChaos(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Errorf("the suite ran out of time (%v)", ctx.Err())
 	}
-	_ = strings.TrimSpace
 }

@@ -31,7 +31,10 @@ type slotCounts struct {
 	MissedSlots    int // slots recorded MISSED
 	CatchUps       int // runs planned more than the misfire threshold late
 	PolicyBreaches int // slots handled against the datasource's misfire policy
-	Notes          []string
+	// Per misfire policy: slots recorded MISSED, MISSED rows (ranges) and
+	// runs planned late.
+	MissedByPolicy, RangesByPolicy, LateByPolicy map[string]int
+	Notes                                        []string
 }
 
 type runRow struct {
@@ -64,7 +67,7 @@ type runRow struct {
 //   - FIRE_ALL: nothing is MISSED while an outage is under 100 slots (every
 //     outage here is), every late slot runs.
 func checkSlots(ctx context.Context, c *cluster, dss []*dataSource, from, to time.Time) (slotCounts, error) {
-	var n slotCounts
+	n := slotCounts{MissedByPolicy: map[string]int{}, RangesByPolicy: map[string]int{}, LateByPolicy: map[string]int{}}
 	tx, err := c.db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return n, err
@@ -127,6 +130,7 @@ func checkSlots(ctx context.Context, c *cluster, dss []*dataSource, from, to tim
 					if r.status == "MISSED" {
 						missedAt[s.UnixNano()] = true
 						n.MissedSlots++
+						n.MissedByPolicy[ds.misfire]++
 					}
 				}
 			}
@@ -141,6 +145,7 @@ func checkSlots(ctx context.Context, c *cluster, dss []*dataSource, from, to tim
 			late := r.createdAt.Sub(end) > misfireThreshold+lateTolerance
 			switch {
 			case r.status == "MISSED":
+				n.RangesByPolicy[ds.misfire]++
 				if r.createdAt.Sub(end) < misfireThreshold-lateTolerance {
 					n.PolicyBreaches++
 					n.Notes = append(n.Notes, fmt.Sprintf("%s: MISSED run %d (to %s) was planned only %v after its last slot", ds.name, r.id, end.Format(time.RFC3339Nano), r.createdAt.Sub(end)))
@@ -151,6 +156,7 @@ func checkSlots(ctx context.Context, c *cluster, dss []*dataSource, from, to tim
 				}
 			case r.trigger == "SCHEDULE" && late:
 				n.CatchUps++
+				n.LateByPolicy[ds.misfire]++
 				if ds.misfire == "SKIP" {
 					n.PolicyBreaches++
 					n.Notes = append(n.Notes, fmt.Sprintf("%s (SKIP): run %d for %s was planned %v late", ds.name, r.id, r.scheduledFor.Format(time.RFC3339Nano), r.createdAt.Sub(r.scheduledFor)))

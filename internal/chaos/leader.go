@@ -14,7 +14,8 @@ import (
 type term struct {
 	epoch     int64
 	replicaID string
-	startedAt time.Time
+	startedAt time.Time // its transaction's start (now()), which may be long before it commits
+	seenAt    time.Time // when the harness first saw it committed (polled every 50 ms)
 }
 
 // currentLeader is the recorded leader whose term is open and whose
@@ -39,7 +40,7 @@ func (c *cluster) currentLeader(ctx context.Context, within time.Duration) (*rep
 	}
 }
 
-// newerTerm waits for a leader with an epoch above epoch.
+// newerTerm waits for a leader with an epoch above epoch, committed.
 func (c *cluster) newerTerm(ctx context.Context, epoch int64, within time.Duration) (term, error) {
 	deadline := time.Now().Add(within)
 	for {
@@ -47,6 +48,7 @@ func (c *cluster) newerTerm(ctx context.Context, epoch int64, within time.Durati
 		err := c.db.QueryRow(ctx, `SELECT epoch, replica_id, started_at FROM leadership_history WHERE epoch > $1 ORDER BY epoch LIMIT 1`, epoch).
 			Scan(&tm.epoch, &tm.replicaID, &tm.startedAt)
 		if err == nil {
+			tm.seenAt = time.Now()
 			return tm, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
