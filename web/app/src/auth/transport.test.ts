@@ -21,9 +21,47 @@ describe("createUrqlClient", () => {
     token = "two";
     await client.query(query, {}, { requestPolicy: "network-only" }).toPromise();
     await client.mutation(parse(`mutation M { triggerRun(id: "1") { id } }`), {}).toPromise();
-    expect(replica.seen.map((s) => s.authorization)).toEqual(["Bearer one", "Bearer two", "Bearer two"]);
+    // The first query goes twice (its hash, then with its text after
+    // PersistedQueryNotFound); the second is its hash alone.
+    expect(replica.seen.map((s) => s.authorization)).toEqual(["Bearer one", "Bearer one", "Bearer two", "Bearer two"]);
     expect(replica.seen.every((s) => s.url === url)).toBe(true);
     expect(refused).not.toHaveBeenCalled();
+  });
+
+  it("sends a query's hash, its text only when the replica does not know it, and mutations in full", async () => {
+    const replica = fakeReplica({ one: { name: "a", role: "EDITOR" } });
+    const refused = vi.fn();
+    const client = createUrqlClient(url, () => "one", refused, replica.fetchImpl);
+    const first = await client.query(query, {}, { requestPolicy: "network-only" }).toPromise();
+    expect(first.error).toBeUndefined();
+    expect(first.data).toEqual({});
+    const [hashOnly, withQuery] = replica.seen;
+    expect(hashOnly!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashOnly!.query).toBeNull();
+    expect(hashOnly!.ran).toBeNull(); // answered PersistedQueryNotFound
+    expect(withQuery!.hash).toBe(hashOnly!.hash);
+    expect(withQuery!.query).toContain("dataSources(first: 1)");
+    expect(withQuery!.ran).toBe(withQuery!.query); // and its hash was the query's: the fake checks
+
+    const second = await client.query(query, {}, { requestPolicy: "network-only" }).toPromise();
+    expect(second.error).toBeUndefined();
+    expect(replica.seen).toHaveLength(3);
+    expect(replica.seen[2]!.hash).toBe(hashOnly!.hash);
+    expect(replica.seen[2]!.query).toBeNull();
+    expect(replica.seen[2]!.ran).toBe(withQuery!.query); // known by its hash
+
+    const mutation = parse(`mutation M { triggerRun(id: "1") { id } }`);
+    await client.mutation(mutation, {}).toPromise();
+    expect(replica.seen).toHaveLength(4);
+    expect(replica.seen[3]!.hash).toBeNull();
+    expect(replica.seen[3]!.query).toMatch(/^mutation M \{\s+triggerRun/);
+
+    expect(replica.seen.map((s) => s.authorization)).toEqual(Array(4).fill("Bearer one"));
+    expect(replica.seen.map((s) => JSON.parse(s.body).extensions?.persistedQuery?.version ?? null)).toEqual([1, 1, 1, null]);
+    expect(refused).not.toHaveBeenCalled(); // PersistedQueryNotFound is no refusal
+    // Plain JSON, one answer per request: over text/event-stream the
+    // replica's SSE transport would deliver PersistedQueryNotFound twice.
+    expect(new Set(replica.seen.map((s) => s.accept))).toEqual(new Set(["application/graphql-response+json, application/json"]));
   });
 
   it("reports a 401 to the session", async () => {

@@ -1,6 +1,8 @@
 import { Client as UrqlClient, cacheExchange, fetchExchange, mapExchange } from "@urql/core";
+import { persistedExchange } from "@urql/exchange-persisted";
 import type { FormattedExecutionResult, Client as WsClient, Sink, SubscribePayload } from "graphql-ws";
 import { authHeaders } from "./credentials";
+import { sha256Hex } from "./queryHash";
 
 // How the token rides on every request, and how a refusal anywhere reaches
 // the session: HTTP 401, an UNAUTHENTICATED error in any result, and (in
@@ -23,9 +25,18 @@ export function refusalAwareFetch(onUnauthenticated: () => void, fetchImpl: type
   };
 }
 
+// Plain JSON answers only. urql also accepts text/event-stream, and then
+// the replica answers over its SSE transport, where the stream's end
+// delivers a PersistedQueryNotFound a second time: each first query would
+// be sent in full twice.
+const queryAccept = "application/graphql-response+json, application/json";
+
 /**
  * The urql client of one session: every request carries the token that
- * token() gives at the time it is sent.
+ * token() gives at the time it is sent. Queries go as automatic persisted
+ * queries: the hash alone, and the full query once more only when the
+ * replica answers PersistedQueryNotFound. Still POST, so the Authorization
+ * header and the CSP are as before; mutations carry their full query.
  */
 export function createUrqlClient(
   url: string,
@@ -42,11 +53,12 @@ export function createUrqlClient(
           if (hasUnauthenticated(result.error?.graphQLErrors)) onUnauthenticated();
         },
       }),
+      persistedExchange({ preferGetForPersistedQueries: false, generateHash: sha256Hex }),
       fetchExchange,
     ],
     requestPolicy: "cache-and-network",
     preferGetMethod: false,
-    fetchOptions: () => ({ headers: authHeaders(token()) }),
+    fetchOptions: () => ({ headers: { accept: queryAccept, ...authHeaders(token()) } }),
     fetch: refusalAwareFetch(onUnauthenticated, fetchImpl),
   });
 }
