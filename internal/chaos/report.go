@@ -91,6 +91,7 @@ func renderReport(cfg settings, c *cluster, w *workload, scenarios []*scenario, 
 	}
 	p("- Command: `%s` (settings: %d datasources, %d leader kills, %d freezes, session TTL %v)", cmd, cfg.dataSources, cfg.kills, cfg.freezes, cfg.ttl)
 	p("- Machine: %s", machine(c))
+	p("- Variants: `make chaos CHAOS_LONG=1` is the long version (200 datasources, 30 kills, 10 freezes); `CHAOS_DATASOURCES`, `CHAOS_KILLS`, `CHAOS_FREEZES`, `CHAOS_TTL` set one figure, `CHAOS_QUORUM=0` leaves out scenario 4, `CHAOS_KEEP=1` keeps the processes' logs, `BIN` uses a built binary.")
 	var files = w.files.Load()
 	p("- Workload, throughout: %d datasources on 1–5 s interval schedules (misfire FIRE_ONCE, SKIP, FIRE_ALL and overlap SKIP, ALLOW, BUFFER_ONE in turn), %d CSV files dropped into their directories, two mutators sending `updateDataSource` with `expectedVersion` every 250 ms to the live replicas in turn, and one `scheduleEvents` subscriber per replica over WebSocket (graphql-transport-ws, token in `connection_init`) that resumes with `after` when cut off.", len(w.dataSources), files)
 	p("")
@@ -217,9 +218,10 @@ replica within the TTL, but the new leader's ` + "`LeaderRecord`" + `
 anyone until the old process wakes (or its connection dies, which for a
 half-open TCP connection is PostgreSQL's keepalive, two hours by default);
 ` + "`updateDataSource`" + ` on the locked datasources waits too, and every stream waits behind the
-open event writer. When the old process wakes, its transaction commits: runs and
+open event writer. When the old process wakes, its transaction commits (runs and
 River jobs of the old epoch appear after etcd elected a successor, their slots
-started late as if on time. No slot is duplicated or lost (the row lock
+started late as if on time) or, when the replica notices its lost lease first,
+rolls back; only then does the new leader record its epoch. No slot is duplicated or lost (the row lock
 serialises the batch before the new epoch, and the checks above hold), but
 fencing does not stop the old leader from enqueueing once it has lost etcd
 (DESIGN.md I2 says it can not), and failover is unbounded instead of a TTL.
