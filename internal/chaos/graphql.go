@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -25,8 +26,25 @@ func (e gqlError) Error() string { return e.Extensions.Code + ": " + e.Message }
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 // graphql posts one operation to a replica with the admin token and
-// decodes data into out. A GraphQL error is returned as gqlError.
+// decodes data into out. A GraphQL error is returned as gqlError. An answer
+// RATE_LIMITED (the per-token mutation limit; nothing was done) is retried
+// after a pause, for a few seconds.
 func graphql(ctx context.Context, baseURL, token, query string, vars map[string]any, out any) error {
+	for try := 0; ; try++ {
+		err := graphqlOnce(ctx, baseURL, token, query, vars, out)
+		var ge gqlError
+		if !errors.As(err, &ge) || ge.Extensions.Code != "RATE_LIMITED" || try == 100 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func graphqlOnce(ctx context.Context, baseURL, token, query string, vars map[string]any, out any) error {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return err
