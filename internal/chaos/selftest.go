@@ -28,12 +28,25 @@ func checkTheChecks(ctx context.Context, c *cluster, w *workload, subs []*subscr
 	if err != nil {
 		return nil, err
 	}
-	ds := w.dataSources[0]
-	tag, err := c.db.Exec(ctx, `UPDATE runs SET scheduled_for = scheduled_for + $2::interval
-		WHERE id = (SELECT id FROM runs WHERE datasource_id = $1 AND status = 'SUCCEEDED' AND scheduled_for > $3 ORDER BY scheduled_for LIMIT 1)`,
-		ds.id, (ds.interval / 2).String(), from)
+	// The earliest single-slot row of the window, of any datasource.
+	var runID int64
+	var dsID string
+	if err := c.db.QueryRow(ctx, `SELECT id, datasource_id::text FROM runs
+		WHERE trigger = 'SCHEDULE' AND status <> 'MISSED' AND scheduled_for > $1 ORDER BY scheduled_for LIMIT 1`, from).Scan(&runID, &dsID); err != nil {
+		return nil, fmt.Errorf("find a run to move: %w", err)
+	}
+	var ds *dataSource
+	for _, d := range w.dataSources {
+		if d.id == dsID {
+			ds = d
+		}
+	}
+	if ds == nil {
+		return nil, fmt.Errorf("run %d belongs to no workload datasource", runID)
+	}
+	tag, err := c.db.Exec(ctx, `UPDATE runs SET scheduled_for = scheduled_for + $2::interval WHERE id = $1`, runID, (ds.interval / 2).String())
 	if err != nil || tag.RowsAffected() != 1 {
-		return nil, fmt.Errorf("move a run: %v (%d rows)", err, tag.RowsAffected())
+		return nil, fmt.Errorf("move run %d: %v (%d rows)", runID, err, tag.RowsAffected())
 	}
 	after, err := checkSlots(ctx, c, w.dataSources, from, time.Now())
 	if err != nil {
