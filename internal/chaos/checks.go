@@ -271,6 +271,9 @@ type streamCounts struct {
 	Missing    int // stream events between its first and last that it never got
 	Repeated   int
 	OutOfOrder int
+	// MissingSample names a few missed events (cursor, kind, datasource,
+	// when), to tell a harness fault from a product one.
+	MissingSample []string
 }
 
 // checkStreams compares what each subscriber received with the schedule
@@ -313,6 +316,12 @@ func checkStreams(ctx context.Context, c *cluster, subs []*subscriber) ([]stream
 			for ; i < len(stream) && !lastC.less(stream[i]); i++ {
 				if !seen[stream[i]] {
 					n.Missing++
+					if len(n.MissingSample) < 5 {
+						var kind string
+						var at time.Time
+						_ = c.db.QueryRow(ctx, `SELECT kind, occurred_at FROM events WHERE id = $1`, int64(stream[i].id)).Scan(&kind, &at)
+						n.MissingSample = append(n.MissingSample, fmt.Sprintf("%s missed %s (%s, %s)", s.name, stream[i], kind, at.UTC().Format("15:04:05.000")))
+					}
 				}
 			}
 		}

@@ -166,7 +166,11 @@ func renderReport(cfg settings, c *cluster, w *workload, scenarios []*scenario, 
 				p("- %s", f)
 				all = append(all, s.name+": "+f)
 			}
-			for _, n := range append(s.slots.Notes, s.fence.Notes...) {
+			notes := append(append([]string(nil), s.slots.Notes...), s.fence.Notes...)
+			for _, st := range s.streams {
+				notes = append(notes, st.MissingSample...)
+			}
+			for _, n := range notes {
 				p("  - %s", n)
 			}
 		}
