@@ -69,6 +69,10 @@ type planner struct {
 	metrics *metrics
 	// specs holds each datasource version's parsed schedule.
 	specs *SpecCache
+	// idleLimit bounds how long a planner transaction may sit idle (see
+	// store.Tx.LeaderFence): the session TTL, after which another replica
+	// leads anyway.
+	idleLimit time.Duration
 	// took is how long recent plans' work took, to size the lead: the
 	// longest, fading by an eighth with each plan, so that one quick plan
 	// between bursts does not make the next burst late.
@@ -221,7 +225,7 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 	began := time.Now()
 	commitAt := began.Add(at.Sub(p.now())) // at is on the planner's clock
 	waited, err := p.store.InTxCommitAt(ctx, commitAt, func(tx *store.Tx) error {
-		if err := tx.LeaderFence(ctx, epoch); err != nil {
+		if err := tx.LeaderFence(ctx, epoch, p.idleLimit); err != nil {
 			return err
 		}
 		now := p.now()
@@ -329,7 +333,7 @@ func (p *planner) reconcile(ctx context.Context, epoch int64) error {
 		if len(stale) > 0 {
 			p.logger.Info("scheduler: reconcile resets next slots", "count", len(stale))
 			err := p.store.InTx(ctx, func(tx *store.Tx) error {
-				if err := tx.LeaderFence(ctx, epoch); err != nil {
+				if err := tx.LeaderFence(ctx, epoch, p.idleLimit); err != nil {
 					return err
 				}
 				return tx.SchedulesResetNext(ctx, stale)

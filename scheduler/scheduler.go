@@ -125,7 +125,7 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	s := &Scheduler{cfg: cfg, river: client, starter: starter, finisher: finisher, metrics: m, logger: cfg.Logger, started: time.Now()}
 	s.planner = &planner{store: cfg.Store, river: client, logger: cfg.Logger, opts: cfg.Planner, now: time.Now, metrics: m,
-		specs: NewSpecCache(cfg.Planner.SpecCacheSize)}
+		specs: NewSpecCache(cfg.Planner.SpecCacheSize), idleLimit: max(cfg.SessionTTL, cfg.Planner.PlanAhead+time.Second)}
 	return s, nil
 }
 

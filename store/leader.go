@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,9 +83,19 @@ func (s *Store) LeaderGet(ctx context.Context) (*Leader, error) {
 // LeaderFence locks the fencing row for the rest of the transaction and
 // returns ErrFenced unless epoch is the recorded one. Every planner
 // transaction starts with it.
-func (t *Tx) LeaderFence(ctx context.Context, epoch int64) error {
+//
+// A leader frozen inside such a transaction (SIGSTOP, a VM pause) would
+// hold the row, and so keep its successor from recording its epoch, for as
+// long as it stays frozen, then commit its plan on waking. So the
+// transaction may stay idle for idleLimit at most: PostgreSQL then ends the
+// frozen leader's session, its plan is rolled back, and the successor
+// records its epoch at once. idleLimit must exceed the planner's own waits
+// inside the transaction (InTxCommitAt); zero means no limit.
+func (t *Tx) LeaderFence(ctx context.Context, epoch int64, idleLimit time.Duration) error {
 	var current int64
-	if err := t.tx.QueryRow(ctx, `SELECT epoch FROM scheduler_leader FOR UPDATE`).Scan(&current); err != nil {
+	if err := t.tx.QueryRow(ctx, `
+		SELECT epoch FROM scheduler_leader, set_config('idle_in_transaction_session_timeout', $1, true)
+		FOR UPDATE OF scheduler_leader`, strconv.FormatInt(idleLimit.Milliseconds(), 10)).Scan(&current); err != nil {
 		return err
 	}
 	if current != epoch {
