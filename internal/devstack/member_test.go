@@ -18,27 +18,7 @@ import (
 // and catches up on what it missed.
 func TestMemberCluster(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	opts := clusterOptions(t, dir, "a", "b", "c")
-
-	members := make([]*Etcd, len(opts))
-	errs := make(chan error, len(opts))
-	for i := range opts {
-		// Each blocks until a quorum runs, so all start at once.
-		go func() {
-			var err error
-			members[i], err = StartMember(testContext(t), opts[i])
-			errs <- err
-		}()
-	}
-	for range opts {
-		require.NoError(t, <-errs)
-	}
-	t.Cleanup(func() {
-		for _, m := range members {
-			m.Close()
-		}
-	})
+	members, opts := startCluster(t, "a", "b", "c")
 	etcdPut(t, members[0].Endpoints(), "k", "v1")
 	require.Equal(t, "v1", etcdGet(t, members[1].Endpoints(), "k"))
 
@@ -106,6 +86,52 @@ func TestStackNoEtcd(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(dataDir, "etcd"))
 	require.NotContains(t, log.String(), "etcd")
 	require.NoError(t, s.Stop(testContext(t)))
+}
+
+// startCluster starts a cluster of the named members, each in its own
+// goroutine (each blocks until a quorum runs), and closes them when the test
+// ends. The free ports it picks may be taken by another process before the
+// members bind them: then it tries again with others, in a new directory.
+func startCluster(t *testing.T, names ...string) ([]*Etcd, []MemberOptions) {
+	t.Helper()
+	for try := 1; ; try++ {
+		opts := clusterOptions(t, t.TempDir(), names...)
+		members := make([]*Etcd, len(opts))
+		errs := make(chan error, len(opts))
+		for i := range opts {
+			go func() {
+				var err error
+				members[i], err = StartMember(testContext(t), opts[i])
+				errs <- err
+			}()
+		}
+		var failed error
+		for range opts {
+			if err := <-errs; err != nil && failed == nil {
+				failed = err
+			}
+		}
+		// Every StartMember has returned: close what started, before the
+		// directory goes.
+		t.Cleanup(func() {
+			for _, m := range members {
+				if m != nil {
+					m.Close()
+				}
+			}
+		})
+		if failed == nil {
+			return members, opts
+		}
+		if !strings.Contains(failed.Error(), "address already in use") || try == 3 {
+			require.NoError(t, failed)
+		}
+		for _, m := range members {
+			if m != nil {
+				m.Close()
+			}
+		}
+	}
 }
 
 // clusterOptions describes a cluster of the named members on free ports,
