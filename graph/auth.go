@@ -46,13 +46,9 @@ func modelRole(r auth.Role) model.Role {
 	return model.RoleViewer
 }
 
-// principal returns the request's principal; nil means the handler was
-// served without the replica's HTTP layer, which is refused.
-func principal(ctx context.Context) *auth.Principal { return auth.FromContext(ctx) }
-
 // requires is the @requires directive.
 func requires(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
-	if err := allowed(principal(ctx), roles[role], graphql.GetFieldContext(ctx).Field.Name); err != nil {
+	if err := allowed(auth.FromContext(ctx), roles[role], graphql.GetFieldContext(ctx).Field.Name); err != nil {
 		return nil, err
 	}
 	return next(ctx)
@@ -97,7 +93,7 @@ func (authorization) ExtensionName() string                          { return "A
 func (authorization) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (a authorization) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	p := principal(ctx)
+	p := auth.FromContext(ctx)
 	if p == nil {
 		setStatus(ctx, http.StatusUnauthorized)
 		return &gqlerror.Error{Message: "this API needs a token: send Authorization: Bearer <token>",
@@ -160,7 +156,7 @@ func (a *auditor) InterceptField(ctx context.Context, next graphql.Resolver) (an
 	if fc == nil || fc.Object != "Mutation" {
 		return next(ctx)
 	}
-	p := principal(ctx)
+	p := auth.FromContext(ctx)
 	if wait, ok := a.admit(p); !ok {
 		a.record(ctx, p, fc.Field.Name, dataSourceArg(fc.Args), CodeRateLimited)
 		return nil, &gqlerror.Error{

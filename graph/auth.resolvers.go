@@ -23,7 +23,7 @@ func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.Creat
 		return nil, newFieldError(CodeValidation, "input.expiresAt", "the expiry must be in the future")
 	}
 	t, secret, err := auth.Create(ctx, r.Store, auth.CreateParams{
-		Name: input.Name, Role: roles[input.Role], CreatedBy: principal(ctx), ExpiresAt: input.ExpiresAt,
+		Name: input.Name, Role: roles[input.Role], CreatedBy: auth.FromContext(ctx), ExpiresAt: input.ExpiresAt,
 	})
 	if errors.Is(err, store.ErrNameTaken) {
 		return nil, newFieldError(CodeNameTaken, "input.name", "a valid token is already named %q: revoke it first, or pick another name", input.Name)
@@ -48,7 +48,7 @@ func (r *mutationResolver) RevokeAPIToken(ctx context.Context, name string) (*mo
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
-	p := principal(ctx)
+	p := auth.FromContext(ctx)
 	v := &model.Viewer{AuthEnabled: p.Authenticated(), Role: modelRole(p.Role)}
 	if p.Authenticated() {
 		v.TokenName = &p.TokenName

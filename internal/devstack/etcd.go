@@ -53,18 +53,8 @@ type etcdPorts struct {
 // membership). etcd's own log (warnings and errors only) goes to
 // dir/etcd.log. The server runs in this process until Close.
 func StartEtcd(ctx context.Context, dir string) (*Etcd, error) {
-	dir, err := filepath.Abs(dir)
+	dir, err := etcdDir(dir)
 	if err != nil {
-		return nil, err
-	}
-	if err := mkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, fmt.Errorf("create the parent of the etcd directory: %w", err)
-	}
-	// 0700: etcd warns about anything more open.
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("create the etcd directory: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, err
 	}
 	var ports etcdPorts
@@ -193,4 +183,20 @@ func (e *Etcd) Close() {
 			_ = e.logFile.Close()
 		}
 	})
+}
+
+// etcdDir makes dir, absolute, with its parents, and mode 0700: etcd
+// refuses (a member) or warns about (the dev stack's) anything more open.
+func etcdDir(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := mkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("create the parent of the etcd directory: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("create the etcd directory: %w", err)
+	}
+	return dir, os.Chmod(dir, 0o700)
 }

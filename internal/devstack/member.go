@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -131,18 +128,8 @@ func StartMember(ctx context.Context, opts MemberOptions) (*Etcd, error) {
 	}
 	clientURL, _ := memberURL("client URL", opts.ClientURL)
 	peerURL, _ := memberURL("peer URL", opts.PeerURL)
-	dir, err := filepath.Abs(opts.Dir)
+	dir, err := etcdDir(opts.Dir)
 	if err != nil {
-		return nil, err
-	}
-	if err := mkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, fmt.Errorf("create the parent of the etcd directory: %w", err)
-	}
-	// 0700: etcd refuses to start on anything more open.
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("create the etcd directory: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, err
 	}
 	log := opts.Log

@@ -17,10 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/auth"
-	"github.com/ezplatform/ezplatform/discovery"
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
 	"github.com/ezplatform/ezplatform/internal/gqltest"
-	"github.com/ezplatform/ezplatform/internal/pgtest"
 	"github.com/ezplatform/ezplatform/internal/server"
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -320,20 +318,7 @@ func authDo(t *testing.T, base, secret, query string, vars map[string]any) map[s
 // authentication on: appCluster.start runs them open.
 func newAuthAppCluster(t *testing.T, root string, ids ...string) *appCluster {
 	t.Helper()
-	roots, err := discovery.NewRoots(root)
-	require.NoError(t, err)
-	c := &appCluster{t: t, dbURL: pgtest.NewDatabase(t), etcdPrefix: etcdtest.Prefix(), roots: roots, replicas: map[string]*appReplica{}}
-	t.Cleanup(func() {
-		for id, r := range c.replicas {
-			if r.cancel != nil {
-				c.stop(id)
-			}
-		}
-	})
-	for _, id := range ids {
-		authStart(c, id)
-	}
-	return c
+	return startAppCluster(t, root, authStart, ids...)
 }
 
 // authStart runs replica id of c, with authentication on (the default),

@@ -349,6 +349,12 @@ type appReplica struct {
 // prefix of its own, so that each elects its own leader.
 func newAppCluster(t *testing.T, root string, ids ...string) *appCluster {
 	t.Helper()
+	return startAppCluster(t, root, (*appCluster).start, ids...)
+}
+
+// startAppCluster is newAppCluster with each replica started by start.
+func startAppCluster(t *testing.T, root string, start func(c *appCluster, id string), ids ...string) *appCluster {
+	t.Helper()
 	roots, err := discovery.NewRoots(root)
 	require.NoError(t, err)
 	c := &appCluster{t: t, dbURL: pgtest.NewDatabase(t), etcdPrefix: etcdtest.Prefix(), roots: roots, replicas: map[string]*appReplica{}}
@@ -360,7 +366,7 @@ func newAppCluster(t *testing.T, root string, ids ...string) *appCluster {
 		}
 	})
 	for _, id := range ids {
-		c.start(id)
+		start(c, id)
 	}
 	return c
 }
