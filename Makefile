@@ -90,7 +90,7 @@ test: lint
 # screens as docs/screenshots/*.png (README.md shows them). They test the
 # embedded build: run `make web` first after changing the app.
 screenshots:
-	EZ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test $(TESTFLAGS) -run '^TestWebApp(OperatorFlow|Failover)$$' -v ./internal/server/
+	EZ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test $(TESTFLAGS) -run '^TestWebApp(OperatorFlow|Failover|SignIn)$$' -v ./internal/server/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
