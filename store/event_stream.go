@@ -14,7 +14,7 @@ import (
 )
 
 // The event stream is the events table read in (tx_id, id) order, and only
-// below its horizon (events_horizon(), migration 000018): the oldest
+// below its horizon (events_horizon(), migrations 000018 and 000021): the oldest
 // transaction in flight that can still write events. An id is taken at
 // insert, not at commit, so "id > last" would skip a transaction that
 // inserted early and committed late. Every event writer locks the events

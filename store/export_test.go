@@ -8,3 +8,8 @@ import "context"
 func (s *Store) InTxBeforeCommit(ctx context.Context, fn func(tx *Tx) error, beforeCommit func() error) error {
 	return s.inTx(ctx, fn, beforeCommit)
 }
+
+// RecordTestEvent queues an empty SCHEDULE_NEXT_RUN event in t.
+func (t *Tx) RecordTestEvent() error {
+	return t.recordEvent(EventScheduleNextRun, nil, nil, struct{}{})
+}
