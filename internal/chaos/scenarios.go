@@ -7,11 +7,45 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// suite is what every scenario gets: the cluster, the workload that runs
+// throughout, its subscribers and the settings.
+type suite struct {
+	c    *cluster
+	w    *workload
+	subs []*subscriber
+	cfg  settings
+}
+
+// scenarioSpec is one numbered scenario of the suite.
+type scenarioSpec struct {
+	number int
+	run    func(t *testing.T, ctx context.Context, su *suite) *scenario
+}
+
+var scenarioSpecs []scenarioSpec
+
+// register adds scenario number; each scenario's file registers it in init,
+// and the suite runs them in number order (CHAOS_SCENARIOS picks some).
+func register(number int, run func(t *testing.T, ctx context.Context, su *suite) *scenario) {
+	scenarioSpecs = append(scenarioSpecs, scenarioSpec{number, run})
+}
+
+func registered() []scenarioSpec {
+	return slices.SortedFunc(slices.Values(scenarioSpecs), func(a, b scenarioSpec) int { return a.number - b.number })
+}
+
+func init() {
+	register(1, func(t *testing.T, ctx context.Context, su *suite) *scenario { return leaderKills(t, ctx, su.c, su.cfg.kills) })
+	register(2, func(t *testing.T, ctx context.Context, su *suite) *scenario { return frozenLeader(t, ctx, su.c, su.cfg.freezes) })
+	register(4, func(t *testing.T, ctx context.Context, su *suite) *scenario { return quorumLoss(t, ctx, su.c) })
+}
 
 // failover is one leader change after a fault, measured from the fault.
 type failover struct {
