@@ -11,15 +11,22 @@
 // cursor of the last message it got (DESIGN.md I6). The queue holds
 // pointers to the shared messages and grows only with the backlog, so the
 // bound can exceed the largest burst one transaction writes (a planner
-// batch is two events per datasource) at no cost to subscribers that keep up. A subscription that starts from a cursor
-// replays from the events table up to the hub's position, then continues
-// live, with no gap and no duplicate (I5).
+// batch is two events per datasource) at no cost to subscribers that keep
+// up.
+//
+// A subscription that starts from a cursor replays up to the hub's
+// position, then continues live, with no gap and no duplicate (I5): from
+// the last Buffer messages the hub keeps, when they reach back to its
+// cursor (a reconnect, usually), so that a thousand clients reconnecting at
+// once share the messages and the work done on them; otherwise from the
+// events table, a few subscriptions at a time (Options.Readers).
 package hub
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -104,6 +111,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer, if set, receives the hub's metrics.
 	Registerer prometheus.Registerer
+	// Readers is how many subscriptions may read the events table at once
+	// (a replay page, a snapshot, a cursor check; default 4). A stampede of
+	// reconnecting subscribers then queues in the hub rather than for the
+	// pool's connections, which the planner, the workers and the API need.
+	Readers int
 	// Listener, if set, is the replica's LISTEN connection, which the hub
 	// shares (on ScheduleEventsChannel and DataSourceEventsChannel) and its
 	// owner runs. If nil, the hub runs a listener of its own.
@@ -126,6 +138,16 @@ type Hub struct {
 	stopped bool
 	subs    map[Topic]*index
 	changed chan struct{} // closed and replaced when started or stopped changes
+
+	reads chan struct{} // a slot per Options.Readers
+
+	// recent are the last messages published, every topic, in stream
+	// order, recent[0] right after recentFrom: a subscription that resumes
+	// from a cursor among them replays from memory, sharing the messages
+	// (and what their Memo holds) with every other subscriber, instead of
+	// reading the table. Up to Options.Buffer of them.
+	recent     []*Message
+	recentFrom store.EventCursor
 }
 
 // index finds a topic's subscriptions by datasource.
@@ -149,7 +171,11 @@ func New(st *store.Store, opts Options) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Readers <= 0 {
+		opts.Readers = 4
+	}
 	h := &Hub{store: st, opts: opts, logger: opts.Logger, subs: map[Topic]*index{}, changed: make(chan struct{}),
+		reads: make(chan struct{}, opts.Readers),
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ezplatform_hub_events_total", Help: "Events this replica's hub read from the event stream.",
 		}),
@@ -258,6 +284,7 @@ func (h *Hub) start(head store.EventCursor) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos, h.started = head, true
+	h.recentFrom = head
 	close(h.changed)
 	h.changed = make(chan struct{})
 }
@@ -320,6 +347,50 @@ func (h *Hub) publish(events []*store.Event) {
 		}
 		h.pos = m.Cursor
 	}
+	h.recent = append(h.recent, msgs...)
+	if over := len(h.recent) - h.opts.Buffer; over > 0 {
+		h.recentFrom = h.recent[over-1].Cursor
+		clear(h.recent[:over])
+		h.recent = h.recent[over:]
+	}
+}
+
+// replayRecent returns the messages in (after, until] that keep accepts,
+// from the recent messages, and false if they no longer hold all of them.
+func (h *Hub) replayRecent(after, until store.EventCursor, keep func(*Message) bool) ([]*Message, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.started || after.Less(h.recentFrom) {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(h.recent, after, func(m *Message, c store.EventCursor) int { return m.Cursor.Compare(c) })
+	var out []*Message
+	for ; i < len(h.recent) && !until.Less(h.recent[i].Cursor); i++ {
+		if m := h.recent[i]; after.Less(m.Cursor) && keep(m) {
+			out = append(out, m)
+		}
+	}
+	return out, true
+}
+
+// isRecent reports whether c is the cursor of a recent message.
+func (h *Hub) isRecent(c store.EventCursor) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, found := slices.BinarySearchFunc(h.recent, c, func(m *Message, c store.EventCursor) int { return m.Cursor.Compare(c) })
+	return found
+}
+
+// read runs f, a subscription's read of the events table, once one of the
+// Options.Readers slots is free.
+func (h *Hub) read(ctx context.Context, f func() error) error {
+	select {
+	case h.reads <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-h.reads }()
+	return f()
 }
 
 // message decodes e for subscribers. An event that does not decode is

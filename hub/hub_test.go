@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -401,4 +402,46 @@ func TestMessageMemoComputesOnce(t *testing.T) {
 		require.Equal(t, "encoded", r)
 	}
 	require.Equal(t, "other", m.Memo("other query", func() any { return "other" }), "keys are separate")
+}
+
+// TestResumeFromMemoryAndFromTable: a subscriber that resumes from a
+// recent cursor replays the hub's recent messages, the very ones live
+// subscribers got (so their Memo is shared); one that resumes from further
+// back reads the table. Both get the same events as the table holds.
+func TestResumeFromMemoryAndFromTable(t *testing.T) {
+	t.Parallel()
+	const recent = 5 // the hub keeps Buffer messages
+	b, ctx := setup(t, hub.Options{Buffer: recent})
+	zero := store.EventCursor{}
+	live, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &zero})
+	require.NoError(t, err)
+	ds, err := b.store.DataSourceCreate(ctx, createParams("recent"))
+	require.NoError(t, err)
+	got := []*hub.Message{next(t, live)}
+	for i := range 12 {
+		rename(t, ctx, b.store, ds.ID, fmt.Sprintf("recent-%d", i))
+		got = append(got, next(t, live))
+	}
+
+	resume := func(after store.EventCursor) []*hub.Message {
+		s, err := b.hub.Subscribe(ctx, hub.SubscribeParams{Topic: hub.TopicDataSources, After: &after})
+		require.NoError(t, err)
+		var out []*hub.Message
+		for range len(got) - slices.IndexFunc(got, func(m *hub.Message) bool { return m.Cursor == after }) - 1 {
+			out = append(out, next(t, s))
+		}
+		return out
+	}
+	fromMemory := resume(got[len(got)-recent+1].Cursor)
+	require.Len(t, fromMemory, recent-2)
+	for i, m := range fromMemory {
+		require.Same(t, got[len(got)-recent+2+i], m, "the live subscriber's message")
+	}
+	fromTable := resume(got[2].Cursor)
+	require.Len(t, fromTable, len(got)-3)
+	for i, m := range fromTable {
+		require.Equal(t, got[3+i].Cursor, m.Cursor)
+		require.Equal(t, got[3+i].Data, m.Data)
+	}
+	require.NotSame(t, got[3], fromTable[0], "read from the table")
 }

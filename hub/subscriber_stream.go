@@ -108,7 +108,11 @@ func (h *Hub) Subscribe(ctx context.Context, params SubscribeParams) (*Stream, e
 		return nil, errors.New("hub: unknown topic")
 	}
 	if params.After != nil {
-		if err := h.store.EventCursorCheck(ctx, *params.After); err != nil {
+		check := func() error { return h.store.EventCursorCheck(ctx, *params.After) }
+		if h.isRecent(*params.After) {
+			check = func() error { return nil }
+		}
+		if err := h.read(ctx, check); err != nil {
 			return nil, err
 		}
 	}
@@ -170,12 +174,16 @@ func (s *Stream) start() error {
 	}
 	// Read it all, then hand it out: a client that does not read must not
 	// hold a database connection.
-	pos, err := s.h.store.EventSnapshot(s.ctx, &store.EventSnapshotParams{Topic: s.params.Topic, DataSourceIDs: s.params.DataSourceIDs},
-		func(e *store.Event) error {
-			data, err := e.Decode()
-			s.pending = append(s.pending, &Message{Event: e, Data: data})
-			return err
-		})
+	var pos *store.SnapshotPosition
+	err := s.h.read(s.ctx, func() (err error) {
+		pos, err = s.h.store.EventSnapshot(s.ctx, &store.EventSnapshotParams{Topic: s.params.Topic, DataSourceIDs: s.params.DataSourceIDs},
+			func(e *store.Event) error {
+				data, err := e.Decode()
+				s.pending = append(s.pending, &Message{Event: e, Data: data})
+				return err
+			})
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -279,10 +287,20 @@ func (s *Stream) follow() (*Message, error) {
 // events did not match the filter, the live feed takes over. It waits out
 // database outages; only ctx ends it early.
 func (s *Stream) replay() {
+	if recent, ok := s.h.replayRecent(s.replayed, s.until, s.wants); ok {
+		s.pending = append(s.pending, recent...)
+		s.replayed = s.until
+		return
+	}
 	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
-		events, more, err := s.h.store.EventList(s.ctx, &store.EventListParams{
-			After: s.replayed, Until: &s.until, DataSourceIDs: s.params.DataSourceIDs, Topic: s.params.Topic,
+		var events []*store.Event
+		var more bool
+		err := s.h.read(s.ctx, func() (err error) {
+			events, more, err = s.h.store.EventList(s.ctx, &store.EventListParams{
+				After: s.replayed, Until: &s.until, DataSourceIDs: s.params.DataSourceIDs, Topic: s.params.Topic,
+			})
+			return err
 		})
 		if err != nil {
 			// The database is away: so is the live feed. Wait with it, as
@@ -308,6 +326,22 @@ func (s *Stream) replay() {
 		}
 		return
 	}
+}
+
+// wants reports whether the stream replays m: its topic and datasources,
+// and not shown by its snapshot.
+func (s *Stream) wants(m *Message) bool {
+	if m.Topic != s.params.Topic || s.shown(m.Cursor) {
+		return false
+	}
+	if s.params.DataSourceIDs == nil {
+		return true
+	}
+	if m.DataSourceID == nil {
+		return false
+	}
+	_, found := slices.BinarySearchFunc(s.params.DataSourceIDs, *m.DataSourceID, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	return found
 }
 
 // endOf turns a stream's ending error into its result: nil when the

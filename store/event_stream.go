@@ -43,6 +43,17 @@ func (c EventCursor) Less(d EventCursor) bool {
 	return c.TxID < d.TxID || c.TxID == d.TxID && c.ID < d.ID
 }
 
+// Compare returns -1, 0 or +1 as c comes before, at or after d.
+func (c EventCursor) Compare(d EventCursor) int {
+	switch {
+	case c.Less(d):
+		return -1
+	case d.Less(c):
+		return 1
+	}
+	return 0
+}
+
 // IsZero reports whether c is before every event.
 func (c EventCursor) IsZero() bool { return c == EventCursor{} }
 
