@@ -13,7 +13,7 @@ NPM       ?= npm
 WEB_APP   := web/app
 
 
-.PHONY: run cluster chaos build test screenshots generate check-generated web check-web npm-ci lint fmt tidy clean
+.PHONY: run cluster chaos chaos-short build test screenshots generate check-generated web check-web npm-ci lint fmt tidy clean
 
 run: build
 	./$(BIN) dev --data-dir $(DATA_DIR) --http $(HTTP)
@@ -25,9 +25,13 @@ cluster: build
 
 # The fault and load suite (internal/chaos, build tag chaos): real processes
 # on loopback, faults injected, invariants checked; it writes
-# docs/RELIABILITY.md. CHAOS_LONG=1 runs the long version.
+# docs/RELIABILITY.md. CHAOS_LONG=1 runs the long version; chaos-short, the
+# few minutes of it that make test runs, prints its report instead.
 chaos:
 	$(GO) test -tags chaos -count=1 -timeout 30m -v -run '^TestChaos$$' ./internal/chaos/
+
+chaos-short:
+	CHAOS_SHORT=1 CHAOS_REPORT=- $(GO) test -tags chaos -count=1 -timeout 15m -run '^TestChaos$$' ./internal/chaos/
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ezplatform
@@ -41,6 +45,7 @@ lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags chaos ./internal/chaos/
 	@$(MAKE) --no-print-directory check-generated
 	@$(MAKE) --no-print-directory check-web
 
@@ -85,6 +90,7 @@ npm-ci:
 
 test: lint
 	$(GO) test $(TESTFLAGS) ./...
+	@$(MAKE) --no-print-directory chaos-short
 
 # The web app's end-to-end tests in headless Chromium, saving the main
 # screens as docs/screenshots/*.png (README.md shows them). They test the

@@ -20,6 +20,7 @@ type settings struct {
 	freezes     int
 	ttl         time.Duration
 	long        bool
+	short       bool         // CHAOS_SHORT=1: the few minutes of make test
 	only        map[int]bool // CHAOS_SCENARIOS: the scenarios to run; all if empty
 }
 
@@ -35,8 +36,11 @@ func envInt(name string, def int) int {
 
 func readSettings() settings {
 	s := settings{dataSources: 50, kills: 5, freezes: 3, ttl: 2 * time.Second, only: map[int]bool{}}
-	if os.Getenv("CHAOS_LONG") == "1" {
+	switch {
+	case os.Getenv("CHAOS_LONG") == "1":
 		s.long, s.dataSources, s.kills, s.freezes = true, 200, 30, 10
+	case os.Getenv("CHAOS_SHORT") == "1":
+		s.short, s.dataSources, s.kills, s.freezes = true, 20, 2, 2
 	}
 	s.dataSources = envInt("CHAOS_DATASOURCES", s.dataSources)
 	s.kills = envInt("CHAOS_KILLS", s.kills)
@@ -87,14 +91,16 @@ func TestChaos(t *testing.T) {
 	var subs []*subscriber
 	for i, r := range c.replicas {
 		own := i
-		s := &subscriber{name: "on " + r.id, token: c.token, replicas: func() []string {
+		replicas := func() []string {
 			var urls []string
 			for j := range c.replicas {
 				urls = append(urls, c.replicas[(own+j)%len(c.replicas)].url())
 			}
 			return urls
-		}}
-		subs = append(subs, s)
+		}
+		subs = append(subs,
+			&subscriber{name: "WebSocket on " + r.id, token: c.token, replicas: replicas, fromStart: true},
+			&subscriber{name: "SSE on " + r.id, token: c.token, replicas: replicas, sse: true, fromStart: true})
 	}
 	workers := 0
 	start := func(f func()) {
@@ -146,11 +152,16 @@ func TestChaos(t *testing.T) {
 		t.Logf("%s: %+v %+v %+v %+v facts %v findings %v", s.name, s.slots, s.fence, s.streams, s.mutations, s.facts, s.findings)
 	}
 	report := func() {
-		path := os.Getenv("CHAOS_REPORT") // a trial run's report goes elsewhere
+		text := renderReport(cfg, c, w, scenarios, selfChecks, time.Since(started))
+		path := os.Getenv("CHAOS_REPORT") // a trial run's report goes elsewhere; "-": to the test log
+		if path == "-" {
+			t.Log("\n" + text)
+			return
+		}
 		if path == "" {
 			path = filepath.Join(repoRoot(t), "docs", "RELIABILITY.md")
 		}
-		if err := os.WriteFile(path, []byte(renderReport(cfg, c, w, scenarios, selfChecks, time.Since(started))), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Errorf("write %s: %v", path, err)
 			return
 		}

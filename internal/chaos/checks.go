@@ -313,6 +313,9 @@ func checkStreams(ctx context.Context, c *cluster, subs []*subscriber) ([]stream
 		if len(got) > 0 {
 			firstC, lastC := got[0], got[len(got)-1]
 			i := sort.Search(len(stream), func(i int) bool { return !stream[i].less(firstC) })
+			if s.fromStart {
+				i = 0
+			}
 			for ; i < len(stream) && !lastC.less(stream[i]); i++ {
 				if !seen[stream[i]] {
 					n.Missing++

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,8 @@ import (
 )
 
 // cluster is everything the harness runs: a private PostgreSQL, three etcd
-// members and three replicas, each a process of its own on 127.0.0.1.
+// members and three replicas, each a process of its own on 127.0.0.1, and
+// the proxies between the replicas and the servers.
 type cluster struct {
 	dir      string // the work directory: logs, etcd data, inbox
 	bin      string
@@ -38,12 +40,18 @@ type cluster struct {
 	inbox    string
 }
 
-// replica is one `ezplatform serve`.
+// replica is one `ezplatform serve`. It reaches PostgreSQL and each etcd
+// member through proxies of its own, which scenario 5 breaks.
 type replica struct {
 	*proc
-	id   string
-	addr string // host:port
+	id          string
+	addr        string // host:port
+	pgProxy     *proxy
+	etcdProxies []*proxy
 }
+
+// proxies are all of r's proxies.
+func (r *replica) proxies() []*proxy { return append([]*proxy{r.pgProxy}, r.etcdProxies...) }
 
 func (r *replica) url() string { return "http://" + r.addr }
 
@@ -106,7 +114,11 @@ func startCluster(t *testing.T, ctx context.Context, dir string, ttl time.Durati
 
 	// PostgreSQL runs as an unprivileged user when we are root: its
 	// parent directories must be searchable.
-	c.pgOpts = devstack.PostgresOptions{DataDir: filepath.Join(dir, "postgres"), Ephemeral: true}
+	// No fsync (the machine does not crash here), but synchronous commit:
+	// scenario 3 kills the server, and a commit it acknowledged must
+	// survive that, as on a production server.
+	c.pgOpts = devstack.PostgresOptions{DataDir: filepath.Join(dir, "postgres"), Ephemeral: true,
+		Settings: map[string]string{"synchronous_commit": "on"}}
 	pg, err := devstack.StartPostgres(ctx, c.pgOpts)
 	if err != nil {
 		t.Fatalf("start PostgreSQL: %v", err)
@@ -164,15 +176,29 @@ func startCluster(t *testing.T, ctx context.Context, dir string, ttl time.Durati
 	for i := 1; i <= 3; i++ {
 		id := fmt.Sprintf("replica-%d", i)
 		addr := freeAddr(t)
+		pgURL, err := url.Parse(c.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pgProxy := startProxy(t, id+" to PostgreSQL", pgURL.Host)
+		pgURL.Host = pgProxy.addr()
+		var etcdProxies []*proxy
+		var endpoints []string
+		for j, client := range clients {
+			p := startProxy(t, id+" to etcd "+names[j], strings.TrimPrefix(client, "http://"))
+			etcdProxies = append(etcdProxies, p)
+			endpoints = append(endpoints, "http://"+p.addr())
+		}
 		env := []string{
-			"EZ_DATABASE_URL=" + c.dbURL,
-			"EZ_ETCD_ENDPOINTS=" + strings.Join(clients, ","),
+			"EZ_DATABASE_URL=" + pgURL.String(),
+			"EZ_ETCD_ENDPOINTS=" + strings.Join(endpoints, ","),
 			"EZ_DATA_ROOTS=" + c.inbox,
 			"EZ_REPLICA_ID=" + id,
 			"EZ_SESSION_TTL=" + ttl.String(),
 			"EZ_BOOTSTRAP_TOKEN_FILE=" + tokenFile,
 		}
-		r := &replica{proc: newProc(t, id, c.bin, filepath.Join(dir, "logs", id+".log"), env, "serve", "--http", addr), id: id, addr: addr}
+		r := &replica{proc: newProc(t, id, c.bin, filepath.Join(dir, "logs", id+".log"), env, "serve", "--http", addr), id: id, addr: addr,
+			pgProxy: pgProxy, etcdProxies: etcdProxies}
 		c.replicas = append(c.replicas, r)
 	}
 	// One at a time: the first creates the bootstrap token.

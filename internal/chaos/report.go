@@ -86,14 +86,17 @@ func renderReport(cfg settings, c *cluster, w *workload, scenarios []*scenario, 
 	p("")
 	p("- Run: %s UTC, %v in all", time.Now().UTC().Format("2006-01-02 15:04"), took.Round(time.Second))
 	cmd := "make chaos"
-	if cfg.long {
+	switch {
+	case cfg.long:
 		cmd = "make chaos CHAOS_LONG=1"
+	case cfg.short:
+		cmd = "make chaos CHAOS_SHORT=1 (the short version make test runs)"
 	}
 	p("- Command: `%s` (settings: %d datasources, %d leader kills, %d freezes, session TTL %v)", cmd, cfg.dataSources, cfg.kills, cfg.freezes, cfg.ttl)
 	p("- Machine: %s", machine(c))
 	p("- Variants: `make chaos CHAOS_LONG=1` is the long version (200 datasources, 30 kills, 10 freezes); `CHAOS_DATASOURCES`, `CHAOS_KILLS`, `CHAOS_FREEZES`, `CHAOS_TTL` set one figure, `CHAOS_SCENARIOS=3,7` runs only those scenarios, `CHAOS_KEEP=1` keeps the processes' logs, `BIN` uses a built binary.")
 	var files = w.files.Load()
-	p("- Workload, throughout: %d datasources on 1–5 s interval schedules (misfire FIRE_ONCE, SKIP, FIRE_ALL and overlap SKIP, ALLOW, BUFFER_ONE in turn), %d CSV files dropped into their directories, two mutators sending `updateDataSource` with `expectedVersion` every 250 ms to the live replicas in turn, and one `scheduleEvents` subscriber per replica over WebSocket (graphql-transport-ws, token in `connection_init`) that resumes with `after` when cut off.", len(w.dataSources), files)
+	p("- Workload, throughout: %d datasources on 1–5 s interval schedules (misfire FIRE_ONCE, SKIP, FIRE_ALL and overlap SKIP, ALLOW, BUFFER_ONE in turn), %d CSV files dropped into their directories, two mutators sending `updateDataSource` with `expectedVersion` every 250 ms to the live replicas in turn, and two `scheduleEvents` subscribers per replica, one over WebSocket (graphql-transport-ws, token in `connection_init`) and one over SSE (`Accept: text/event-stream`, token in `Authorization`), each resuming with `after`, on any live replica, when cut off.", len(w.dataSources), files)
 	p("")
 	p("The counts are exact. The slot checks (I1, I3) cover each scenario's window; the")
 	p("fencing (I2), stream (I5) and mutation (I4) checks cover everything since the start.")

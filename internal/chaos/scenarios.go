@@ -42,8 +42,12 @@ func registered() []scenarioSpec {
 }
 
 func init() {
-	register(1, func(t *testing.T, ctx context.Context, su *suite) *scenario { return leaderKills(t, ctx, su.c, su.cfg.kills) })
-	register(2, func(t *testing.T, ctx context.Context, su *suite) *scenario { return frozenLeader(t, ctx, su.c, su.cfg.freezes) })
+	register(1, func(t *testing.T, ctx context.Context, su *suite) *scenario {
+		return leaderKills(t, ctx, su.c, su.cfg.kills)
+	})
+	register(2, func(t *testing.T, ctx context.Context, su *suite) *scenario {
+		return frozenLeader(t, ctx, su.c, su.cfg.freezes)
+	})
 	register(4, func(t *testing.T, ctx context.Context, su *suite) *scenario { return quorumLoss(t, ctx, su.c) })
 }
 

@@ -55,21 +55,30 @@ func checkTheChecks(ctx context.Context, c *cluster, w *workload, subs []*subscr
 	report("I3, a run moved off its slot: unaccounted slots", before.Unaccounted, after.Unaccounted)
 	report("I3, the same: rows off the grid", before.OffGrid, after.OffGrid)
 
-	// I2: a run of the first epoch dated after the second began.
-	fb, err := checkFencing(ctx, c)
-	if err != nil {
+	// I2: a run of the first epoch dated after the second began (when the
+	// scenarios run made a second).
+	var epochs int
+	if err := c.db.QueryRow(ctx, `SELECT count(*) FROM leadership_history`).Scan(&epochs); err != nil {
 		return nil, err
 	}
-	tag, err = c.db.Exec(ctx, `UPDATE runs SET created_at = now()
-		WHERE id = (SELECT id FROM runs WHERE trigger = 'SCHEDULE' AND epoch = (SELECT min(epoch) FROM leadership_history) ORDER BY id LIMIT 1)`)
-	if err != nil || tag.RowsAffected() != 1 {
-		return nil, fmt.Errorf("date a run late: %v (%d rows)", err, tag.RowsAffected())
+	if epochs < 2 {
+		out = append(out, "I2, a run of the first epoch planned after a newer epoch began: not tried, the scenarios run made one epoch only")
+	} else {
+		fb, err := checkFencing(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		tag, err = c.db.Exec(ctx, `UPDATE runs SET created_at = now()
+			WHERE id = (SELECT id FROM runs WHERE trigger = 'SCHEDULE' AND epoch = (SELECT min(epoch) FROM leadership_history) ORDER BY id LIMIT 1)`)
+		if err != nil || tag.RowsAffected() != 1 {
+			return nil, fmt.Errorf("date a run late: %v (%d rows)", err, tag.RowsAffected())
+		}
+		fa, err := checkFencing(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		report("I2, a run of the first epoch planned after a newer epoch began", fb.AfterNewerEpoch, fa.AfterNewerEpoch)
 	}
-	fa, err := checkFencing(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	report("I2, a run of the first epoch planned after a newer epoch began", fb.AfterNewerEpoch, fa.AfterNewerEpoch)
 
 	// I5: a subscriber's record with an event dropped, and one repeated.
 	got, _, _ := subs[0].record()

@@ -3,9 +3,12 @@
 package chaos
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,26 +38,33 @@ func (c cursor) less(d cursor) bool {
 	return c.tx < d.tx || (c.tx == d.tx && c.id < d.id)
 }
 
-// subscriber follows scheduleEvents over WebSocket (graphql-transport-ws)
-// on its replica, or on any live one while its own is down, and records
+// subscriber follows scheduleEvents over WebSocket (graphql-transport-ws),
+// or over SSE if sse is set, on its replica, or on any live one while its own is down, and records
 // every live event's cursor. Disconnected, it resumes with after = the last
 // cursor it got.
 type subscriber struct {
 	name      string
 	token     string
+	sse       bool
+	fromStart bool            // subscribes after the zero cursor: every event of the stream, from its first
 	replicas  func() []string // base URLs to try, its own first
 	mu        sync.Mutex
 	got       []cursor
+	latencies []latency // of latencyKinds events (replayed ones too)
 	reconnect int
 	lastErr   string
 }
 
-const scheduleSubscription = `subscription($after: String) { scheduleEvents(after: $after) { cursor kind } }`
+const scheduleSubscription = `subscription($after: String) { scheduleEvents(after: $after) { cursor kind occurredAt } }`
 
 func (s *subscriber) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		for _, base := range s.replicas() {
-			err := s.follow(ctx, base)
+			follow := s.follow
+			if s.sse {
+				follow = s.followSSE
+			}
+			err := follow(ctx, base)
 			if ctx.Err() != nil {
 				return
 			}
@@ -106,6 +116,8 @@ func (s *subscriber) follow(ctx context.Context, base string) error {
 	vars := map[string]any{}
 	if c := s.last(); c != nil {
 		vars["after"] = c.String()
+	} else if s.fromStart {
+		vars["after"] = cursor{}.String()
 	}
 	subscribed := false
 	for {
@@ -137,32 +149,9 @@ func (s *subscriber) follow(ctx context.Context, base string) error {
 				return err
 			}
 		case "next":
-			var p struct {
-				Data struct {
-					ScheduleEvents struct {
-						Cursor string `json:"cursor"`
-						Kind   string `json:"kind"`
-					} `json:"scheduleEvents"`
-				} `json:"data"`
-				Errors []gqlError `json:"errors"`
-			}
-			if err := json.Unmarshal(msg.Payload, &p); err != nil {
+			if err := s.handle(msg.Payload); err != nil {
 				return err
 			}
-			if len(p.Errors) > 0 {
-				return p.Errors[0]
-			}
-			ev := p.Data.ScheduleEvents
-			if ev.Kind == "SNAPSHOT" {
-				continue // the state at subscribe time, not a stream event
-			}
-			c, err := parseCursor(ev.Cursor)
-			if err != nil {
-				return err
-			}
-			s.mu.Lock()
-			s.got = append(s.got, c)
-			s.mu.Unlock()
 		case "error":
 			return fmt.Errorf("subscription error: %s", msg.Payload)
 		case "complete":
@@ -170,6 +159,130 @@ func (s *subscriber) follow(ctx context.Context, base string) error {
 		}
 	}
 }
+
+// handle records the event of one result, or returns its error.
+func (s *subscriber) handle(payload []byte) error {
+	var p struct {
+		Data struct {
+			ScheduleEvents struct {
+				Cursor     string    `json:"cursor"`
+				Kind       string    `json:"kind"`
+				OccurredAt time.Time `json:"occurredAt"`
+			} `json:"scheduleEvents"`
+		} `json:"data"`
+		Errors []gqlError `json:"errors"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return fmt.Errorf("unreadable result %q: %w", payload, err)
+	}
+	if len(p.Errors) > 0 {
+		return p.Errors[0]
+	}
+	ev := p.Data.ScheduleEvents
+	if ev.Kind == "SNAPSHOT" {
+		return nil // the state at subscribe time, not a stream event
+	}
+	c, err := parseCursor(ev.Cursor)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.got = append(s.got, c)
+	if latencyKinds[ev.Kind] {
+		now := time.Now()
+		s.latencies = append(s.latencies, latency{at: now, d: now.Sub(ev.OccurredAt)})
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// latencyKinds are the events whose occurredAt is close to their commit: a
+// worker's short transactions. (A planner transaction is timed ahead of its
+// slot and commits at it, so its RUN_SCHEDULED events occur before they
+// can be seen.)
+var latencyKinds = map[string]bool{"RUN_STARTED": true, "RUN_SUCCEEDED": true, "RUN_FAILED": true}
+
+// latency is how long after it occurred an event reached the subscriber.
+type latency struct {
+	at time.Time
+	d  time.Duration
+}
+
+// latenciesBetween returns the latencies of events received in [from, to).
+func (s *subscriber) latenciesBetween(from, to time.Time) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Duration
+	for _, l := range s.latencies {
+		if !l.at.Before(from) && l.at.Before(to) {
+			out = append(out, l.d)
+		}
+	}
+	return out
+}
+
+// followSSE runs one subscription over server-sent events (POST with
+// Accept: text/event-stream, gqlgen's transport) until it ends.
+func (s *subscriber) followSSE(ctx context.Context, base string) error {
+	vars := map[string]any{}
+	if c := s.last(); c != nil {
+		vars["after"] = c.String()
+	} else if s.fromStart {
+		vars["after"] = cursor{}.String()
+	}
+	body, _ := json.Marshal(map[string]any{"query": scheduleSubscription, "variables": vars})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	// A frozen or vanished replica sends nothing; the server writes a
+	// keep-alive comment every 15 s, so a long silence means it is gone.
+	idle := time.AfterFunc(35*time.Second, cancel)
+	defer idle.Stop()
+	resp, err := sseClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("SSE subscribe: %s", resp.Status)
+	}
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(make([]byte, 64<<10), 1<<20)
+	var event, data string
+	for lines.Scan() {
+		idle.Reset(35 * time.Second)
+		line := lines.Text()
+		switch {
+		case line == "":
+			if event == "complete" {
+				return fmt.Errorf("subscription completed")
+			}
+			if data != "" {
+				if err := s.handle([]byte(data)); err != nil {
+					return err
+				}
+			}
+			event, data = "", ""
+		case strings.HasPrefix(line, "event:"):
+			event = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+		case strings.HasPrefix(line, "data:"):
+			data += strings.TrimSpace(strings.TrimPrefix(line, "data:"))
+		}
+	}
+	if err := lines.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("SSE stream ended")
+}
+
+// sseClient has no overall timeout: a stream lasts as long as it lasts.
+var sseClient = &http.Client{}
 
 // record returns a copy of what the subscriber got, and its reconnects.
 func (s *subscriber) record() ([]cursor, int, string) {

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +60,11 @@ type PostgresOptions struct {
 	// synchronous_commit and full_page_writes are off, so an OS crash or power
 	// loss can corrupt the cluster. Never set it for data anyone keeps.
 	Ephemeral bool
+	// Settings are more server settings (-c name=value), after the others:
+	// a fault suite that kills the server keeps Ephemeral's speed but
+	// wants synchronous_commit back, so that an acknowledged commit
+	// survives the crash of the server (not of the machine).
+	Settings map[string]string
 }
 
 // Postgres is a running PostgreSQL server started by StartPostgres.
@@ -176,6 +183,9 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	}
 	if opts.Ephemeral {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.Settings)) {
+		args = append(args, "-c", name+"="+opts.Settings[name])
 	}
 	p.cmd = exec.Command(filepath.Join(binDir, "postgres"), args...)
 	p.cmd.Dir = parent // must be accessible to runAs; the server then moves to dataDir

@@ -1,0 +1,178 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func init() {
+	register(6, func(t *testing.T, ctx context.Context, su *suite) *scenario { return slowAndStampeding(t, ctx, su) })
+}
+
+const (
+	stuckSubscribers = 10
+	stampedeReplay   = 10 * time.Second // how far back their cursors are
+	stampedeFollow   = 20 * time.Second // how long they follow afterwards
+)
+
+// slowAndStampeding opens subscribers that never read, then has 1,000
+// subscribers, spread over the replicas, connect at one instant with
+// cursors from a while back. The planner's start lag and the workload
+// subscribers' latency are reported before and during (I6: a slow or
+// stampeding client must not hold the others back); every stampeding
+// subscriber must resume without a gap or a repeat (I5), checked as the
+// workload subscribers are.
+func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
+	c := su.c
+	stampedeSubscribers := 1000
+	if su.cfg.short {
+		stampedeSubscribers = 200
+	}
+	s := &scenario{name: fmt.Sprintf("6. Slow and stampeding subscribers (%d that never read, %d reconnecting at once with cursors)",
+		stuckSubscribers, stampedeSubscribers), from: time.Now()}
+	baseFrom := time.Now()
+	sleep(ctx, 15*time.Second)
+	baseTo := time.Now()
+
+	stuck, closeStuck := openStuckSubscribers(ctx, c)
+	defer closeStuck()
+	s.fault("%d WebSocket subscribers without a cursor that never read (their snapshots and events pile up)", stuck)
+
+	start, err := cursorBefore(ctx, c, time.Now().Add(-stampedeReplay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	herd := make([]*subscriber, stampedeSubscribers)
+	for i := range herd {
+		r := c.replicas[i%len(c.replicas)]
+		herd[i] = &subscriber{name: fmt.Sprintf("stampede %d on %s", i, r.id), token: c.token, sse: i%10 == 9,
+			replicas: func() []string { return []string{r.url()} }, got: []cursor{start}}
+	}
+	stampedeFrom := time.Now()
+	follow, stop := context.WithTimeout(ctx, stampedeFollow)
+	var wg sync.WaitGroup
+	for _, h := range herd {
+		wg.Go(func() { h.run(follow) })
+	}
+	s.fault("%d subscribers (one in ten over SSE) connect at once, spread over the replicas, each resuming %v back (after %s)",
+		stampedeSubscribers, stampedeReplay, start)
+	wg.Wait()
+	stop()
+	stampedeTo := time.Now()
+
+	lagBase, lagDuring := startLag(ctx, c, baseFrom, baseTo), startLag(ctx, c, stampedeFrom, stampedeTo)
+	s.fact("run start lag (started_at − slot) before: %s; during: %s", lagBase, lagDuring)
+	var before, during []time.Duration
+	for _, sub := range su.subs {
+		before = append(before, sub.latenciesBetween(baseFrom, baseTo)...)
+		during = append(during, sub.latenciesBetween(stampedeFrom, stampedeTo)...)
+	}
+	s.fact("workload subscribers' latency (commit of a run's transition to delivery) before: %s; during: %s", spread(before), spread(during))
+
+	counts, err := checkStreams(ctx, c, herd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events, missing, repeated, disorder, reconnects, caughtUp int
+	for _, n := range counts {
+		events += n.Events - 1 // less the seeded cursor
+		missing, repeated, disorder, reconnects = missing+n.Missing, repeated+n.Repeated, disorder+n.OutOfOrder, reconnects+n.Reconnects
+		if n.Events > 1 {
+			caughtUp++
+		}
+		for _, m := range n.MissingSample {
+			if missing <= 5 {
+				s.finding("%s", m)
+			}
+		}
+	}
+	s.fact("stampede: %d subscribers got %d events in all; %d got at least one; %d reconnects; %d missed, %d repeated, %d out of order",
+		len(herd), events, caughtUp, reconnects, missing, repeated, disorder)
+	if missing+repeated+disorder > 0 {
+		s.finding("the stampeding subscribers missed %d, repeated %d and disordered %d events", missing, repeated, disorder)
+	}
+	if caughtUp < len(herd) {
+		s.finding("%d of %d stampeding subscribers got no event in %v", len(herd)-caughtUp, len(herd), stampedeFollow)
+	}
+	for _, r := range c.replicas {
+		if !r.running() {
+			s.finding("%s exited during the stampede", r.id)
+			c.startReplica(t, r)
+		}
+	}
+	return s
+}
+
+// openStuckSubscribers opens WebSocket subscriptions that never read; the
+// returned func closes them.
+func openStuckSubscribers(ctx context.Context, c *cluster) (int, func()) {
+	var conns []*websocket.Conn
+	for i := range stuckSubscribers {
+		r := c.replicas[i%len(c.replicas)]
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ws, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(r.url(), "http")+"/graphql",
+			&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		cancel()
+		if err != nil {
+			continue
+		}
+		for _, m := range []any{
+			map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer " + c.token}},
+			map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": scheduleSubscription}},
+		} {
+			b, _ := json.Marshal(m)
+			_ = ws.Write(ctx, websocket.MessageText, b)
+		}
+		conns = append(conns, ws)
+	}
+	return len(conns), func() {
+		for _, ws := range conns {
+			ws.CloseNow()
+		}
+	}
+}
+
+// cursorBefore is the cursor of the last schedule event that occurred
+// before at.
+func cursorBefore(ctx context.Context, c *cluster, at time.Time) (cursor, error) {
+	var cur cursor
+	err := c.db.QueryRow(ctx, `SELECT tx_id::text::bigint, id FROM events WHERE topic = 'SCHEDULES' AND occurred_at < $1
+		ORDER BY tx_id DESC, id DESC LIMIT 1`, at).Scan(&cur.tx, &cur.id)
+	return cur, err
+}
+
+// startLag describes how late the runs of slots in [from, to) started.
+func startLag(ctx context.Context, c *cluster, from, to time.Time) string {
+	rows, err := c.db.Query(ctx, `SELECT (extract(epoch FROM started_at - scheduled_for) * 1e6)::bigint FROM runs
+		WHERE trigger = 'SCHEDULE' AND started_at IS NOT NULL AND scheduled_for >= $1 AND scheduled_for < $2`, from, to)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var lags []time.Duration
+	for rows.Next() {
+		var us int64
+		if rows.Scan(&us) == nil {
+			lags = append(lags, time.Duration(us)*time.Microsecond)
+		}
+	}
+	return spread(lags)
+}
+
+// spread is "p50 …, p99 …, max … (n)".
+func spread(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "no samples"
+	}
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("p50 %v, p99 %v, max %v (%d)", r(percentile(ds, 0.5)), r(percentile(ds, 0.99)), r(percentile(ds, 1)), len(ds))
+}
