@@ -6,11 +6,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // RecordsUnknown is Metadata.Records for files whose records are not
@@ -35,7 +37,17 @@ type Metadata struct {
 	// SHA256 is the hex-encoded SHA-256 of the whole content, when asked
 	// for; empty otherwise.
 	SHA256 string
+	// Size and ModTime are the version that was read, as the open file
+	// says after the read (InspectFileIn; zero from Inspect).
+	Size    int64
+	ModTime time.Time
 }
+
+// ErrChanged means that the file's size or modification time changed
+// while InspectFileIn read it: what it read may be part of one version and
+// part of another, so its Metadata describes no version. Its Size and
+// ModTime are the file's after the read.
+var ErrChanged = errors.New("discovery: file changed while it was read")
 
 // Inspect reads r once, in 64 KiB pieces, never holding the whole content:
 // it detects the format from name's extension and the first bytes, counts
@@ -100,18 +112,33 @@ func InspectFile(ctx context.Context, path string, wantHash bool) (Metadata, err
 // InspectFileIn is InspectFile for rel, a slash-separated path inside
 // root. Every component is resolved inside root, so a directory that was
 // swapped for a symlink since the scan cannot lead the read out of it.
+//
+// It also says which version it read: the open file's size and
+// modification time, the same before and after the read, or ErrChanged.
 func InspectFileIn(ctx context.Context, root *os.Root, rel string, wantHash bool) (Metadata, error) {
 	// Non-blocking, as in openRegular.
 	f, err := root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|openNoFollow|openNonBlock, 0)
 	if err != nil {
 		return Metadata{}, err
 	}
-	if err := checkRegular(f, rel); err != nil {
-		f.Close()
+	defer f.Close()
+	before, err := regularStat(f, rel)
+	if err != nil {
 		return Metadata{}, err
 	}
-	defer f.Close()
-	return Inspect(ctx, f, rel, wantHash)
+	md, err := Inspect(ctx, f, rel, wantHash)
+	if err != nil {
+		return Metadata{}, err
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return Metadata{}, err
+	}
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return Metadata{Size: after.Size(), ModTime: after.ModTime()}, fmt.Errorf("%w: %s", ErrChanged, quote(rel))
+	}
+	md.Size, md.ModTime = after.Size(), after.ModTime()
+	return md, nil
 }
 
 // openRegular opens path for reading if it is a regular file.
@@ -131,14 +158,20 @@ func openRegular(path string) (*os.File, error) {
 
 // checkRegular returns an error unless f is a regular file.
 func checkRegular(f *os.File, path string) error {
+	_, err := regularStat(f, path)
+	return err
+}
+
+// regularStat is f's Stat, or an error unless f is a regular file.
+func regularStat(f *os.File, path string) (os.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is a %s", ErrNotRegularFile, quote(path), fileKind(fi.Mode()))
+		return nil, fmt.Errorf("%w: %s is a %s", ErrNotRegularFile, quote(path), fileKind(fi.Mode()))
 	}
-	return nil
+	return fi, nil
 }
 
 // countDelimited counts the records of CSV (delim ',') or TSV (delim '\t').

@@ -149,13 +149,27 @@ func inspectNewFiles(ctx context.Context, roots discovery.Roots, ds *store.DataS
 	defer dataRoot.Close()
 	for _, f := range scan.Stable {
 		f.ModTime = f.ModTime.Truncate(time.Microsecond)
-		if _, ok := known.Looks[f.RelPath]; ok {
-			d.Settled = append(d.Settled, f.RelPath)
-		}
+		_, looked := known.Looks[f.RelPath]
 		if v, ok := known.Discovered[f.RelPath]; ok && v.Size == f.Size && v.ModTime.Equal(f.ModTime) {
+			if looked {
+				d.Settled = append(d.Settled, f.RelPath)
+			}
 			continue
 		}
 		meta, err := discovery.InspectFileIn(ctx, dataRoot, path.Join(dirInRoot, f.RelPath), ds.HashFiles)
+		if err == nil && (meta.Size != f.Size || !meta.ModTime.Truncate(time.Microsecond).Equal(f.ModTime)) {
+			err = discovery.ErrChanged // since the scan
+		}
+		if errors.Is(err, discovery.ErrChanged) {
+			// Written to as it was read: what was read is no version of
+			// it. Wait until it stays as the read left it, as for a file
+			// younger than minFileAge.
+			d.Looks[f.RelPath] = store.FileVersion{Size: meta.Size, ModTime: meta.ModTime.Truncate(time.Microsecond)}
+			continue
+		}
+		if looked {
+			d.Settled = append(d.Settled, f.RelPath)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
