@@ -116,9 +116,10 @@ func startCluster(t *testing.T, ctx context.Context, dir string, ttl time.Durati
 	// parent directories must be searchable.
 	// No fsync (the machine does not crash here), but synchronous commit:
 	// scenario 3 kills the server, and a commit it acknowledged must
-	// survive that, as on a production server.
+	// survive that, as on a production server. Commit times date the
+	// planner's decisions (checkSlots).
 	c.pgOpts = devstack.PostgresOptions{DataDir: filepath.Join(dir, "postgres"), Ephemeral: true,
-		Settings: map[string]string{"synchronous_commit": "on"}}
+		Settings: map[string]string{"synchronous_commit": "on", "track_commit_timestamp": "on"}}
 	pg, err := devstack.StartPostgres(ctx, c.pgOpts)
 	if err != nil {
 		t.Fatalf("start PostgreSQL: %v", err)

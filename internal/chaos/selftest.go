@@ -31,8 +31,13 @@ func checkTheChecks(ctx context.Context, c *cluster, w *workload, subs []*subscr
 	// The earliest single-slot row of the window, of any datasource.
 	var runID int64
 	var dsID string
+	var ids []string
+	for _, d := range w.dataSources {
+		ids = append(ids, d.id)
+	}
 	if err := c.db.QueryRow(ctx, `SELECT id, datasource_id::text FROM runs
-		WHERE trigger = 'SCHEDULE' AND status <> 'MISSED' AND scheduled_for > $1 ORDER BY scheduled_for LIMIT 1`, from).Scan(&runID, &dsID); err != nil {
+		WHERE trigger = 'SCHEDULE' AND status <> 'MISSED' AND scheduled_for > $1 AND datasource_id = ANY($2::uuid[])
+		ORDER BY scheduled_for LIMIT 1`, from, ids).Scan(&runID, &dsID); err != nil {
 		return nil, fmt.Errorf("find a run to move: %w", err)
 	}
 	var ds *dataSource

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,9 +41,10 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 	}
 	s := &scenario{name: fmt.Sprintf("6. Slow and stampeding subscribers (%d that never read, %d reconnecting at once with cursors)",
 		stuckSubscribers, stampedeSubscribers), from: time.Now()}
-	baseFrom := time.Now()
+	baseFrom, baseCPU := time.Now(), cpuUse(c)
 	sleep(ctx, 15*time.Second)
 	baseTo := time.Now()
+	s.fact("CPU use before: %s", baseCPU())
 
 	stuck, closeStuck := openStuckSubscribers(ctx, c)
 	defer closeStuck()
@@ -57,7 +60,7 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 		herd[i] = &subscriber{name: fmt.Sprintf("stampede %d on %s", i, r.id), token: c.token, sse: i%10 == 9,
 			replicas: func() []string { return []string{r.url()} }, got: []cursor{start}}
 	}
-	stampedeFrom := time.Now()
+	stampedeFrom, stampedeCPU := time.Now(), cpuUse(c)
 	follow, stop := context.WithTimeout(ctx, stampedeFollow)
 	var wg sync.WaitGroup
 	for _, h := range herd {
@@ -68,6 +71,7 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 	wg.Wait()
 	stop()
 	stampedeTo := time.Now()
+	s.fact("CPU use during the stampede: %s", stampedeCPU())
 
 	lagBase, lagDuring := startLag(ctx, c, baseFrom, baseTo), startLag(ctx, c, stampedeFrom, stampedeTo)
 	s.fact("run start lag (started_at − slot) before: %s; during: %s", lagBase, lagDuring)
@@ -175,4 +179,56 @@ func spread(ds []time.Duration) string {
 	}
 	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 	return fmt.Sprintf("p50 %v, p99 %v, max %v (%d)", r(percentile(ds, 0.5)), r(percentile(ds, 0.99)), r(percentile(ds, 1)), len(ds))
+}
+
+// cpuSeconds is the CPU time (user and system) of pid and, with children,
+// of every process whose parent it is (PostgreSQL's backends), from /proc.
+func cpuSeconds(pid int, children bool) float64 {
+	stat := func(p string) (ppid int, secs float64, ok bool) {
+		b, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			return 0, 0, false
+		}
+		// The fields after the command's closing parenthesis.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		if len(f) < 13 {
+			return 0, 0, false
+		}
+		ppid, _ = strconv.Atoi(f[1])
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		return ppid, (ut + st) / 100, true // USER_HZ
+	}
+	_, total, _ := stat(strconv.Itoa(pid))
+	if children {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			if ppid, secs, ok := stat(e.Name()); ok && ppid == pid {
+				total += secs
+			}
+		}
+	}
+	return total
+}
+
+// cpuUse measures the CPU each part of the cluster spends between its
+// calls: start it, then call the func it returns.
+func cpuUse(c *cluster) func() string {
+	pgPID, _ := postmasterPID(c.pgOpts.DataDir)
+	read := func() []float64 {
+		out := []float64{cpuSeconds(os.Getpid(), false), cpuSeconds(pgPID, true)}
+		for _, r := range c.replicas {
+			out = append(out, cpuSeconds(r.pid(), false))
+		}
+		return out
+	}
+	before, start := read(), time.Now()
+	return func() string {
+		after, d := read(), time.Since(start).Seconds()
+		parts := []string{fmt.Sprintf("the harness's clients %.2f", (after[0]-before[0])/d), fmt.Sprintf("PostgreSQL %.2f", (after[1]-before[1])/d)}
+		for i, r := range c.replicas {
+			parts = append(parts, fmt.Sprintf("%s %.2f", r.id, (after[2+i]-before[2+i])/d))
+		}
+		return strings.Join(parts, ", ") + " CPUs"
+	}
 }
