@@ -76,7 +76,11 @@ func networkFaults(t *testing.T, ctx context.Context, su *suite) *scenario {
 		s.fault("%s: %s for %v", leader.id, f.what, d)
 		next, moved := c.newerTerm(ctx, tm.epoch, d)
 		if moved == nil {
-			s.failovers = append(s.failovers, failover{killed: leader.id, newLeader: next.replicaID, elected: next.seenAt.Sub(faultAt)})
+			f := failover{killed: leader.id, newLeader: next.replicaID, elected: next.seenAt.Sub(faultAt)}
+			if at, err := c.firstPlanned(ctx, next.epoch, d); err == nil {
+				f.firstRun = at.Sub(faultAt)
+			}
+			s.failovers = append(s.failovers, f)
 		}
 		if left := d - time.Since(faultAt); left > 0 {
 			sleep(ctx, left)

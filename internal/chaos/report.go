@@ -125,7 +125,9 @@ func renderReport(cfg settings, c *cluster, w *workload, scenarios []*scenario, 
 			p("| Failover, from the fault (%d) | p50 | p99 | max |", len(s.failovers))
 			p("|---|---|---|---|")
 			p("| to the new leader's epoch, committed (`leadership_history`) | %s | %s | %s |", ms(percentile(el, .5)), ms(percentile(el, .99)), ms(percentile(el, 1)))
-			p("| to its first planned run | %s | %s | %s |", ms(percentile(fr, .5)), ms(percentile(fr, .99)), ms(percentile(fr, 1)))
+			if len(fr) > 0 {
+				p("| to its first planned run | %s | %s | %s |", ms(percentile(fr, .5)), ms(percentile(fr, .99)), ms(percentile(fr, 1)))
+			}
 			p("")
 		}
 		for _, f := range s.facts {
@@ -153,7 +155,7 @@ func renderReport(cfg settings, c *cluster, w *workload, scenarios []*scenario, 
 		p("| I2 | runs planned before their epoch, or without one | %d |", s.fence.BeforeItsEpoch+s.fence.NoEpoch+s.fence.UnknownEpoch)
 		p("| I4 | acknowledged mutations / lost | %d / %d |", s.mutations.Acked, s.mutations.Lost)
 		p("| I4 | acknowledged updates sharing a version (lost update) | %d |", s.mutations.SameVersion)
-		p("| I4 | VERSION_CONFLICT answers / unanswered (replica killed) | %d / %d |", s.mutations.Conflicts, s.mutations.Unknown)
+		p("| I4 | VERSION_CONFLICT answers / unanswered (replica killed, frozen or cut off) | %d / %d |", s.mutations.Conflicts, s.mutations.Unknown)
 		for _, st := range s.streams {
 			p("| I5 | subscriber %s: events / reconnects | %d / %d |", st.Subscriber, st.Events, st.Reconnects)
 			p("| I5 | subscriber %s: missed / repeated / out of order | %d / %d / %d |", st.Subscriber, st.Missing, st.Repeated, st.OutOfOrder)
