@@ -63,3 +63,24 @@ func reportLatency(b *testing.B, latencies []time.Duration) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(len(latencies))/b.Elapsed().Seconds(), "req/s")
 }
+
+// BenchmarkDataSourcesFirst50 is issue 17's list query, the one compared
+// with PostGraphile (bench/readpath): the first 50 of 1,000 datasources and
+// their count.
+func BenchmarkDataSourcesFirst50(b *testing.B) {
+	tb := setup(b)
+	for i := range 1000 {
+		tb.post(b, createMutation, map[string]any{"input": tb.validInput(fmt.Sprintf("source-%04d", i))}, nil)
+	}
+	const query = `{ dataSources(first: 50) { totalCount edges { node { id name path filePattern enabled version } } } }`
+	latencies := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		status, resp := tb.post(b, query, nil, nil)
+		latencies = append(latencies, time.Since(start))
+		require.Equal(b, http.StatusOK, status)
+		require.Empty(b, resp.Errors)
+	}
+	reportLatency(b, latencies)
+}

@@ -1,6 +1,12 @@
 package graph
 
-import "github.com/ezplatform/ezplatform/graph/model"
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/ezplatform/ezplatform/graph/model"
+)
 
 // connection builds a Relay connection's edges and page info from one page
 // of a store list: items[i] is at cursors[i], hasNext says whether more
@@ -16,4 +22,16 @@ func connection[T, E any](items []T, cursors []string, hasNext bool, after strin
 		info.StartCursor, info.EndCursor = &cursors[0], &cursors[n-1]
 	}
 	return edges, info
+}
+
+// asksTotalCount reports whether the connection being resolved selects
+// totalCount (directly or in a fragment): a count costs a second scan of
+// every matching row, which a page alone does not need.
+func asksTotalCount(ctx context.Context) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == "totalCount" {
+			return true
+		}
+	}
+	return false
 }

@@ -28,7 +28,8 @@ func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, fi
 	for i, s := range status {
 		statuses[i] = string(s)
 	}
-	page, err := r.Store.RunList(ctx, &store.RunListParams{DataSourceID: dsID, First: size, After: deref(after), Statuses: statuses})
+	page, err := r.Store.RunList(ctx, &store.RunListParams{DataSourceID: dsID, First: size, After: deref(after), Statuses: statuses,
+		SkipTotal: !asksTotalCount(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (r *queryResolver) DataSources(ctx context.Context, first *int, after *stri
 		return nil, userErrors(ctx, v.errs)
 	}
 	page, err := r.Store.DataSourceList(ctx, &store.DataSourceListParams{
-		First: size, After: deref(after), Search: term, Enabled: enabled,
+		First: size, After: deref(after), Search: term, Enabled: enabled, SkipTotal: !asksTotalCount(ctx),
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,6 +86,19 @@ func TestDataSourcesPagination(t *testing.T) {
 	conn := b.mustDo(t, query, map[string]any{"enabled": false})["dataSources"].(map[string]any)
 	require.EqualValues(t, 1, conn["totalCount"])
 
+	// The count is read only when asked for, in whatever form.
+	t.Run("TotalCountInFragments", func(t *testing.T) {
+		for _, q := range []string{
+			`{ dataSources(first: 1) { ...F } } fragment F on DataSourceConnection { totalCount }`,
+			`{ dataSources(first: 1) { ... on DataSourceConnection { n: totalCount } edges { node { name } } } }`,
+			`query($yes: Boolean!) { dataSources(first: 1) { totalCount @include(if: $yes) } }`,
+		} {
+			conn := b.mustDo(t, q, map[string]any{"yes": true})["dataSources"].(map[string]any)
+			require.EqualValues(t, 6, cmp.Or(conn["totalCount"], conn["n"]), q)
+		}
+		conn := b.mustDo(t, `{ dataSources(first: 1) { edges { node { name } } } }`, nil)["dataSources"].(map[string]any)
+		require.Len(t, conn["edges"], 1, "a page without its count")
+	})
 	t.Run("InvalidCursor", func(t *testing.T) {
 		resp := b.do(t, query, map[string]any{"after": "garbage!"})
 		requireCode(t, resp, "INVALID_CURSOR", "after")

@@ -13,7 +13,7 @@ func (r *Resolver) filePage(ctx context.Context, params *store.DiscoveredFileLis
 	if err != nil {
 		return nil, err
 	}
-	params.First = size
+	params.First, params.SkipTotal = size, !asksTotalCount(ctx)
 	page, err := r.Store.DiscoveredFileList(ctx, params)
 	if err != nil {
 		return nil, err

@@ -144,6 +144,8 @@ type DataSourceListParams struct {
 	Search string
 	// Enabled, when set, keeps datasources with that enabled flag.
 	Enabled *bool
+	// SkipTotal leaves TotalCount 0, uncounted: the caller does not show it.
+	SkipTotal bool
 }
 
 // DataSourcePage is one page of DataSourceList.
@@ -301,7 +303,7 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 		AND ($1::text IS NULL OR name ILIKE $1)
 		AND ($2::boolean IS NULL OR enabled = $2)`
 	page, err := readPage(ctx, s.pool, params.First,
-		`SELECT count(*) FROM datasources WHERE `+filter, []any{search, params.Enabled},
+		countUnless(params.SkipTotal, `SELECT count(*) FROM datasources WHERE `+filter), []any{search, params.Enabled},
 		`SELECT `+dataSourceColumns+` FROM datasources WHERE `+filter+`
 			AND ($3::text IS NULL OR name COLLATE "C" > $3::text COLLATE "C")
 			ORDER BY name COLLATE "C" LIMIT $4`, []any{search, params.Enabled, after},

@@ -189,6 +189,8 @@ type DiscoveredFileListParams struct {
 	RunID *int64
 	First int
 	After string
+	// SkipTotal leaves TotalCount 0, uncounted: the caller does not show it.
+	SkipTotal bool
 }
 
 // DiscoveredFilePage is one page of DiscoveredFileList.
@@ -215,7 +217,7 @@ func (s *Store) DiscoveredFileList(ctx context.Context, params *DiscoveredFileLi
 	}
 	const filter = `datasource_id = $1 AND ($2::bigint IS NULL OR run_id = $2)`
 	page, err := readPage(ctx, s.pool, params.First,
-		`SELECT count(*) FROM discovered_files WHERE `+filter, []any{params.DataSourceID, params.RunID},
+		countUnless(params.SkipTotal, `SELECT count(*) FROM discovered_files WHERE `+filter), []any{params.DataSourceID, params.RunID},
 		`SELECT `+discoveredFileColumns+` FROM discovered_files WHERE `+filter+`
 			AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`, []any{params.DataSourceID, params.RunID, after},
 		scanDiscoveredFile,

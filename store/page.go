@@ -16,10 +16,20 @@ type keysetPage[T any] struct {
 	total   int
 }
 
+// countUnless is countSQL, or "" (no count) if skip.
+func countUnless(skip bool, countSQL string) string {
+	if skip {
+		return ""
+	}
+	return countSQL
+}
+
 // readPage reads up to first items with listSQL and the total with
-// countSQL, in one read-only snapshot so that they agree. listSQL ends with
-// a LIMIT on the parameter after listArgs: readPage asks for one more item
-// than first, to know whether a next page exists.
+// countSQL (unless countSQL is ""), in one read-only snapshot so that they
+// agree. listSQL ends with a LIMIT on the parameter after listArgs:
+// readPage asks for one more item than first, to know whether a next page
+// exists. The transaction and both statements go in one batch: one round
+// trip, where BEGIN, count, list and COMMIT one by one took four.
 func readPage[T any](ctx context.Context, pool *pgxpool.Pool, first int,
 	countSQL string, countArgs []any, listSQL string, listArgs []any,
 	scan func(pgx.CollectableRow) (T, error), cursor func(T) string,
@@ -28,29 +38,27 @@ func readPage[T any](ctx context.Context, pool *pgxpool.Pool, first int,
 		return nil, fmt.Errorf("store: page size must be at least 1, got %d", first)
 	}
 	page := &keysetPage[T]{}
-	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, countSQL, countArgs...).Scan(&page.total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, listSQL, append(listArgs, first+1)...)
-		if err != nil {
-			return err
-		}
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+	if countSQL != "" {
+		batch.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.total) })
+	}
+	batch.Queue(listSQL, append(listArgs, first+1)...).Query(func(rows pgx.Rows) error {
 		items, err := pgx.CollectRows(rows, scan)
-		if err != nil {
-			return err
-		}
-		if len(items) > first {
-			items, page.hasNext = items[:first], true
-		}
 		page.items = items
-		for _, item := range items {
-			page.cursors = append(page.cursors, cursor(item))
-		}
-		return nil
+		return err
 	})
-	if err != nil {
+	batch.Queue("COMMIT")
+	// A batch that fails leaves its connection in the aborted
+	// transaction; the pool then closes it rather than reuse it.
+	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, translate(err)
+	}
+	if len(page.items) > first {
+		page.items, page.hasNext = page.items[:first], true
+	}
+	for _, item := range page.items {
+		page.cursors = append(page.cursors, cursor(item))
 	}
 	return page, nil
 }

@@ -43,6 +43,8 @@ type RunListParams struct {
 	After        string
 	// Statuses, when not empty, keeps runs with one of these statuses.
 	Statuses []string
+	// SkipTotal leaves TotalCount 0, uncounted: the caller does not show it.
+	SkipTotal bool
 }
 
 // RunPage is one page of RunList.
@@ -70,7 +72,7 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 	}
 	const filter = `datasource_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))`
 	page, err := readPage(ctx, s.pool, params.First,
-		`SELECT count(*) FROM runs WHERE `+filter, []any{params.DataSourceID, statuses},
+		countUnless(params.SkipTotal, `SELECT count(*) FROM runs WHERE `+filter), []any{params.DataSourceID, statuses},
 		`SELECT `+runColumns+` FROM runs WHERE `+filter+`
 			AND ($3::timestamptz IS NULL OR scheduled_for < $3)
 			ORDER BY scheduled_for DESC LIMIT $4`, []any{params.DataSourceID, statuses, afterSlot},
