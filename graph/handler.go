@@ -6,7 +6,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"golang.org/x/time/rate"
 
@@ -93,10 +92,17 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 		srv.AddTransport(t)
 	}
 	srv.AddTransport(httpTransport{maxBodyBytes: limits.MaxBodyBytes})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Parsed documents, and the persisted queries' text, are kept by count
+	// and by bytes: at most 1,000 each, 4 MiB of query text in all, none
+	// over 64 KiB (a parsed document's size follows its text's).
+	documents := newBoundedCache(1000, 4<<20, 64<<10, func(query string, _ *ast.QueryDocument) int { return len(query) })
+	srv.SetQueryCache(documents)
 	// Automatic persisted queries: a client sends a query's SHA-256, and
 	// the query itself only the first time this replica does not know it.
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(1000, 4<<20, 64<<10, func(hash, query string) int { return len(hash) + len(query) })})
+	// After the persisted query is resolved, before the document is
+	// validated: see documentLimit.
+	srv.Use(documentLimit{cache: documents, maxTokens: limits.MaxTokens, maxFields: limits.MaxFields, maxRepeats: maxRepeatedField})
 	audit := &auditor{store: r.Store, replicaID: r.ReplicaID, rate: rate.Limit(limits.MutationsPerSecond),
 		burst: max(limits.MutationBurst, 1), limiters: map[string]*rate.Limiter{}}
 	srv.Use(fieldLimit{max: limits.MaxFields}) // first: see fieldLimit

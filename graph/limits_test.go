@@ -31,6 +31,11 @@ func TestHostileQueries(t *testing.T) {
 		"Aliases":  {"{ " + repeat("a%d: viewer { role } ", 31) + "}", "ALIAS_LIMIT_EXCEEDED"},
 		"Tokens":   {"{ viewer { " + strings.Repeat("role ", 12_000) + "} }", "GRAPHQL_PARSE_FAILED"},
 		"Mutation": {"mutation { " + repeat(`d%d: deleteDataSource(id: "00000000-0000-0000-0000-000000000000") `, 31) + "}", "ALIAS_LIMIT_EXCEEDED"},
+		// Validation compares same-named fields pairwise: both are refused
+		// before it runs (8,000 copies took it 3 s).
+		"RepeatedField": {"{ viewer { " + strings.Repeat("role ", 8_000) + "} }", "FIELD_LIMIT_EXCEEDED"},
+		"ManyFields":    {"{ viewer { " + strings.Repeat("role __typename ", 1_001) + "} }", "FIELD_LIMIT_EXCEEDED"},
+		"Repeats":       {"{ viewer { " + strings.Repeat("role ", 101) + "} }", "FIELD_LIMIT_EXCEEDED"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, resp := b.post(t, c.query, nil, nil)

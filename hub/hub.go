@@ -373,14 +373,6 @@ func (h *Hub) replayRecent(after, until store.EventCursor, keep func(*Message) b
 	return out, true
 }
 
-// isRecent reports whether c is the cursor of a recent message.
-func (h *Hub) isRecent(c store.EventCursor) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	_, found := slices.BinarySearchFunc(h.recent, c, func(m *Message, c store.EventCursor) int { return m.Cursor.Compare(c) })
-	return found
-}
-
 // read runs f, a subscription's read of the events table, once one of the
 // Options.Readers slots is free.
 func (h *Hub) read(ctx context.Context, f func() error) error {
