@@ -294,7 +294,7 @@ func validationCost(ctx context.Context, s *scenario, r *replica, token string) 
 		return
 	}
 	ratio := float64(big) / float64(small)
-	s.fact("%s: a selection of 1,000 copies of one field (5 KB) is answered in %v, one of 8,000 (40 KB) refused in %v: × %.0f for 8 × the fields",
+	s.fact("%s: a selection of 1,000 copies of one field (5 KB) gets its answer in %v, one of 8,000 (40 KB) in %v: × %.0f for 8 × the fields",
 		r.id, small.Round(time.Millisecond), big.Round(time.Millisecond), ratio)
 	if ratio > 24 {
 		s.finding("refusing a selection costs the square of its repeated fields: 8,000 copies of one field (a 40 KB request) took %v to refuse with FIELD_LIMIT_EXCEEDED, 1,000 copies %v to answer (× %.0f; linear is × 8). "+
