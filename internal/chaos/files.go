@@ -25,7 +25,6 @@ func init() { register(9, diskAndFiles) }
 const (
 	dirFaultHold  = 8 * time.Second  // how long each directory fault lasts
 	recoverWithin = 40 * time.Second // for runs to succeed again once it ends
-	bulkFiles     = 100_000
 	bulkWriters   = 4
 	rewriteFor    = 8 * time.Second
 	rewriteChunk  = 512 // bytes per write: small, so that runs meet half-written states
@@ -40,6 +39,7 @@ type fileSource struct {
 // not the workload's: the slot checks leave them alone, and the scenario
 // deletes them when it ends.
 type filesChaos struct {
+	bulkFiles int // how many files manyFiles drops at once
 	ctx     context.Context
 	su      *suite
 	s       *scenario
@@ -51,9 +51,13 @@ type filesChaos struct {
 // fills one with 100,000 files and rewrites a file while runs inspect it,
 // and checks what PostgreSQL recorded of each (docs/DISCOVERY.md).
 func diskAndFiles(t *testing.T, ctx context.Context, su *suite) *scenario {
-	s := &scenario{name: "9. Disk and files (datasource directories removed, replaced by a file, a symlink loop or made unreadable, then restored; " +
-		"100,000 files at once; a file rewritten while runs inspect it)", from: time.Now()}
-	fc := &filesChaos{ctx: ctx, su: su, s: s}
+	bulk := 100_000
+	if su.cfg.short {
+		bulk = 20_000
+	}
+	s := &scenario{name: fmt.Sprintf("9. Disk and files (datasource directories removed, replaced by a file, a symlink loop or made unreadable, then restored; "+
+		"%d files at once; a file rewritten while runs inspect it)", bulk), from: time.Now()}
+	fc := &filesChaos{ctx: ctx, su: su, s: s, bulkFiles: bulk}
 	watch := watchReplicas(su.c)
 	// The suite's self-check moves the first run after the last scenario
 	// began, which must be a workload datasource's: let those run first.
@@ -737,24 +741,24 @@ func (fc *filesChaos) checkRewriteNoAge(src *fileSource, rw *rewriter, stopped t
 func (fc *filesChaos) manyFiles() {
 	src, err := fc.newSource("bulk", "*.csv", map[string]any{"minFileAge": "0s"})
 	if err != nil {
-		fc.s.finding("100,000 files: set-up: %v", err)
+		fc.s.finding("%d files: set-up: %v", fc.bulkFiles, err)
 		return
 	}
 	defer fc.dropSource(src)
 	start := fc.su.c.dbNow(fc.ctx)
-	fc.s.fault("%s: %d CSV files written into its directory by %d goroutines, each aside and renamed into place", src.name, bulkFiles, bulkWriters)
-	if err := fillDir(fc.ctx, src.dir, bulkFiles, bulkWriters); err != nil {
-		fc.s.finding("100,000 files: write: %v", err)
+	fc.s.fault("%s: %d CSV files written into its directory by %d goroutines, each aside and renamed into place", src.name, fc.bulkFiles, bulkWriters)
+	if err := fillDir(fc.ctx, src.dir, fc.bulkFiles, bulkWriters); err != nil {
+		fc.s.finding("%d files: write: %v", fc.bulkFiles, err)
 		return
 	}
 	filled := fc.su.c.dbNow(fc.ctx)
-	fc.s.fault("%s: the %d files were in place after %v", src.name, bulkFiles, filled.Sub(start).Round(time.Millisecond))
+	fc.s.fault("%s: the %d files were in place after %v", src.name, fc.bulkFiles, filled.Sub(start).Round(time.Millisecond))
 	var n int
-	caughtUp := poll(fc.ctx, 2*time.Minute, func() bool { n = fc.discoveredCount(src); return n >= bulkFiles })
+	caughtUp := poll(fc.ctx, 2*time.Minute, func() bool { n = fc.discoveredCount(src); return n >= fc.bulkFiles })
 	var last time.Time
 	_ = fc.su.c.db.QueryRow(fc.ctx, `SELECT max(discovered_at) FROM discovered_files WHERE datasource_id = $1`, src.id).Scan(&last)
 	if !caughtUp {
-		fc.s.finding("%s: %d of %d files discovered 2 min after the last was in place", src.name, n, bulkFiles)
+		fc.s.finding("%s: %d of %d files discovered 2 min after the last was in place", src.name, n, fc.bulkFiles)
 	} else {
 		fc.s.fact("%s: discovery caught up %v after the last file was in place (%v after the first was written)",
 			src.name, last.Sub(filled).Round(time.Millisecond), last.Sub(start).Round(time.Millisecond))
@@ -833,7 +837,7 @@ func (fc *filesChaos) checkRescan(src *fileSource, after time.Time) {
 	for _, d := range took {
 		parts = append(parts, ms(d))
 	}
-	fc.s.fact("%s: rescans of the %d unchanged files took %s; discovered_files rows after them: %d", src.name, bulkFiles, strings.Join(parts, ", "), n)
+	fc.s.fact("%s: rescans of the %d unchanged files took %s; discovered_files rows after them: %d", src.name, fc.bulkFiles, strings.Join(parts, ", "), n)
 	if len(took) < 3 {
 		fc.s.finding("%s: only %d runs succeeded in the 30 s after discovery caught up", src.name, len(took))
 	}
@@ -850,9 +854,9 @@ func (fc *filesChaos) checkBulkCounts(src *fileSource) {
 		return
 	}
 	fc.s.fact("%s: discovered_files rows %d, distinct paths %d, paths recorded more than once %d (want %d, %d, 0)",
-		src.name, rows, paths, dupPaths, bulkFiles, bulkFiles)
-	if rows != bulkFiles || paths != bulkFiles || dupPaths != 0 {
+		src.name, rows, paths, dupPaths, fc.bulkFiles, fc.bulkFiles)
+	if rows != fc.bulkFiles || paths != fc.bulkFiles || dupPaths != 0 {
 		fc.s.finding("%s: %d files written, %d discovered_files rows for %d paths, %d paths recorded more than once",
-			src.name, bulkFiles, rows, paths, dupPaths)
+			src.name, fc.bulkFiles, rows, paths, dupPaths)
 	}
 }

@@ -47,8 +47,11 @@ func hostileInput(t *testing.T, ctx context.Context, su *suite) *scenario {
 	seed := hostileSeed()
 	s.fact("fuzz seed: %d (CHAOS_SEED=%d repeats the same requests)", seed, seed)
 	requests, loris, flood := 3000, 100, 3000
-	if su.cfg.long {
+	switch {
+	case su.cfg.long:
 		requests, loris, flood = 10000, 200, 10000
+	case su.cfg.short:
+		requests, loris, flood = 1000, 20, 1000
 	}
 
 	pids := map[*replica]int{}

@@ -62,7 +62,7 @@ func networkFaults(t *testing.T, ctx context.Context, su *suite) *scenario {
 	s := &scenario{name: "5. Network faults (the leader's links to etcd and PostgreSQL cut, partitioned and slowed through proxies)", from: time.Now()}
 	faults := networkFaults5
 	if su.cfg.short {
-		faults = faults[:3]
+		faults = faults[:2]
 	}
 	for i, f := range faults {
 		sleep(ctx, 5*time.Second)
