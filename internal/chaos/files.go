@@ -40,11 +40,11 @@ type fileSource struct {
 // deletes them when it ends.
 type filesChaos struct {
 	bulkFiles int // how many files manyFiles drops at once
-	ctx     context.Context
-	su      *suite
-	s       *scenario
-	sources []*fileSource // still to delete
-	created []string      // ids of every datasource it created
+	ctx       context.Context
+	su        *suite
+	s         *scenario
+	sources   []*fileSource // still to delete
+	created   []string      // ids of every datasource it created
 }
 
 // diskAndFiles breaks datasource directories while their runs happen, then
