@@ -28,7 +28,7 @@ cluster: build
 # docs/RELIABILITY.md. CHAOS_LONG=1 runs the long version; chaos-short, the
 # few minutes of it that make test runs, prints its report instead.
 chaos:
-	$(GO) test -tags chaos -count=1 -timeout 30m -v -run '^TestChaos$$' ./internal/chaos/
+	$(GO) test -tags chaos -count=1 -timeout 60m -v -run '^TestChaos$$' ./internal/chaos/
 
 chaos-short:
 	CHAOS_SHORT=1 CHAOS_REPORT=- $(GO) test -tags chaos -count=1 -timeout 15m -run '^TestChaos$$' ./internal/chaos/

@@ -61,7 +61,11 @@ func readSettings() settings {
 // docs/RELIABILITY.md.
 func TestChaos(t *testing.T) {
 	cfg := readSettings()
-	ctx, cancel := context.WithTimeout(context.Background(), 28*time.Minute)
+	budget := 28 * time.Minute // make chaos: under 30 minutes
+	if cfg.long {
+		budget = 58 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "ezchaos-")
 	if err != nil {
