@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -67,123 +68,34 @@ func TestChaos(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
-	dir, err := os.MkdirTemp("", "ezchaos-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// PostgreSQL runs as another user when we are root.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("CHAOS_KEEP") == "1" {
-			t.Logf("logs kept in %s/logs", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	})
-	t.Logf("work directory %s (logs in logs/)", dir)
 	started := time.Now()
-	c := startCluster(t, ctx, dir, cfg.ttl)
-
+	c := startCluster(t, ctx, workDir(t), cfg.ttl)
 	w := &workload{c: c}
 	if err := w.createDataSources(ctx, cfg.dataSources); err != nil {
 		t.Fatal(err)
 	}
-	wctx, stopWorkload := context.WithCancel(ctx)
-	done := make(chan struct{})
-	var subs []*subscriber
-	for i, r := range c.replicas {
-		own := i
-		replicas := func() []string {
-			var urls []string
-			for j := range c.replicas {
-				urls = append(urls, c.replicas[(own+j)%len(c.replicas)].url())
-			}
-			return urls
-		}
-		subs = append(subs,
-			&subscriber{name: "WebSocket on " + r.id, token: c.token, replicas: replicas, fromStart: true},
-			&subscriber{name: "SSE on " + r.id, token: c.token, replicas: replicas, sse: true, fromStart: true})
-	}
-	workers := 0
-	start := func(f func()) {
-		workers++
-		go func() { defer func() { done <- struct{}{} }(); f() }()
-	}
-	for _, s := range subs {
-		start(func() { s.run(wctx) })
-	}
-	start(func() { w.writeFiles(wctx, 200*time.Millisecond) })
-	for i := range 2 {
-		start(func() { w.mutate(wctx, i+1, 250*time.Millisecond) })
-	}
-	stopAll := func() {
-		if stopWorkload != nil {
-			stopWorkload()
-			for range workers {
-				<-done
-			}
-			stopWorkload = nil
-		}
-	}
-	defer stopAll()
-
+	subs := workloadSubscribers(c)
+	stopWorkload := startWorkload(ctx, w, subs)
+	defer stopWorkload()
 	// Let the schedules and subscribers warm up.
 	sleep(ctx, 10*time.Second)
 
 	var scenarios []*scenario
 	var selfChecks []string
-	check := func(s *scenario) {
-		s.to = time.Now()
-		// Slots are checked up to a few seconds before the end, once the
-		// planner has caught up.
-		sleep(ctx, 3*time.Second)
-		var err error
-		if s.slots, err = checkSlots(ctx, c, w.dataSources, s.from, s.to); err != nil {
-			t.Errorf("%s: slot check: %v", s.name, err)
-		}
-		if s.fence, err = checkFencing(ctx, c); err != nil {
-			t.Errorf("%s: fencing check: %v", s.name, err)
-		}
-		if s.streams, err = checkStreams(ctx, c, subs); err != nil {
-			t.Errorf("%s: stream check: %v", s.name, err)
-		}
-		if s.mutations, err = checkMutations(ctx, c, w); err != nil {
-			t.Errorf("%s: mutation check: %v", s.name, err)
-		}
-		scenarios = append(scenarios, s)
-		t.Logf("%s: %+v %+v %+v %+v facts %v findings %v", s.name, s.slots, s.fence, s.streams, s.mutations, s.facts, s.findings)
-	}
-	report := func() {
-		text := renderReport(cfg, c, w, scenarios, selfChecks, time.Since(started))
-		path := os.Getenv("CHAOS_REPORT") // a trial run's report goes elsewhere; "-": to the test log
-		if path == "-" {
-			t.Log("\n" + text)
-			return
-		}
-		if path == "" {
-			path = filepath.Join(repoRoot(t), "docs", "RELIABILITY.md")
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Errorf("write %s: %v", path, err)
-			return
-		}
-		t.Logf("wrote %s", path)
-	}
 	defer func() {
 		if len(scenarios) > 0 {
-			report()
+			writeReport(t, renderReport(cfg, c, w, scenarios, selfChecks, time.Since(started)))
 		}
 	}()
-
 	su := &suite{c: c, w: w, subs: subs, cfg: cfg}
 	for _, spec := range registered() {
 		if cfg.runs(spec.number) {
-			check(spec.run(t, ctx, su))
+			s := spec.run(t, ctx, su)
+			checkScenario(t, ctx, su, s)
+			scenarios = append(scenarios, s)
 		}
 	}
-	stopAll()
+	stopWorkload()
 	if len(scenarios) > 0 {
 		lines, err := checkTheChecks(ctx, c, w, subs, scenarios[len(scenarios)-1].from)
 		if err != nil {
@@ -204,4 +116,104 @@ func TestChaos(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Errorf("the suite ran out of time (%v)", ctx.Err())
 	}
+}
+
+// workDir makes the suite's directory, kept when the suite fails or
+// CHAOS_KEEP=1.
+func workDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "ezchaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL runs as another user when we are root.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("CHAOS_KEEP") == "1" {
+			t.Logf("logs kept in %s/logs", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	t.Logf("work directory %s (logs in logs/)", dir)
+	return dir
+}
+
+// workloadSubscribers are two per replica, over WebSocket and SSE, each
+// trying its own replica first, from the stream's first event.
+func workloadSubscribers(c *cluster) []*subscriber {
+	var subs []*subscriber
+	for i, r := range c.replicas {
+		replicas := func() []string {
+			var urls []string
+			for j := range c.replicas {
+				urls = append(urls, c.replicas[(i+j)%len(c.replicas)].url())
+			}
+			return urls
+		}
+		subs = append(subs,
+			&subscriber{name: "WebSocket on " + r.id, token: c.token, replicas: replicas, fromStart: true},
+			&subscriber{name: "SSE on " + r.id, token: c.token, replicas: replicas, sse: true, fromStart: true})
+	}
+	return subs
+}
+
+// startWorkload runs the subscribers, the file writer and two mutators
+// until the returned func (safe to call twice) stops them and waits.
+func startWorkload(ctx context.Context, w *workload, subs []*subscriber) func() {
+	wctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, s := range subs {
+		wg.Go(func() { s.run(wctx) })
+	}
+	wg.Go(func() { w.writeFiles(wctx, 200*time.Millisecond) })
+	for i := range 2 {
+		wg.Go(func() { w.mutate(wctx, i+1, 250*time.Millisecond) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// checkScenario runs the invariant checks after a scenario.
+func checkScenario(t *testing.T, ctx context.Context, su *suite, s *scenario) {
+	c, w := su.c, su.w
+	s.to = time.Now()
+	// Slots are checked up to a few seconds before the end, once the
+	// planner has caught up.
+	sleep(ctx, 3*time.Second)
+	var err error
+	if s.slots, err = checkSlots(ctx, c, w.dataSources, s.from, s.to); err != nil {
+		t.Errorf("%s: slot check: %v", s.name, err)
+	}
+	if s.fence, err = checkFencing(ctx, c); err != nil {
+		t.Errorf("%s: fencing check: %v", s.name, err)
+	}
+	if s.streams, err = checkStreams(ctx, c, su.subs); err != nil {
+		t.Errorf("%s: stream check: %v", s.name, err)
+	}
+	if s.mutations, err = checkMutations(ctx, c, w); err != nil {
+		t.Errorf("%s: mutation check: %v", s.name, err)
+	}
+	t.Logf("%s: %+v %+v %+v %+v facts %v findings %v", s.name, s.slots, s.fence, s.streams, s.mutations, s.facts, s.findings)
+}
+
+// writeReport writes docs/RELIABILITY.md, or CHAOS_REPORT: a trial run's
+// report goes elsewhere, and "-" puts it in the test log.
+func writeReport(t *testing.T, text string) {
+	path := os.Getenv("CHAOS_REPORT")
+	if path == "-" {
+		t.Log("\n" + text)
+		return
+	}
+	if path == "" {
+		path = filepath.Join(repoRoot(t), "docs", "RELIABILITY.md")
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Errorf("write %s: %v", path, err)
+		return
+	}
+	t.Logf("wrote %s", path)
 }
