@@ -120,7 +120,9 @@ func mutationLoad(t *testing.T, ctx context.Context, su *suite) *scenario {
 	}
 	checkFinalState(ctx, c, s, dss, acks)
 	for _, ds := range dss {
-		_ = graphql(ctx, c.replicas[0].url(), c.token, `mutation($id: ID!) { deleteDataSource(id: $id) { id } }`, map[string]any{"id": ds.id}, nil)
+		if err := graphql(ctx, c.replicas[0].url(), c.token, `mutation($id: ID!) { deleteDataSource(id: $id) }`, map[string]any{"id": ds.id}, nil); err != nil {
+			s.finding("deleteDataSource %s: %v", ds.name, err)
+		}
 	}
 	return s
 }
