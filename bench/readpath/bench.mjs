@@ -117,15 +117,26 @@ function readStat(pid) {
 }
 
 // postgresTicks is the CPU of the postmaster, of every backend and worker
-// it runs, and of those that have exited since it started.
-function postgresTicks(postmaster) {
-  let total = cpuTicks(postmaster, true);
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = readStat(entry);
-    if (fields && Number(fields[1]) === postmaster) total += Number(fields[11]) + Number(fields[12]);
+// it runs, and of those that have exited since it started. A backend that
+// has exited is counted nowhere until the postmaster reaps it (a zombie's
+// stat reads 0), so a snapshot is taken again until it holds no zombie and
+// no child was reaped while it was taken.
+async function postgresTicks(postmaster) {
+  for (let attempt = 1; ; attempt++) {
+    const reapedBefore = cpuTicks(postmaster, true) - cpuTicks(postmaster);
+    let total = cpuTicks(postmaster, true);
+    let settled = true;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const fields = readStat(entry);
+      if (!fields || Number(fields[1]) !== postmaster) continue;
+      if (fields[0] === "Z") settled = false;
+      total += Number(fields[11]) + Number(fields[12]);
+    }
+    const reapedAfter = cpuTicks(postmaster, true) - cpuTicks(postmaster);
+    if ((settled && reapedAfter === reapedBefore) || attempt === 100) return total;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return total;
 }
 
 function percentile(sorted, p) {
@@ -173,14 +184,14 @@ async function measure(peer, name, connections) {
   const otherPid = peer === "ez" ? config.peerPid : config.ezPid;
   const serverBefore = cpuTicks(serverPid);
   const otherBefore = cpuTicks(otherPid);
-  const postgresBefore = postgresTicks(postmaster);
+  const postgresBefore = await postgresTicks(postmaster);
   const run = await load(url, q[peer], connections, config.durationSeconds);
   const msPerTick = 1000 / config.clockTicks;
   // What the idle server burns meanwhile (etcd, scheduler, timers).
   idle[peer === "ez" ? "peer" : "ez"].push(((cpuTicks(otherPid) - otherBefore) * msPerTick) / run.seconds);
   const perRequest = (ticks) => (run.requests === 0 ? NaN : (ticks * msPerTick) / run.requests);
   const server = perRequest(cpuTicks(serverPid) - serverBefore);
-  const postgres = perRequest(postgresTicks(postmaster) - postgresBefore);
+  const postgres = perRequest((await postgresTicks(postmaster)) - postgresBefore);
   return { ...run, rps: run.requests / run.seconds, server, postgres, total: server + postgres };
 }
 
