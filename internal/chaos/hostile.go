@@ -142,27 +142,12 @@ func (f runtimeFigures) String() string {
 }
 
 func readFigures(ctx context.Context, r *replica, token string) (runtimeFigures, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url()+"/metrics", nil)
+	values, err := readMetrics(ctx, r, token)
 	if err != nil {
 		return runtimeFigures{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return runtimeFigures{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return runtimeFigures{}, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	values := map[string]float64{"go_gc_gogc_percent": 100}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); ok && err == nil {
-			values[name] = v
-		}
+	if _, ok := values["go_gc_gogc_percent"]; !ok {
+		values["go_gc_gogc_percent"] = 100
 	}
 	names := []string{"go_goroutines", "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_next_gc_bytes", "go_gc_duration_seconds_count"}
 	for _, n := range names {
@@ -171,7 +156,35 @@ func readFigures(ctx context.Context, r *replica, token string) (runtimeFigures,
 		}
 	}
 	return runtimeFigures{goroutines: values[names[0]], rss: values[names[1]], heapInUse: values[names[2]],
-		liveHeap: values[names[3]] / (1 + values["go_gc_gogc_percent"]/100), gcs: values[names[4]], ok: true}, sc.Err()
+		liveHeap: values[names[3]] / (1 + values["go_gc_gogc_percent"]/100), gcs: values[names[4]], ok: true}, nil
+}
+
+// readMetrics reads a replica's /metrics: each series, labels included in
+// its name, with its value.
+func readMetrics(ctx context.Context, r *replica, token string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url()+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	values := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); ok && err == nil {
+			values[name] = v
+		}
+	}
+	return values, sc.Err()
 }
 
 // settledFigures makes the replica collect twice (a collection cannot be

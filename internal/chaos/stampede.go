@@ -6,7 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,7 +63,9 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 		herd[i] = &subscriber{name: fmt.Sprintf("stampede %d on %s", i, r.id), token: c.token, sse: i%10 == 9,
 			replicas: func() []string { return []string{r.url()} }, got: []cursor{start}}
 	}
-	stampedeFrom, stampedeCPU := time.Now(), cpuUse(c)
+	stampedeFrom, stampedeCPU, stampedePool := time.Now(), cpuUse(c), poolWaits(ctx, c)
+	sampling, stopSampling := context.WithCancel(ctx)
+	waits := sampleWaits(sampling, c)
 	follow, stop := context.WithTimeout(ctx, stampedeFollow)
 	var wg sync.WaitGroup
 	for _, h := range herd {
@@ -72,6 +77,9 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 	stop()
 	stampedeTo := time.Now()
 	s.fact("CPU use during the stampede: %s", stampedeCPU())
+	s.fact("database pool during the stampede: %s", stampedePool())
+	stopSampling()
+	s.fact("PostgreSQL sessions not idle, sampled every 100 ms during the stampede (state, wait): %s", <-waits)
 
 	lagBase, lagDuring := startLag(ctx, c, baseFrom, baseTo), startLag(ctx, c, stampedeFrom, stampedeTo)
 	s.fact("run start lag (started_at − slot) before: %s; during: %s", lagBase, lagDuring)
@@ -226,9 +234,75 @@ func cpuUse(c *cluster) func() string {
 	return func() string {
 		after, d := read(), time.Since(start).Seconds()
 		parts := []string{fmt.Sprintf("the harness's clients %.2f", (after[0]-before[0])/d), fmt.Sprintf("PostgreSQL %.2f", (after[1]-before[1])/d)}
+		total := 0.0
+		for i := range after {
+			total += (after[i] - before[i]) / d
+		}
 		for i, r := range c.replicas {
 			parts = append(parts, fmt.Sprintf("%s %.2f", r.id, (after[2+i]-before[2+i])/d))
 		}
-		return strings.Join(parts, ", ") + " CPUs"
+		return fmt.Sprintf("%s CPUs; %.2f of the machine's %d in all", strings.Join(parts, ", "), total, runtime.NumCPU())
 	}
+}
+
+// poolWaits measures each replica's pool between its calls: acquires, and
+// the mean wait for a connection.
+func poolWaits(ctx context.Context, c *cluster) func() string {
+	read := func() []map[string]float64 {
+		var out []map[string]float64
+		for _, r := range c.replicas {
+			m, _ := readMetrics(ctx, r, c.token)
+			out = append(out, m)
+		}
+		return out
+	}
+	before := read()
+	return func() string {
+		after := read()
+		var parts []string
+		for i, r := range c.replicas {
+			n := after[i]["ezplatform_db_pool_acquires_total"] - before[i]["ezplatform_db_pool_acquires_total"]
+			empty := after[i]["ezplatform_db_pool_empty_acquires_total"] - before[i]["ezplatform_db_pool_empty_acquires_total"]
+			wait := after[i]["ezplatform_db_pool_acquire_duration_seconds_total"] - before[i]["ezplatform_db_pool_acquire_duration_seconds_total"]
+			mean := 0.0
+			if n > 0 {
+				mean = wait / n * 1000
+			}
+			parts = append(parts, fmt.Sprintf("%s %.0f acquires (%.0f found none idle), mean wait %.2f ms", r.id, n, empty, mean))
+		}
+		return strings.Join(parts, "; ")
+	}
+}
+
+// sampleWaits counts, every 100 ms until ctx ends, what PostgreSQL's
+// client sessions that are not idle do, and sends the commonest.
+func sampleWaits(ctx context.Context, c *cluster) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		counts := map[string]int{}
+		samples := 0
+		for ctx.Err() == nil {
+			rows, err := c.db.Query(ctx, `SELECT state || ', ' || coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*)
+				FROM pg_stat_activity WHERE backend_type = 'client backend' AND state <> 'idle' AND pid <> pg_backend_pid() GROUP BY 1`)
+			if err == nil {
+				for rows.Next() {
+					var what string
+					var n int
+					if rows.Scan(&what, &n) == nil {
+						counts[what] += n
+					}
+				}
+				rows.Close()
+				samples++
+			}
+			sleep(ctx, 100*time.Millisecond)
+		}
+		keys := slices.SortedFunc(maps.Keys(counts), func(a, b string) int { return counts[b] - counts[a] })
+		var parts []string
+		for _, k := range keys[:min(len(keys), 6)] {
+			parts = append(parts, fmt.Sprintf("%s %.1f", k, float64(counts[k])/float64(max(samples, 1))))
+		}
+		out <- fmt.Sprintf("%s (mean sessions per sample, %d samples)", strings.Join(parts, "; "), samples)
+	}()
+	return out
 }
