@@ -218,12 +218,27 @@ func writeRequestError(w http.ResponseWriter, media string, status int, msg stri
 }
 
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	body, err := json.Marshal(resp)
-	if err != nil {
-		body, status = []byte(`{"errors":[{"message":"internal error: response could not be encoded","extensions":{"code":"INTERNAL"}}]}`), http.StatusInternalServerError
+	var body []byte
+	if dataOnly(resp) {
+		// gqlgen's encoding of the data, framed: json.Marshal would scan
+		// and compact it again (a fifth of a 50-row page's CPU).
+		body = make([]byte, 0, len(resp.Data)+len(`{"data":}`))
+		body = append(append(append(body, `{"data":`...), resp.Data...), '}')
+	} else {
+		var err error
+		if body, err = json.Marshal(resp); err != nil {
+			body, status = []byte(`{"errors":[{"message":"internal error: response could not be encoded","extensions":{"code":"INTERNAL"}}]}`), http.StatusInternalServerError
+		}
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// dataOnly reports whether resp is data and nothing else, as most answers
+// are.
+func dataOnly(resp *graphql.Response) bool {
+	return len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil &&
+		resp.HasNext == nil && len(resp.Data) > 0
 }
