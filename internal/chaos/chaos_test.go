@@ -36,10 +36,11 @@ func envInt(name string, def int) int {
 }
 
 func readSettings() settings {
-	s := settings{dataSources: 50, kills: 5, freezes: 3, ttl: 2 * time.Second, only: map[int]bool{}}
+	// Issue 15's figures: 200 datasources, 30 leader kills.
+	s := settings{dataSources: 200, kills: 30, freezes: 3, ttl: 2 * time.Second, only: map[int]bool{}}
 	switch {
 	case os.Getenv("CHAOS_LONG") == "1":
-		s.long, s.dataSources, s.kills, s.freezes = true, 200, 30, 10
+		s.long, s.dataSources, s.kills, s.freezes = true, 500, 60, 10
 	case os.Getenv("CHAOS_SHORT") == "1":
 		s.short, s.dataSources, s.kills, s.freezes = true, 20, 2, 2
 	}

@@ -45,10 +45,10 @@ type loadAck struct {
 // plans on its final interval.
 func mutationLoad(t *testing.T, ctx context.Context, su *suite) *scenario {
 	c, w := su.c, su.w
-	d := 20 * time.Second
+	d := 60 * time.Second
 	switch {
 	case su.cfg.long:
-		d = 60 * time.Second
+		d = 2 * time.Minute
 	case su.cfg.short:
 		d = 10 * time.Second
 	}

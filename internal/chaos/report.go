@@ -212,7 +212,7 @@ func renderReport(cfg settings, c *cluster, w *workload, scenarios []*scenario, 
 	}
 	p("- Command: `%s` (settings: %d datasources, %d leader kills, %d freezes, session TTL %v)", cmd, cfg.dataSources, cfg.kills, cfg.freezes, cfg.ttl)
 	p("- Machine: %s", machine(c))
-	p("- Variants: `make chaos CHAOS_LONG=1` is the long version (200 datasources, 30 kills, 10 freezes); `CHAOS_DATASOURCES`, `CHAOS_KILLS`, `CHAOS_FREEZES`, `CHAOS_TTL` set one figure, `CHAOS_SCENARIOS=3,7` runs only those scenarios, `CHAOS_KEEP=1` keeps the processes' logs, `BIN` uses a built binary.")
+	p("- Variants: `make chaos CHAOS_LONG=1` is the long version (500 datasources, 60 kills, 10 freezes, 2 minutes of mutation load); `CHAOS_DATASOURCES`, `CHAOS_KILLS`, `CHAOS_FREEZES`, `CHAOS_TTL` set one figure, `CHAOS_SCENARIOS=3,7` runs only those scenarios, `CHAOS_KEEP=1` keeps the processes' logs, `BIN` uses a built binary.")
 	var files = w.files.Load()
 	p("- Workload, throughout: %d datasources on 1–5 s interval schedules (misfire FIRE_ONCE, SKIP, FIRE_ALL and overlap SKIP, ALLOW, BUFFER_ONE in turn), %d CSV files dropped into their directories, two mutators sending `updateDataSource` with `expectedVersion` every 250 ms to the live replicas in turn, and two `scheduleEvents` subscribers per replica, one over WebSocket (graphql-transport-ws, token in `connection_init`) and one over SSE (`Accept: text/event-stream`, token in `Authorization`), each resuming with `after`, on any live replica, when cut off.", len(w.dataSources), files)
 	p("")
