@@ -5,6 +5,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -292,23 +293,32 @@ type streamCounts struct {
 // the last event a subscriber got, it must have got every event of the
 // stream, once each, in order (I5).
 func checkStreams(ctx context.Context, c *cluster, subs []*subscriber) ([]streamCounts, error) {
-	rows, err := c.db.Query(ctx, `SELECT tx_id::text::bigint, id FROM events WHERE topic = 'SCHEDULES' ORDER BY tx_id, id`)
+	rows, err := c.db.Query(ctx, `SELECT tx_id::text::bigint, id, coalesce(datasource_id::text, '') FROM events
+		WHERE topic = 'SCHEDULES' ORDER BY tx_id, id`)
 	if err != nil {
 		return nil, err
 	}
-	var stream []cursor
+	var all []cursor
+	dataSourceOf := map[cursor]string{}
 	for rows.Next() {
 		var cur cursor
-		if err := rows.Scan(&cur.tx, &cur.id); err != nil {
+		var ds string
+		if err := rows.Scan(&cur.tx, &cur.id, &ds); err != nil {
 			return nil, err
 		}
-		stream = append(stream, cur)
+		all = append(all, cur)
+		dataSourceOf[cur] = ds
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var out []streamCounts
 	for _, s := range subs {
+		// A subscriber that watches some datasources gets their events.
+		stream := all
+		if len(s.dataSourceIDs) > 0 {
+			stream = slices.DeleteFunc(slices.Clone(all), func(c cursor) bool { return !slices.Contains(s.dataSourceIDs, dataSourceOf[c]) })
+		}
 		got, reconnects, _ := s.record()
 		n := streamCounts{Subscriber: s.name, Events: len(got), Reconnects: reconnects}
 		seen := map[cursor]bool{}

@@ -27,7 +27,17 @@ const (
 	stuckSubscribers = 10
 	stampedeReplay   = 10 * time.Second // how far back their cursors are
 	stampedeFollow   = 20 * time.Second // how long they follow afterwards
+	stampedePage     = 20               // datasources a page of the web app shows
 )
+
+// pageOf is the i-th page of size datasources, wrapping around.
+func pageOf(dss []*dataSource, i, size int) []string {
+	ids := make([]string, 0, size)
+	for k := range min(size, len(dss)) {
+		ids = append(ids, dss[(i*size+k)%len(dss)].id)
+	}
+	return ids
+}
 
 // slowAndStampeding opens subscribers that never read, then has 1,000
 // subscribers, spread over the replicas, connect at one instant with
@@ -60,8 +70,12 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 	herd := make([]*subscriber, stampedeSubscribers)
 	for i := range herd {
 		r := c.replicas[i%len(c.replicas)]
-		herd[i] = &subscriber{name: fmt.Sprintf("stampede %d on %s", i, r.id), token: c.token, sse: i%10 == 9,
+		h := &subscriber{name: fmt.Sprintf("stampede %d on %s", i, r.id), token: c.token, sse: i%10 == 9, cursorsOnly: true,
 			replicas: func() []string { return []string{r.url()} }, got: []cursor{start}}
+		if i%10 != 0 { // a page of the web app
+			h.dataSourceIDs = pageOf(su.w.dataSources, i, stampedePage)
+		}
+		herd[i] = h
 	}
 	stampedeFrom, stampedeCPU, stampedePool := time.Now(), cpuUse(c), poolWaits(ctx, c)
 	sampling, stopSampling := context.WithCancel(ctx)
@@ -71,8 +85,8 @@ func slowAndStampeding(t *testing.T, ctx context.Context, su *suite) *scenario {
 	for _, h := range herd {
 		wg.Go(func() { h.run(follow) })
 	}
-	s.fault("%d subscribers (one in ten over SSE) connect at once, spread over the replicas, each resuming %v back (after %s)",
-		stampedeSubscribers, stampedeReplay, start)
+	s.fault("%d subscribers connect at once, spread over the replicas, each resuming %v back (after %s): nine in ten watch a page of %d datasources, as the web app does, one in ten every schedule; one in ten over SSE",
+		stampedeSubscribers, stampedeReplay, start, stampedePage)
 	wg.Wait()
 	stop()
 	stampedeTo := time.Now()
@@ -190,29 +204,38 @@ func spread(ds []time.Duration) string {
 }
 
 // cpuSeconds is the CPU time (user and system) of pid and, with children,
-// of every process whose parent it is (PostgreSQL's backends), from /proc.
+// of every process whose parent it is and of those it has reaped
+// (PostgreSQL's backends, live or gone), from /proc.
 func cpuSeconds(pid int, children bool) float64 {
-	stat := func(p string) (ppid int, secs float64, ok bool) {
+	// The fields after the command's closing parenthesis: ppid is the
+	// 2nd, utime, stime, cutime and cstime the 12th to 15th, in USER_HZ.
+	stat := func(p string) (ppid int, fields []float64, ok bool) {
 		b, err := os.ReadFile("/proc/" + p + "/stat")
 		if err != nil {
-			return 0, 0, false
+			return 0, nil, false
 		}
-		// The fields after the command's closing parenthesis.
 		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		if len(f) < 13 {
-			return 0, 0, false
+		if len(f) < 15 {
+			return 0, nil, false
 		}
 		ppid, _ = strconv.Atoi(f[1])
-		ut, _ := strconv.ParseFloat(f[11], 64)
-		st, _ := strconv.ParseFloat(f[12], 64)
-		return ppid, (ut + st) / 100, true // USER_HZ
+		for _, v := range f[11:15] {
+			n, _ := strconv.ParseFloat(v, 64)
+			fields = append(fields, n/100)
+		}
+		return ppid, fields, true
 	}
-	_, total, _ := stat(strconv.Itoa(pid))
+	_, own, ok := stat(strconv.Itoa(pid))
+	if !ok {
+		return 0
+	}
+	total := own[0] + own[1]
 	if children {
+		total += own[2] + own[3]
 		entries, _ := os.ReadDir("/proc")
 		for _, e := range entries {
-			if ppid, secs, ok := stat(e.Name()); ok && ppid == pid {
-				total += secs
+			if ppid, f, ok := stat(e.Name()); ok && ppid == pid {
+				total += f[0] + f[1]
 			}
 		}
 	}
