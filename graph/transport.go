@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/ezplatform/ezplatform/internal/gqlws"
 )
 
 // Media types of the GraphQL-over-HTTP specification.
@@ -219,7 +221,7 @@ func writeRequestError(w http.ResponseWriter, media string, status int, msg stri
 
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
 	var body []byte
-	if dataOnly(resp) {
+	if gqlws.DataOnly(resp) {
 		// gqlgen's encoding of the data, framed: json.Marshal would scan
 		// and compact it again (a fifth of a 50-row page's CPU).
 		body = make([]byte, 0, len(resp.Data)+len(`{"data":}`))
@@ -234,11 +236,4 @@ func writeResponse(w http.ResponseWriter, media string, status int, resp *graphq
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// dataOnly reports whether resp is data and nothing else, as most answers
-// are.
-func dataOnly(resp *graphql.Response) bool {
-	return len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil &&
-		resp.HasNext == nil && len(resp.Data) > 0
 }

@@ -92,17 +92,11 @@ func (fc *filesChaos) newSource(suffix, pattern string, extra map[string]any) (*
 	in := map[string]any{"name": name, "path": src.dir, "filePattern": pattern, "maxAttempts": 2,
 		"schedule": map[string]any{"interval": "1s"}}
 	maps.Copy(in, extra)
-	var out struct {
-		CreateDataSource struct {
-			ID string `json:"id"`
-		} `json:"createDataSource"`
-	}
-	err := graphql(fc.ctx, fc.base(), fc.su.c.token, `mutation($in: CreateDataSourceInput!) { createDataSource(input: $in) { id } }`,
-		map[string]any{"in": in}, &out)
+	id, err := createDataSource(fc.ctx, fc.su.c, fc.base(), in)
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", name, err)
+		return nil, err
 	}
-	src.id = out.CreateDataSource.ID
+	src.id = id
 	fc.sources = append(fc.sources, src)
 	fc.created = append(fc.created, src.id)
 	return src, nil
@@ -145,15 +139,22 @@ func (fc *filesChaos) checkNothingUnfinished() {
 
 // poll calls cond every 200 ms until it holds (true) or within has passed.
 func poll(ctx context.Context, within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(within)
+	_, ok := pollEvery(ctx, within, 200*time.Millisecond, cond)
+	return ok
+}
+
+// pollEvery is poll, looking every period, and says how long it took.
+func pollEvery(ctx context.Context, within, period time.Duration, cond func() bool) (time.Duration, bool) {
+	start := time.Now()
+	deadline := start.Add(within)
 	for {
 		if cond() {
-			return true
+			return time.Since(start), true
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return false
+			return 0, false
 		}
-		sleep(ctx, 200*time.Millisecond)
+		sleep(ctx, period)
 	}
 }
 

@@ -75,3 +75,19 @@ func graphqlOnce(ctx context.Context, baseURL, token, query string, vars map[str
 	}
 	return nil
 }
+
+// createDataSource creates a datasource from input (CreateDataSourceInput)
+// with the admin token and returns its id.
+func createDataSource(ctx context.Context, c *cluster, baseURL string, input map[string]any) (string, error) {
+	var out struct {
+		CreateDataSource struct {
+			ID string `json:"id"`
+		} `json:"createDataSource"`
+	}
+	err := graphql(ctx, baseURL, c.token, `mutation($in: CreateDataSourceInput!) { createDataSource(input: $in) { id } }`,
+		map[string]any{"in": input}, &out)
+	if err != nil {
+		return "", fmt.Errorf("create %v: %w", input["name"], err)
+	}
+	return out.CreateDataSource.ID, nil
+}

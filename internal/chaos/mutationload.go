@@ -219,17 +219,12 @@ func createLoadDataSources(ctx context.Context, c *cluster) ([]*dataSource, erro
 		if err := os.MkdirAll(ds.dir, 0o755); err != nil {
 			return nil, err
 		}
-		var out struct {
-			CreateDataSource struct {
-				ID string `json:"id"`
-			} `json:"createDataSource"`
-		}
-		err := graphql(ctx, c.replicas[0].url(), c.token, `mutation($in: CreateDataSourceInput!) { createDataSource(input: $in) { id } }`,
-			map[string]any{"in": map[string]any{"name": ds.name, "path": ds.dir, "filePattern": "*.csv", "schedule": map[string]any{"interval": "1s"}}}, &out)
+		id, err := createDataSource(ctx, c, c.replicas[0].url(),
+			map[string]any{"name": ds.name, "path": ds.dir, "filePattern": "*.csv", "schedule": map[string]any{"interval": "1s"}})
 		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", ds.name, err)
+			return nil, err
 		}
-		ds.id = out.CreateDataSource.ID
+		ds.id = id
 		dss = append(dss, ds)
 	}
 	return dss, nil

@@ -111,34 +111,20 @@ func postmasterPID(dataDir string) (int, error) {
 	return strconv.Atoi(strings.TrimSpace(first))
 }
 
-// answersAgain polls r with a query that reads PostgreSQL until it
+// answersAgain polls r with the probe query (it reads PostgreSQL) until it
 // answers, and returns how long that took.
 func answersAgain(ctx context.Context, c *cluster, r *replica, within time.Duration) (time.Duration, bool) {
-	start := time.Now()
-	for time.Since(start) < within && ctx.Err() == nil {
-		var out struct {
-			DataSources struct {
-				TotalCount int `json:"totalCount"`
-			} `json:"dataSources"`
-		}
-		if graphqlOnce(ctx, r.url(), c.token, `{ dataSources(first: 1) { totalCount } }`, nil, &out) == nil {
-			return time.Since(start), true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return 0, false
+	return pollEvery(ctx, within, 50*time.Millisecond, func() bool {
+		return graphqlOnce(ctx, r.url(), c.token, probeQuery, nil, nil) == nil
+	})
 }
 
 // waitPlanned waits for a run planned after at.
 func waitPlanned(ctx context.Context, c *cluster, at time.Time, within time.Duration) (time.Duration, bool) {
-	start := time.Now()
-	for time.Since(start) < within && ctx.Err() == nil {
-		if n, err := c.runsPlannedAfter(ctx, at); err == nil && n > 0 {
-			return time.Since(start), true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return 0, false
+	return pollEvery(ctx, within, 50*time.Millisecond, func() bool {
+		n, err := c.runsPlannedAfter(ctx, at)
+		return err == nil && n > 0
+	})
 }
 
 // subscriberCounts is how many events each subscriber has got so far.
@@ -153,12 +139,8 @@ func subscriberCounts(subs []*subscriber) []int {
 
 // waitNewEvents waits until sub has more than n events.
 func waitNewEvents(ctx context.Context, sub *subscriber, n int, within time.Duration) (time.Duration, bool) {
-	start := time.Now()
-	for time.Since(start) < within && ctx.Err() == nil {
-		if got, _, _ := sub.record(); len(got) > n {
-			return time.Since(start), true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return 0, false
+	return pollEvery(ctx, within, 20*time.Millisecond, func() bool {
+		got, _, _ := sub.record()
+		return len(got) > n
+	})
 }

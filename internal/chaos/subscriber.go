@@ -119,15 +119,7 @@ func (s *subscriber) follow(ctx context.Context, base string) error {
 	if err := send(map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer " + s.token}}); err != nil {
 		return err
 	}
-	vars := map[string]any{}
-	if c := s.last(); c != nil {
-		vars["after"] = c.String()
-	} else if s.fromStart {
-		vars["after"] = cursor{}.String()
-	}
-	if len(s.dataSourceIDs) > 0 {
-		vars["ids"] = s.dataSourceIDs
-	}
+	vars := s.variables()
 	subscribed := false
 	for {
 		// A replica that is frozen or gone sends nothing: the server pings
@@ -167,6 +159,21 @@ func (s *subscriber) follow(ctx context.Context, base string) error {
 			return fmt.Errorf("subscription completed")
 		}
 	}
+}
+
+// variables are the subscription's: after the last cursor it got (or the
+// zero cursor, fromStart), and its datasources.
+func (s *subscriber) variables() map[string]any {
+	vars := map[string]any{}
+	if c := s.last(); c != nil {
+		vars["after"] = c.String()
+	} else if s.fromStart {
+		vars["after"] = cursor{}.String()
+	}
+	if len(s.dataSourceIDs) > 0 {
+		vars["ids"] = s.dataSourceIDs
+	}
+	return vars
 }
 
 // handle records the event of one result, or returns its error.
@@ -241,15 +248,7 @@ func (s *subscriber) latenciesBetween(from, to time.Time) []time.Duration {
 // followSSE runs one subscription over server-sent events (POST with
 // Accept: text/event-stream, gqlgen's transport) until it ends.
 func (s *subscriber) followSSE(ctx context.Context, base string) error {
-	vars := map[string]any{}
-	if c := s.last(); c != nil {
-		vars["after"] = c.String()
-	} else if s.fromStart {
-		vars["after"] = cursor{}.String()
-	}
-	if len(s.dataSourceIDs) > 0 {
-		vars["ids"] = s.dataSourceIDs
-	}
+	vars := s.variables()
 	body, _ := json.Marshal(map[string]any{"query": scheduleSubscription, "variables": vars})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -65,20 +65,14 @@ func (w *workload) createDataSources(ctx context.Context, n int) error {
 		if err := os.MkdirAll(ds.dir, 0o755); err != nil {
 			return err
 		}
-		var out struct {
-			CreateDataSource struct {
-				ID string `json:"id"`
-			} `json:"createDataSource"`
-		}
-		err := graphql(ctx, base, w.c.token, `mutation($in: CreateDataSourceInput!) { createDataSource(input: $in) { id } }`,
-			map[string]any{"in": map[string]any{
-				"name": ds.name, "path": ds.dir, "filePattern": "*.csv", "minFileAge": "0s",
-				"schedule": map[string]any{"interval": ds.interval.String(), "misfirePolicy": ds.misfire, "overlapPolicy": ds.overlap},
-			}}, &out)
+		id, err := createDataSource(ctx, w.c, base, map[string]any{
+			"name": ds.name, "path": ds.dir, "filePattern": "*.csv", "minFileAge": "0s",
+			"schedule": map[string]any{"interval": ds.interval.String(), "misfirePolicy": ds.misfire, "overlapPolicy": ds.overlap},
+		})
 		if err != nil {
-			return fmt.Errorf("create %s: %w", ds.name, err)
+			return err
 		}
-		ds.id = out.CreateDataSource.ID
+		ds.id = id
 		w.dataSources = append(w.dataSources, ds)
 	}
 	return nil

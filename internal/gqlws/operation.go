@@ -171,7 +171,7 @@ var (
 // as subscription events are, is framed around gqlgen's encoding rather
 // than encoded again.
 func (c *conn) sendResponse(op *operation, resp *graphql.Response) error {
-	if len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 {
+	if DataOnly(resp) {
 		return c.write(op.next, dataOpen, resp.Data, closeTwo)
 	}
 	payload, err := json.Marshal(resp)
@@ -179,6 +179,14 @@ func (c *conn) sendResponse(op *operation, resp *graphql.Response) error {
 		return c.sendErrors(op, &gqlerror.Error{Message: "internal error: cannot encode the response"})
 	}
 	return c.write(op.next, payload, closeOne)
+}
+
+// DataOnly reports whether resp is data and nothing else, as subscription
+// events and most answers are: its message can be framed around gqlgen's
+// encoding of the data rather than encoded again.
+func DataOnly(resp *graphql.Response) bool {
+	return len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil &&
+		resp.HasNext == nil && len(resp.Data) > 0
 }
 
 // sendErrors sends an error message, which ends the operation.
