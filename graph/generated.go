@@ -1868,6 +1868,7 @@ enum ScheduleEventKind {
   "The current state of one schedule: nextRunAt, paused, and its last run."
   SNAPSHOT
   RUN_SCHEDULED
+  "An attempt has worked for a second (the replica's RecordRunningAfter). A quicker attempt sends none: its run goes from RUN_SCHEDULED straight to its result, which carries startedAt."
   RUN_STARTED
   RUN_RETRYING
   RUN_SUCCEEDED

@@ -4,9 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/google/uuid"
 
 	"github.com/ezplatform/ezplatform/store"
 )
@@ -26,10 +24,12 @@ const (
 // finisher finishes the runs of all of a replica's workers in groups: the
 // requests that arrive while transactions are in flight commit together in
 // the next (group commit), where one statement finishes all their runs.
-// Each run's files, its final state and its River job completion still
-// commit together, as DESIGN.md's work flow asks; a group only shares the
+// Each run's files and its result commit together; a group only shares the
 // finishing statement, the NOTIFY and the commit, which were most of the
-// database's work at 1,000 runs/s (docs/BENCHMARKS.md).
+// database's work at 1,000 runs/s (docs/BENCHMARKS.md). The River job is
+// completed after, by River's batched completer, when the worker returns:
+// a job whose completion is lost is worked again, finds its run final and
+// completes at once.
 type finisher struct {
 	store   *store.Store
 	reqs    chan finishRequest
@@ -38,17 +38,13 @@ type finisher struct {
 
 // finishRequest is the end of one attempt.
 type finishRequest struct {
-	// ctx is the worker's: JobCompleteTx finds River's client in it.
 	ctx context.Context
-	// finish records the attempt's result; nil if the run was already
-	// final and only its job is left to complete.
+	// finish records the attempt's result.
 	finish *store.RunFinishParams
 	// discovery, if set, is recorded first, and sets finish's totals.
-	discovery *store.FileDiscovery
-	// complete is the job completed with the run; nil if the attempt
-	// failed, and River retries or discards the job.
-	complete *river.Job[RunArgs]
-	reply    chan error
+	discovery    *store.FileDiscovery
+	dataSourceID uuid.UUID
+	reply        chan error
 }
 
 func newFinisher(s *store.Store, m *metrics) *finisher {
@@ -102,37 +98,23 @@ func (f *finisher) serve(ctx context.Context) {
 }
 
 // commit records a group in one transaction: each run's files, then every
-// run's result in one statement, then the River jobs.
+// run's result in one statement.
 func (f *finisher) commit(ctx context.Context, group []finishRequest) error {
 	err := f.store.InTx(ctx, func(tx *store.Tx) error {
 		finishes := make([]*store.RunFinishParams, 0, len(group))
 		for _, req := range group {
 			if req.discovery != nil {
-				totals, err := tx.FilesRecord(ctx, req.complete.Args.DataSourceID, req.complete.Args.RunID, req.discovery)
+				totals, err := tx.FilesRecord(ctx, req.dataSourceID, req.finish.RunID, req.discovery)
 				if err != nil {
 					return err
 				}
 				req.finish.FilesFound, req.finish.BytesFound, req.finish.RecordsFound = totals.Files, totals.Bytes, totals.Records
 				req.finish.Skipped = req.discovery.Skipped
 			}
-			if req.finish != nil {
-				finishes = append(finishes, req.finish)
-			}
+			finishes = append(finishes, req.finish)
 		}
-		if len(finishes) > 0 {
-			if _, err := tx.RunsFinish(ctx, finishes); err != nil {
-				return err
-			}
-		}
-		// River completes one job per call: there is no public batch.
-		for _, req := range group {
-			if req.complete != nil {
-				if _, err := river.JobCompleteTx[*riverpgxv5.Driver, pgx.Tx](req.ctx, tx.Pgx(), req.complete); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		_, err := tx.RunsFinish(ctx, finishes)
+		return err
 	})
 	if err == nil {
 		f.countDiscovered(group)
@@ -144,7 +126,7 @@ func (f *finisher) commit(ctx context.Context, group []finishRequest) error {
 // counters: counted at commit, a group retried run by run counts once.
 func (f *finisher) countDiscovered(group []finishRequest) {
 	for _, req := range group {
-		if req.discovery != nil && req.finish != nil {
+		if req.discovery != nil {
 			f.metrics.discoveredFiles.Add(float64(req.finish.FilesFound))
 			f.metrics.discoveredBytes.Add(float64(req.finish.BytesFound))
 			f.metrics.discoveredRecords.Add(float64(req.finish.RecordsFound))

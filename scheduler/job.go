@@ -17,9 +17,14 @@ import (
 // QueueRuns is the River queue of runs.
 const QueueRuns = "runs"
 
+// DefaultRecordRunningAfter is how long an attempt works before its run is
+// marked RUNNING: a run that takes less shows its result directly, and
+// costs one write and one event fewer.
+const DefaultRecordRunningAfter = time.Second
+
 // RunArgs are the River job arguments of a run. They name the run row, so a
-// retried or rescued job works the same run (I1), and the slot, so that the
-// job is unique by its arguments.
+// retried or rescued job works the same run (I1), and its slot, for
+// operators reading river_job.
 type RunArgs struct {
 	RunID        int64     `json:"run_id"`
 	DataSourceID uuid.UUID `json:"datasource_id"`
@@ -31,17 +36,18 @@ type RunArgs struct {
 // Kind is the River job kind.
 func (RunArgs) Kind() string { return "ezplatform.run" }
 
-// InsertOpts puts runs on their queue, unique by arguments.
+// InsertOpts puts runs on their queue. Jobs are not unique in River: a job
+// is inserted only with the run row that names it, in one transaction, and
+// that row is unique per slot (I1), so River's uniqueness would check again
+// at a cost (a hash of the arguments and a unique index).
 func (RunArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueRuns, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueRuns}
 }
 
 func runJob(run *store.Run, timeout time.Duration) river.InsertManyParams {
 	return river.InsertManyParams{
-		Args: RunArgs{RunID: run.ID, DataSourceID: run.DataSourceID, ScheduledFor: run.ScheduledFor, TimeoutMS: timeout.Milliseconds()},
-		InsertOpts: &river.InsertOpts{
-			Queue: QueueRuns, MaxAttempts: run.MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true},
-		},
+		Args:       RunArgs{RunID: run.ID, DataSourceID: run.DataSourceID, ScheduledFor: run.ScheduledFor, TimeoutMS: timeout.Milliseconds()},
+		InsertOpts: &river.InsertOpts{Queue: QueueRuns, MaxAttempts: run.MaxAttempts},
 	}
 }
 
@@ -79,6 +85,10 @@ type runWorker struct {
 	logger    *slog.Logger
 	metrics   *metrics
 	lateStart lateStartWarning
+	// recordRunningAfter is how long an attempt works before it is marked
+	// RUNNING; a quicker one records its start with its result. Negative:
+	// at once.
+	recordRunningAfter time.Duration
 }
 
 // lateStartWarning says when runs start late enough that the replica may
@@ -98,20 +108,26 @@ func (w *runWorker) Timeout(job *river.Job[RunArgs]) time.Duration {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	started := w.starter.start(ctx, store.RunStartParams{RunID: job.Args.RunID, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID})
+	params := store.RunStartParams{RunID: job.Args.RunID, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID}
+	var started store.RunStartResult
+	if w.recordRunningAfter < 0 {
+		started = w.starter.start(ctx, params)
+	} else {
+		started = w.starter.begin(ctx, params)
+	}
 	run, ds, err := started.Run, started.DataSource, started.Err
 	switch {
 	case errors.Is(err, store.ErrRunFinal):
 		// Cancelled (datasource deleted), or finished by an earlier attempt
 		// whose job completion was lost: nothing to do.
-		return w.complete(ctx, job, nil, nil)
+		return nil
 	case errors.Is(err, store.ErrRunWaiting):
 		// BUFFER_ONE: wait for the earlier run to finish. A snooze is not
 		// an attempt.
 		return river.JobSnooze(time.Second)
 	case errors.Is(err, store.ErrNotFound):
 		// The run was pruned: the job is obsolete.
-		return w.complete(ctx, job, nil, nil)
+		return nil
 	case err != nil:
 		return err
 	}
@@ -121,7 +137,9 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	w.warnIfLate(job, ds, run)
 	defer w.metrics.attempts.begin(run.ID, began)()
 
+	recording := w.markRunningLater(ctx, started.Recorded, params)
 	result, workErr := w.work.Run(ctx, ds, run)
+	recorded := recording()
 	if workErr == nil && result == nil {
 		result = &WorkResult{}
 	}
@@ -129,6 +147,9 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		workErr = fmt.Errorf("timed out after %s: %w", w.Timeout(job), workErr)
 	}
 	finish := &store.RunFinishParams{RunID: run.ID, Attempt: job.Attempt, Status: store.RunSucceeded}
+	if !recorded {
+		finish.Began, finish.JobID, finish.ReplicaID = began, job.ID, w.replicaID
+	}
 	defer func() {
 		w.metrics.finished.WithLabelValues(finish.Status).Inc()
 		w.metrics.runDuration.WithLabelValues(finish.Status).Observe(time.Since(began).Seconds())
@@ -136,7 +157,8 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	switch {
 	case workErr == nil:
 		finish.FilesFound = result.FilesFound
-		return w.complete(ctx, job, finish, result.Discovery)
+		// Returning nil completes the job, in River's next batch.
+		return w.finished(run, w.finisher.finish(finishRequest{ctx: ctx, finish: finish, discovery: result.Discovery, dataSourceID: run.DataSourceID}))
 	case job.Attempt < job.MaxAttempts:
 		finish.Status, finish.Error = store.RunRetrying, workErr.Error()
 	default:
@@ -146,17 +168,41 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		"attempt", job.Attempt, "maxAttempts", job.MaxAttempts, "status", finish.Status, "error", workErr)
 	// Record the failed attempt, then let River retry (or discard) the job.
 	if err := w.finisher.finish(finishRequest{ctx: ctx, finish: finish}); err != nil {
+		if err = w.finished(run, err); err == nil {
+			return nil
+		}
 		return errors.Join(workErr, err)
 	}
 	return workErr
 }
 
-// complete records what the run discovered, finishes the run (if finish is
-// set) and completes the River job in one transaction, so that none can
-// commit without the others. It does so even if the attempt timed out: its
-// result must still be saved.
-func (w *runWorker) complete(ctx context.Context, job *river.Job[RunArgs], finish *store.RunFinishParams, discovery *store.FileDiscovery) error {
-	return w.finisher.finish(finishRequest{ctx: ctx, finish: finish, discovery: discovery, complete: job})
+// markRunningLater marks the run RUNNING once the attempt has worked for
+// recordRunningAfter, unless recorded already. The function it returns
+// stops the clock at the end of the work, waits for a mark under way, and
+// says whether the run is marked; if not, the finish records the start.
+func (w *runWorker) markRunningLater(ctx context.Context, recorded bool, params store.RunStartParams) func() bool {
+	if recorded {
+		return func() bool { return true }
+	}
+	marked := make(chan bool, 1)
+	timer := time.AfterFunc(w.recordRunningAfter, func() { marked <- w.starter.start(ctx, params).Err == nil })
+	return func() bool {
+		if timer.Stop() {
+			return false
+		}
+		return <-marked
+	}
+}
+
+// finished is the end of a job whose finish returned err: a run that became
+// final while it worked (its datasource was deleted, or another attempt
+// finished it) keeps that state, and the job is done.
+func (w *runWorker) finished(run *store.Run, err error) error {
+	if errors.Is(err, store.ErrRunFinal) {
+		w.logger.Info("scheduler: run was final before its attempt finished; its result is dropped", "run", run.ID, "datasource", run.DataSourceID)
+		return nil
+	}
+	return err
 }
 
 // warnIfLate logs, at most once a minute, that a run's first attempt

@@ -302,7 +302,9 @@ func (p *planner) enqueue(ctx context.Context, tx *store.Tx, runs []*store.Run, 
 	if len(params) == 0 {
 		return nil
 	}
-	if _, err := p.river.InsertManyTx(ctx, tx.Pgx(), params); err != nil {
+	// The fast insert returns no rows to decode: the worker records its
+	// job's id when it starts.
+	if _, err := p.river.InsertManyFastTx(ctx, tx.Pgx(), params); err != nil {
 		return fmt.Errorf("insert River jobs: %w", err)
 	}
 	return nil

@@ -41,6 +41,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// Workers is how many runs this replica works at once (default 50).
 	Workers int
+	// RecordRunningAfter is how long an attempt works before its run is
+	// marked RUNNING (default DefaultRecordRunningAfter). A quicker attempt
+	// records its start with its result, in one write and one event: its
+	// run goes from SCHEDULED straight to its result. Negative: every
+	// attempt is marked RUNNING before it works.
+	RecordRunningAfter time.Duration
 	// LateStartWarning is how long after its slot a run's first attempt may
 	// start before the replica logs that it may have too few workers (at
 	// most once a minute; default 10 s).
@@ -83,6 +89,9 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, ErrSessionTTL
 	}
 	cfg.SessionTTL = cfg.SessionTTL.Truncate(time.Second) // etcd leases are whole seconds
+	if cfg.RecordRunningAfter == 0 {
+		cfg.RecordRunningAfter = DefaultRecordRunningAfter
+	}
 	if cfg.Workers == 0 {
 		cfg.Workers = 50
 	}
@@ -107,7 +116,7 @@ func New(cfg Config) (*Scheduler, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runWorker{starter: starter, finisher: finisher, work: cfg.Work,
 		replicaID: cfg.ReplicaID, logger: cfg.Logger, metrics: m,
-		lateStart: lateStartWarning{after: cfg.LateStartWarning, workers: cfg.Workers}})
+		lateStart: lateStartWarning{after: cfg.LateStartWarning, workers: cfg.Workers}, recordRunningAfter: cfg.RecordRunningAfter})
 	client, err := river.NewClient(riverpgxv5.New(cfg.Store.Pool()), &river.Config{
 		ID:      cfg.ReplicaID,
 		Queues:  map[string]river.QueueConfig{QueueRuns: {MaxWorkers: cfg.Workers}},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/etcdtest"
@@ -158,25 +159,43 @@ func TestScheduleLifecycle(t *testing.T) {
 // Delete cancels pending runs, while a run in progress finishes and keeps
 // its result. One worker, blocked by the first run, keeps the next ones
 // pending.
+// The run in progress may be marked RUNNING (it has worked longer than
+// RecordRunningAfter) or not yet: both keep their result.
 func TestDeleteCancelsPendingRuns(t *testing.T) {
 	t.Parallel()
+	for _, c := range []struct {
+		name          string
+		recordRunning time.Duration
+	}{{"marked RUNNING", -1}, {"start not recorded yet", time.Hour}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			testDeleteCancelsPendingRuns(t, c.recordRunning)
+		})
+	}
+}
+
+func testDeleteCancelsPendingRuns(t *testing.T, recordRunning time.Duration) {
 	b := setup(t)
 	release := make(chan struct{})
 	var blockOnce sync.Once
 	blocked := make(chan struct{})
+	var blockedRun int64
 	work := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
-		blockOnce.Do(func() { close(blocked) })
+		blockOnce.Do(func() { blockedRun = run.ID; close(blocked) })
 		<-release
 		return &WorkResult{}, nil
 	})
-	startReplicaWorkers(t, b, etcdtest.Prefix(), "one-worker", work, 1)
+	runReplica(t, Config{
+		Store: b.store, Etcd: etcdtest.Client(t), ReplicaID: "one-worker", Address: "http://one-worker", Work: work,
+		SessionTTL: testTTL, KeyPrefix: etcdtest.Prefix(), Workers: 1, RecordRunningAfter: recordRunning, Logger: quietLogger(),
+	})
 	slow := b.createInterval(t, "slow", time.Second, func(p *store.DataSourceCreateParams) {
 		p.Schedule.OverlapPolicy = OverlapAllow
 	})
 	<-blocked
 	eventually(t, "a run waiting behind the blocked one", func() bool {
 		for _, r := range b.runs(t, slow.ID) {
-			if r.Status == store.RunScheduled {
+			if r.Status == store.RunScheduled && r.ID != blockedRun {
 				return true
 			}
 		}
@@ -240,7 +259,70 @@ func TestRunRetriesThenFails(t *testing.T) {
 		require.NoError(t, rows.Scan(&k))
 		kinds = append(kinds, k)
 	}
-	require.Equal(t, []string{store.EventRunScheduled, store.EventRunStarted, store.EventRunRetrying, store.EventRunStarted, store.EventRunFailed}, kinds)
+	// Each quick attempt records its start with its result: one event each.
+	require.Equal(t, []string{store.EventRunScheduled, store.EventRunRetrying, store.EventRunFailed}, kinds)
+	require.NotNil(t, r.StartedAt, "the first attempt's start")
+	require.Equal(t, "retrier", r.ReplicaID)
+	require.NotNil(t, r.RiverJobID)
+}
+
+// An attempt that works longer than RecordRunningAfter is marked RUNNING
+// while it works, with its RUN_STARTED event; a quicker one goes from
+// SCHEDULED to its result, with its start recorded.
+func TestRunMarkedRunningOnceItWorksAWhile(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	slow := make(chan struct{})
+	work := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
+		if ds.Name == "slow" {
+			<-slow
+		}
+		return &WorkResult{}, nil
+	})
+	sched, _ := runReplica(t, Config{
+		Store: b.store, Etcd: etcdtest.Client(t), ReplicaID: "marker", Address: "http://marker", Work: work,
+		SessionTTL: testTTL, KeyPrefix: etcdtest.Prefix(), Workers: 4, RecordRunningAfter: 50 * time.Millisecond, Logger: quietLogger(),
+	})
+	waitLeading(t, sched)
+	kindsOf := func(runID int64) []string {
+		rows, err := b.store.Pool().Query(t.Context(), `SELECT kind FROM events WHERE run_id = $1 ORDER BY id`, runID)
+		require.NoError(t, err)
+		kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return kinds
+	}
+
+	quickDS := b.createInterval(t, "quick", time.Hour)
+	quick, err := sched.TriggerRun(t.Context(), quickDS.ID)
+	require.NoError(t, err)
+	eventually(t, "the quick run to succeed", func() bool {
+		r, err := b.store.RunGetByID(t.Context(), quick.ID)
+		require.NoError(t, err)
+		return r.Status == store.RunSucceeded
+	})
+	r, err := b.store.RunGetByID(t.Context(), quick.ID)
+	require.NoError(t, err)
+	require.Equal(t, []string{store.EventRunScheduled, store.EventRunSucceeded}, kindsOf(quick.ID))
+	require.NotNil(t, r.StartedAt)
+	require.False(t, r.StartedAt.After(*r.FinishedAt), "started before it finished")
+	require.Equal(t, 1, r.Attempt)
+	require.Equal(t, "marker", r.ReplicaID)
+
+	slowDS := b.createInterval(t, "slow", time.Hour)
+	long, err := sched.TriggerRun(t.Context(), slowDS.ID)
+	require.NoError(t, err)
+	eventually(t, "the slow run to be marked RUNNING while it works", func() bool {
+		r, err := b.store.RunGetByID(t.Context(), long.ID)
+		require.NoError(t, err)
+		return r.Status == store.RunRunning
+	})
+	close(slow)
+	eventually(t, "the slow run to succeed", func() bool {
+		r, err := b.store.RunGetByID(t.Context(), long.ID)
+		require.NoError(t, err)
+		return r.Status == store.RunSucceeded
+	})
+	require.Equal(t, []string{store.EventRunScheduled, store.EventRunStarted, store.EventRunSucceeded}, kindsOf(long.ID))
 }
 
 // triggerRun is unique per slot: triggers within one second share a run.

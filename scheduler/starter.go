@@ -17,16 +17,19 @@ const (
 	startConcurrency = 4
 )
 
-// starter marks runs RUNNING for all of a replica's workers, in batches:
-// the requests that arrive while batches are in flight go together in the
-// next (group commit). A burst of jobs then costs a few statements instead
-// of one each, and no request waits for a timer.
+// starter readies runs for all of a replica's workers (store.RunsBegin),
+// and marks RUNNING those that work long enough (store.RunsStart), in
+// batches: the requests that arrive while batches are in flight go together
+// in the next (group commit). A burst of jobs then costs a few statements
+// instead of one each, and no request waits for a timer.
 type starter struct {
 	reqs chan startRequest
 }
 
 type startRequest struct {
 	params store.RunStartParams
+	// record marks the run RUNNING; otherwise it is only readied.
+	record bool
 	reply  chan store.RunStartResult
 }
 
@@ -34,10 +37,18 @@ func newStarter() *starter {
 	return &starter{reqs: make(chan startRequest)}
 }
 
-// start starts one run, batched with its concurrent peers. It blocks until
-// the batch is done or ctx ends.
+// begin readies one run, batched with its concurrent peers; start marks
+// one RUNNING. Both block until the batch is done or ctx ends.
+func (s *starter) begin(ctx context.Context, params store.RunStartParams) store.RunStartResult {
+	return s.do(ctx, startRequest{params: params})
+}
+
 func (s *starter) start(ctx context.Context, params store.RunStartParams) store.RunStartResult {
-	req := startRequest{params: params, reply: make(chan store.RunStartResult, 1)}
+	return s.do(ctx, startRequest{params: params, record: true})
+}
+
+func (s *starter) do(ctx context.Context, req startRequest) store.RunStartResult {
+	req.reply = make(chan store.RunStartResult, 1)
 	select {
 	case s.reqs <- req:
 	case <-ctx.Done():
@@ -93,17 +104,34 @@ func (s *starter) serve(ctx context.Context, st *store.Store) {
 		if !ok {
 			return
 		}
-		params := make([]store.RunStartParams, len(batch))
-		for i, req := range batch {
-			params[i] = req.params
-		}
-		results, err := st.RunsStart(context.WithoutCancel(ctx), params)
-		for i, req := range batch {
-			if err != nil {
-				req.reply <- store.RunStartResult{Err: err}
-				continue
+		var begins, starts []startRequest
+		for _, req := range batch {
+			if req.record {
+				starts = append(starts, req)
+			} else {
+				begins = append(begins, req)
 			}
-			req.reply <- results[i]
 		}
+		reply(begins, st.RunsBegin, context.WithoutCancel(ctx))
+		reply(starts, st.RunsStart, context.WithoutCancel(ctx))
+	}
+}
+
+// reply runs one statement for reqs and answers each.
+func reply(reqs []startRequest, do func(context.Context, []store.RunStartParams) ([]store.RunStartResult, error), ctx context.Context) {
+	if len(reqs) == 0 {
+		return
+	}
+	params := make([]store.RunStartParams, len(reqs))
+	for i, req := range reqs {
+		params[i] = req.params
+	}
+	results, err := do(ctx, params)
+	for i, req := range reqs {
+		if err != nil {
+			req.reply <- store.RunStartResult{Err: err}
+			continue
+		}
+		req.reply <- results[i]
 	}
 }

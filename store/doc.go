@@ -9,6 +9,6 @@
 // Every write runs in one transaction that also inserts an events row and
 // sends one NOTIFY, so that the change, its durable record and its
 // notification commit or roll back together. Tx exposes the transaction to
-// the scheduler, which shares it with River (InsertManyTx, JobCompleteTx);
+// the scheduler, which shares it with River (InsertManyFastTx);
 // events recorded in a Tx are inserted in one statement with one NOTIFY.
 package store

@@ -32,8 +32,80 @@ type RunStartResult struct {
 	Run *Run
 	// DataSource is the run's datasource (possibly deleted since).
 	DataSource *DataSource
+	// Recorded says that the run is marked RUNNING. RunsBegin leaves most
+	// runs as they are: their attempt records its start with its result.
+	Recorded bool
 	// Err is ErrRunFinal, ErrRunWaiting, ErrNotFound or nil.
 	Err error
+}
+
+// RunsBegin readies runs for an attempt without writing anything, for
+// attempts that record their start with their result (RunFinishParams.Began)
+// unless they work long enough to be marked RUNNING first (RunsStart). It
+// reads each run and its datasource, in one round trip. A run that may start
+// comes back as it is: SCHEDULED, or RETRYING for a retry. A run of a
+// BUFFER_ONE schedule is started as RunsStart starts it, because whether an
+// earlier run is still working is known only from runs marked RUNNING. The
+// results are in the order of params.
+//
+// A quick run then costs one write instead of two, and one event: most of
+// what a run cost beside River's own work (docs/BENCHMARKS.md).
+func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunStartResult, error) {
+	ids := make([]int64, len(params))
+	for i, p := range params {
+		ids[i] = p.RunID
+	}
+	batch := &pgx.Batch{}
+	var runs []*Run
+	dataSources := map[uuid.UUID]*DataSource{}
+	batch.Queue(`SELECT `+runColumns+` FROM runs WHERE id = ANY($1)`, ids).Query(func(rows pgx.Rows) (err error) {
+		runs, err = collectRuns(rows)
+		return err
+	})
+	batch.Queue(`SELECT `+dataSourceColumns+` FROM datasources WHERE id IN (SELECT datasource_id FROM runs WHERE id = ANY($1))`, ids).
+		Query(func(rows pgx.Rows) error {
+			list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
+			for _, ds := range list {
+				dataSources[ds.ID] = ds
+			}
+			return err
+		})
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Run, len(runs))
+	for _, r := range runs {
+		byID[r.ID] = r
+	}
+	results := make([]RunStartResult, len(params))
+	var (
+		recorded   []RunStartParams
+		recordedAt []int
+	)
+	for i, p := range params {
+		r := byID[p.RunID]
+		switch {
+		case r == nil:
+			results[i].Err = ErrNotFound
+		case r.Final():
+			results[i].Err = ErrRunFinal
+		case dataSources[r.DataSourceID].Schedule.OverlapPolicy == "BUFFER_ONE":
+			recorded, recordedAt = append(recorded, p), append(recordedAt, i)
+		default:
+			r.Attempt, r.ReplicaID, r.RiverJobID = p.Attempt, p.ReplicaID, &p.JobID
+			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
+		}
+	}
+	if len(recorded) > 0 {
+		started, err := s.RunsStart(ctx, recorded)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range recordedAt {
+			results[i] = started[j]
+		}
+	}
+	return results, nil
 }
 
 // RunsStart marks runs RUNNING for an attempt, each with its RUN_STARTED
@@ -62,7 +134,7 @@ func (s *Store) RunsStart(ctx context.Context, params []RunStartParams) ([]RunSt
 	var notStarted []int64
 	for i, p := range params {
 		if r, ok := byID[p.RunID]; ok {
-			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
+			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID], Recorded: true}
 		} else {
 			notStarted = append(notStarted, p.RunID)
 		}
@@ -182,6 +254,12 @@ type RunFinishParams struct {
 	// Skipped are the entries the attempt skipped; the run keeps the first
 	// MaxSkippedKept and the count.
 	Skipped []SkippedEntry
+	// Began, for an attempt whose start was not recorded (RunsBegin), is
+	// when it started: the finish records the start, with JobID and
+	// ReplicaID, in the same statement. Zero if RunsStart recorded it.
+	Began     time.Time
+	JobID     int64
+	ReplicaID string
 }
 
 // RunFinish records the end of one attempt; see RunsFinish.
@@ -195,10 +273,12 @@ func (t *Tx) RunFinish(ctx context.Context, params *RunFinishParams) (*Run, erro
 
 // RunsFinish records the end of attempts with their events, in one
 // statement whatever their number; the transaction sends one NOTIFY for all
-// its finishes. Call it in the transaction that completes the River jobs,
-// so that both commit together. The runs come back in the order of params.
-// If any run does not exist it returns ErrNotFound, and if one is named
-// twice an error: the caller's transaction must then roll back.
+// its finishes. An attempt whose start was not recorded (Began set) records
+// it here, and its run gets one event, of its result. The runs come back in
+// the order of params. If any run is already final (cancelled while it
+// worked, or finished by another attempt) it returns ErrRunFinal, if one
+// does not exist ErrNotFound, and if one is named twice an error: the
+// caller's transaction must then roll back.
 func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run, error) {
 	c, err := runFinishColumnsOf(params, time.Now().UTC())
 	if err != nil {
@@ -207,22 +287,27 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 	rows, err := t.tx.Query(ctx, `
 		WITH req AS (
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],
-				$7::jsonb[], $8::int[], $9::jsonb[])
+				$7::jsonb[], $8::int[], $9::jsonb[], $10::timestamptz[], $11::int[], $12::bigint[], $13::text[])
 				AS u(run_id, status, error, files_found, bytes_found, records_found,
-					skipped, skipped_count, attempt_errors)
+					skipped, skipped_count, attempt_errors, began, attempt, job_id, replica_id)
 		), finished AS (
 			UPDATE runs SET status = req.status, error = nullif(req.error, ''), files_found = req.files_found,
 				bytes_found = req.bytes_found, records_found = req.records_found,
 				skipped = req.skipped, skipped_count = req.skipped_count,
 				attempt_errors = runs.attempt_errors || coalesce(req.attempt_errors, '[]'),
+				started_at = coalesce(runs.started_at, req.began),
+				attempt = CASE WHEN req.began IS NULL THEN runs.attempt ELSE req.attempt END,
+				river_job_id = coalesce(req.job_id, runs.river_job_id),
+				replica_id = coalesce(req.replica_id, runs.replica_id),
 				finished_at = CASE WHEN req.status = 'RETRYING' THEN NULL ELSE now() END,
 				updated_at = now()
 			FROM req
-			WHERE runs.id = req.run_id
+			WHERE runs.id = req.run_id AND runs.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
 			RETURNING runs.*
 		)
 		SELECT `+runColumns+` FROM finished`,
-		c.ids, c.statuses, c.errs, c.files, c.bytes, c.records, c.skipped, c.skippedCounts, c.attemptErrs)
+		c.ids, c.statuses, c.errs, c.files, c.bytes, c.records, c.skipped, c.skippedCounts, c.attemptErrs,
+		c.began, c.attempts, c.jobIDs, c.replicas)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +316,9 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 		return nil, translate(err)
 	}
 	runs, err := inIDOrder(c.ids, finished)
+	if errors.Is(err, ErrNotFound) {
+		err = t.finalOrMissing(ctx, c.ids, finished)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +328,29 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 		return nil, err
 	}
 	return runs, nil
+}
+
+// finalOrMissing says why a finish did not return every run: ErrRunFinal
+// if a run it left out exists (it was final), else ErrNotFound.
+func (t *Tx) finalOrMissing(ctx context.Context, ids []int64, finished []*Run) error {
+	var left []int64
+	returned := make(map[int64]bool, len(finished))
+	for _, r := range finished {
+		returned[r.ID] = true
+	}
+	for _, id := range ids {
+		if !returned[id] {
+			left = append(left, id)
+		}
+	}
+	var existing int
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM runs WHERE id = ANY($1)`, left).Scan(&existing); err != nil {
+		return err
+	}
+	if existing > 0 {
+		return ErrRunFinal
+	}
+	return ErrNotFound
 }
 
 // runFinishColumns are RunsFinish's params as the columns its statement
@@ -254,6 +365,12 @@ type runFinishColumns struct {
 	skipped       [][]byte
 	skippedCounts []int32
 	attemptErrs   [][]byte
+	// The start of attempts that RunsBegin readied; nil where RunsStart
+	// recorded it.
+	began    []*time.Time
+	attempts []int32
+	jobIDs   []*int64
+	replicas []*string
 }
 
 func runFinishColumnsOf(params []*RunFinishParams, now time.Time) (*runFinishColumns, error) {
@@ -262,9 +379,14 @@ func runFinishColumnsOf(params []*RunFinishParams, now time.Time) (*runFinishCol
 		ids: make([]int64, n), statuses: make([]string, n), errs: make([]string, n),
 		files: make([]int32, n), bytes: make([]int64, n), records: make([]int64, n),
 		skipped: make([][]byte, n), skippedCounts: make([]int32, n), attemptErrs: make([][]byte, n),
+		began: make([]*time.Time, n), attempts: make([]int32, n), jobIDs: make([]*int64, n), replicas: make([]*string, n),
 	}
 	for i, p := range params {
 		c.ids[i], c.statuses[i], c.errs[i] = p.RunID, p.Status, truncateError(p.Error)
+		c.attempts[i] = int32(p.Attempt)
+		if !p.Began.IsZero() {
+			c.began[i], c.jobIDs[i], c.replicas[i] = &p.Began, &p.JobID, &p.ReplicaID
+		}
 		c.files[i], c.bytes[i], c.records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
 		c.skippedCounts[i] = int32(len(p.Skipped))
 		var err error
@@ -318,11 +440,14 @@ func truncateError(s string) string {
 
 // runsCancelPending cancels a datasource's runs that have not started or
 // wait for a retry. Their River jobs find the run CANCELLED and do nothing.
-// Running runs finish and keep their result.
+// Running runs finish and keep their result: those marked RUNNING, and
+// those whose job a worker holds, which a quick attempt does before its
+// start is recorded (RunsBegin).
 func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) error {
 	rows, err := t.tx.Query(ctx, `
 		UPDATE runs SET status = 'CANCELLED', finished_at = now(), updated_at = now()
 		WHERE datasource_id = $1 AND status IN ('SCHEDULED', 'RETRYING')
+			AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.state = 'running' AND j.args @> jsonb_build_object('run_id', runs.id))
 		RETURNING `+runColumns, dataSourceID)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/store"
@@ -182,4 +184,82 @@ func TestRunScheduledAnnouncesNextSlot(t *testing.T) {
 	require.True(t, slot.Add(time.Minute).Equal(*states[0].NextRunAt))
 	require.True(t, states[1].HasNextRunAt)
 	require.Nil(t, states[1].NextRunAt, "never again")
+}
+
+// RunsBegin readies runs without a write, starts BUFFER_ONE runs as
+// RunsStart does, and says why the rest cannot start. A readied run's
+// finish records its start; a finish of a run that became final meanwhile
+// is refused with ErrRunFinal and changes nothing.
+func TestRunsBeginThenFinishRecordsTheStart(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+	ds, err := b.store.DataSourceCreate(ctx, createParams("begin"))
+	require.NoError(t, err)
+	bufferedParams := createParams("buffered")
+	bufferedParams.Schedule.OverlapPolicy = "BUFFER_ONE"
+	buffered, err := b.store.DataSourceCreate(ctx, bufferedParams)
+	require.NoError(t, err)
+	slot := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	insert := func(dsID uuid.UUID, at time.Time, status string) *store.Run {
+		runs := b.insertRuns(t, ctx, store.RunInsert{DataSourceID: dsID, ScheduledFor: at, Trigger: store.TriggerSchedule, Status: status, MaxAttempts: 3})
+		require.Len(t, runs, 1)
+		return runs[0]
+	}
+	quick, cancelled := insert(ds.ID, slot, store.RunScheduled), insert(ds.ID, slot.Add(time.Second), store.RunScheduled)
+	skipped, buffer := insert(ds.ID, slot.Add(2*time.Second), store.RunSkipped), insert(buffered.ID, slot, store.RunScheduled)
+
+	results, err := b.store.RunsBegin(ctx, []store.RunStartParams{
+		{RunID: quick.ID, JobID: 7, Attempt: 1, ReplicaID: "r"},
+		{RunID: 999_999, JobID: 8, Attempt: 1, ReplicaID: "r"},
+		{RunID: skipped.ID, JobID: 9, Attempt: 1, ReplicaID: "r"},
+		{RunID: buffer.ID, JobID: 10, Attempt: 1, ReplicaID: "r"},
+	})
+	require.NoError(t, err)
+	require.NoError(t, results[0].Err)
+	require.False(t, results[0].Recorded)
+	require.Equal(t, store.RunScheduled, results[0].Run.Status, "readied, not written")
+	require.Equal(t, ds.ID, results[0].DataSource.ID)
+	require.ErrorIs(t, results[1].Err, store.ErrNotFound)
+	require.ErrorIs(t, results[2].Err, store.ErrRunFinal)
+	require.NoError(t, results[3].Err)
+	require.True(t, results[3].Recorded, "BUFFER_ONE runs are marked RUNNING before they work")
+	require.Equal(t, store.RunRunning, results[3].Run.Status)
+
+	stored, err := b.store.RunGetByID(ctx, quick.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.RunScheduled, stored.Status)
+	require.Nil(t, stored.StartedAt)
+
+	began := time.Now().Add(-time.Second).UTC().Truncate(time.Microsecond)
+	finish := func(p *store.RunFinishParams) error {
+		return b.store.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.RunsFinish(ctx, []*store.RunFinishParams{p})
+			return err
+		})
+	}
+	require.NoError(t, finish(&store.RunFinishParams{RunID: quick.ID, Status: store.RunSucceeded, Attempt: 1,
+		Began: began, JobID: 7, ReplicaID: "r"}))
+	stored, err = b.store.RunGetByID(ctx, quick.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.RunSucceeded, stored.Status)
+	require.True(t, began.Equal(*stored.StartedAt), "started_at %v, began %v", stored.StartedAt, began)
+	require.Equal(t, 1, stored.Attempt)
+	require.Equal(t, "r", stored.ReplicaID)
+	require.EqualValues(t, 7, *stored.RiverJobID)
+	var kinds []string
+	rows, err := b.store.Pool().Query(ctx, `SELECT kind FROM events WHERE run_id = $1 ORDER BY id`, quick.ID)
+	require.NoError(t, err)
+	kinds, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Equal(t, []string{store.EventRunScheduled, store.EventRunSucceeded}, kinds, "one event for the start and the result")
+
+	// Cancelled while it worked: the result is refused, the run stays.
+	_, err = b.store.Pool().Exec(ctx, `UPDATE runs SET status = 'CANCELLED', finished_at = now() WHERE id = $1`, cancelled.ID)
+	require.NoError(t, err)
+	err = finish(&store.RunFinishParams{RunID: cancelled.ID, Status: store.RunSucceeded, Attempt: 1, Began: began, JobID: 8, ReplicaID: "r"})
+	require.ErrorIs(t, err, store.ErrRunFinal)
+	stored, err = b.store.RunGetByID(ctx, cancelled.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.RunCancelled, stored.Status)
+	require.Nil(t, stored.StartedAt)
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Tx is a store transaction. Its methods run inside one PostgreSQL
-// transaction, which callers share with River (InsertManyTx, JobCompleteTx)
+// transaction, which callers share with River (InsertManyFastTx)
 // through Pgx, so that state and jobs commit together.
 type Tx struct {
 	tx     pgx.Tx

@@ -750,8 +750,9 @@ type ScheduleEventKind string
 
 const (
 	// The current state of one schedule: nextRunAt, paused, and its last run.
-	ScheduleEventKindSnapshot        ScheduleEventKind = "SNAPSHOT"
-	ScheduleEventKindRunScheduled    ScheduleEventKind = "RUN_SCHEDULED"
+	ScheduleEventKindSnapshot     ScheduleEventKind = "SNAPSHOT"
+	ScheduleEventKindRunScheduled ScheduleEventKind = "RUN_SCHEDULED"
+	// An attempt has worked for a second (the replica's RecordRunningAfter). A quicker attempt sends none: its run goes from RUN_SCHEDULED straight to its result, which carries startedAt.
 	ScheduleEventKindRunStarted      ScheduleEventKind = "RUN_STARTED"
 	ScheduleEventKindRunRetrying     ScheduleEventKind = "RUN_RETRYING"
 	ScheduleEventKindRunSucceeded    ScheduleEventKind = "RUN_SUCCEEDED"

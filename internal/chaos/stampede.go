@@ -10,13 +10,14 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/ezplatform/ezplatform/internal/proccpu"
 )
 
 func init() {
@@ -203,53 +204,14 @@ func spread(ds []time.Duration) string {
 	return fmt.Sprintf("p50 %v, p99 %v, max %v (%d)", r(percentile(ds, 0.5)), r(percentile(ds, 0.99)), r(percentile(ds, 1)), len(ds))
 }
 
-// cpuSeconds is the CPU time (user and system) of pid and, with children,
-// of every process whose parent it is and of those it has reaped
-// (PostgreSQL's backends, live or gone), from /proc.
-func cpuSeconds(pid int, children bool) float64 {
-	// The fields after the command's closing parenthesis: ppid is the
-	// 2nd, utime, stime, cutime and cstime the 12th to 15th, in USER_HZ.
-	stat := func(p string) (ppid int, fields []float64, ok bool) {
-		b, err := os.ReadFile("/proc/" + p + "/stat")
-		if err != nil {
-			return 0, nil, false
-		}
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		if len(f) < 15 {
-			return 0, nil, false
-		}
-		ppid, _ = strconv.Atoi(f[1])
-		for _, v := range f[11:15] {
-			n, _ := strconv.ParseFloat(v, 64)
-			fields = append(fields, n/100)
-		}
-		return ppid, fields, true
-	}
-	_, own, ok := stat(strconv.Itoa(pid))
-	if !ok {
-		return 0
-	}
-	total := own[0] + own[1]
-	if children {
-		total += own[2] + own[3]
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			if ppid, f, ok := stat(e.Name()); ok && ppid == pid {
-				total += f[0] + f[1]
-			}
-		}
-	}
-	return total
-}
-
 // cpuUse measures the CPU each part of the cluster spends between its
 // calls: start it, then call the func it returns.
 func cpuUse(c *cluster) func() string {
 	pgPID, _ := postmasterPID(c.pgOpts.DataDir)
 	read := func() []float64 {
-		out := []float64{cpuSeconds(os.Getpid(), false), cpuSeconds(pgPID, true)}
+		out := []float64{proccpu.Seconds(os.Getpid(), false), proccpu.Seconds(pgPID, true)}
 		for _, r := range c.replicas {
-			out = append(out, cpuSeconds(r.pid(), false))
+			out = append(out, proccpu.Seconds(r.pid(), false))
 		}
 		return out
 	}

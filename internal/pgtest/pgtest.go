@@ -103,6 +103,9 @@ func startServer() {
 	cluster, serverErr = devstack.StartPostgres(ctx, devstack.PostgresOptions{
 		DataDir:   filepath.Join(dir, "postgres"),
 		Ephemeral: true,
+		// Loaded, tracking nothing: a benchmark turns it on for its own
+		// database to count the statements a workload sends.
+		Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "none"},
 	})
 	if serverErr != nil {
 		return

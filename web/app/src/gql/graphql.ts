@@ -117,6 +117,7 @@ export type ScheduleEventKind =
   | 'RUN_RETRYING'
   | 'RUN_SCHEDULED'
   | 'RUN_SKIPPED'
+  /** An attempt has worked for a second (the replica's RecordRunningAfter). A quicker attempt sends none: its run goes from RUN_SCHEDULED straight to its result, which carries startedAt. */
   | 'RUN_STARTED'
   | 'RUN_SUCCEEDED'
   /** The leader planned the next slot (nextRunAt). */
