@@ -54,7 +54,10 @@ func runJob(run *store.Run, timeout time.Duration) river.InsertManyParams {
 // Work is what a run does. File discovery implements it.
 type Work interface {
 	// Run does one attempt of a run. An error fails the attempt; River
-	// retries it with backoff until the run's attempts are used up.
+	// retries it with backoff until the run's attempts are used up. ds is
+	// the datasource as it is now; run is the run as its job names it: its
+	// ID, DataSourceID, ScheduledFor and Attempt are set, and for a retry
+	// the rest of its row (store.RunsBegin).
 	Run(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error)
 }
 
@@ -108,7 +111,8 @@ func (w *runWorker) Timeout(job *river.Job[RunArgs]) time.Duration {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	params := store.RunStartParams{RunID: job.Args.RunID, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID}
+	params := store.RunStartParams{RunID: job.Args.RunID, DataSourceID: job.Args.DataSourceID, ScheduledFor: job.Args.ScheduledFor,
+		MaxAttempts: job.MaxAttempts, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID}
 	var started store.RunStartResult
 	if w.recordRunningAfter < 0 {
 		started = w.starter.start(ctx, params)
@@ -195,11 +199,13 @@ func (w *runWorker) markRunningLater(ctx context.Context, recorded bool, params 
 }
 
 // finished is the end of a job whose finish returned err: a run that became
-// final while it worked (its datasource was deleted, or another attempt
-// finished it) keeps that state, and the job is done.
+// final while it worked (cancelled, or finished by another attempt) keeps
+// that state, and a run that is gone (pruned) stays gone; either way the
+// job is done.
 func (w *runWorker) finished(run *store.Run, err error) error {
-	if errors.Is(err, store.ErrRunFinal) {
-		w.logger.Info("scheduler: run was final before its attempt finished; its result is dropped", "run", run.ID, "datasource", run.DataSourceID)
+	if errors.Is(err, store.ErrRunFinal) || errors.Is(err, store.ErrNotFound) {
+		w.logger.Info("scheduler: run was final or gone before its attempt finished; its result is dropped",
+			"run", run.ID, "datasource", run.DataSourceID, "reason", err)
 		return nil
 	}
 	return err

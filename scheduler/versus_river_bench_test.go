@@ -1,10 +1,12 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,10 +35,14 @@ import (
 //
 //	go test ./scheduler -run '^$' -bench VersusRiver -benchtime 1x -timeout 30m
 //
-// VERSUS_ONLY=1000x1s (or 10000x10s, burst) runs one workload.
+// Each workload runs River's periodic jobs and this project alternately,
+// VERSUS_ROUNDS times each (default 2). VERSUS_ONLY=1000x1s (or 10000x10s,
+// burst) runs one workload.
 func BenchmarkVersusRiver(b *testing.B) {
 	const workers = 1000
 	only := os.Getenv("VERSUS_ONLY")
+	rounds, err := strconv.Atoi(cmp.Or(os.Getenv("VERSUS_ROUNDS"), "2"))
+	require.NoError(b, err, "VERSUS_ROUNDS")
 	var results []sideResult
 	for _, w := range []struct {
 		n                  int
@@ -46,9 +52,11 @@ func BenchmarkVersusRiver(b *testing.B) {
 		if only != "" && only != name {
 			continue
 		}
-		results = append(results,
-			riverPeriodic(b, name, w.n, w.interval, w.duration, workers),
-			ezScheduled(b, name, w.n, w.interval, w.duration, workers))
+		for range rounds {
+			results = append(results,
+				riverPeriodic(b, name, w.n, w.interval, w.duration, workers),
+				ezScheduled(b, name, w.n, w.interval, w.duration, workers))
+		}
 	}
 	if only == "" || only == "burst" {
 		results = append(results, riverBurst(b, 1000, 5, workers), riverBurst(b, 10000, 2, workers))
@@ -66,8 +74,9 @@ type sideResult struct {
 	// started.
 	leftBehind int
 	cost       workloadCost
-	// planned are the planner's times for a slot's runs, when known.
-	planned []time.Duration
+	// planned are the planner's times for a slot's runs, and fetched the
+	// lags from the slot to River's fetch of each job, when known.
+	planned, fetched []time.Duration
 }
 
 // workloadCost is what a measured window cost, per run started in it.
@@ -316,7 +325,13 @@ func ezScheduled(b *testing.B, workload string, n int, interval, duration time.D
 	require.NoError(b, err)
 	planned, err := pgx.CollectRows(rows, pgx.RowTo[time.Duration])
 	require.NoError(b, err)
-	return sideResult{system: "EZ Platform", workload: workload, lags: lags, planned: planned,
+	rows, err = st.Pool().Query(ctx, `
+		SELECT j.attempted_at - r.scheduled_for FROM runs r JOIN river_job j ON j.id = r.river_job_id
+		WHERE r.scheduled_for >= $1 AND r.scheduled_for < $2 AND r.attempt = 1`, from, to)
+	require.NoError(b, err)
+	fetched, err := pgx.CollectRows(rows, pgx.RowTo[time.Duration])
+	require.NoError(b, err)
+	return sideResult{system: "EZ Platform", workload: workload, lags: lags, planned: planned, fetched: fetched,
 		perSecond: float64(started) / to.Sub(from).Seconds(), leftBehind: behind, cost: cost}
 }
 
@@ -375,10 +390,10 @@ func printSideBySide(out *os.File, workers int, results []sideResult) {
 	}
 	fmt.Fprintf(out, "\nSide by side, %d workers each, %s\n\n", workers, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	fmt.Fprintln(tw, "workload\tsystem\truns/s\tlag p50\tlag p99\tleft behind\tplanning p50\tp99\tCPU-ms/run process\tPostgreSQL\tstatements/run\trows written/run\tWAL bytes/run\t")
+	fmt.Fprintln(tw, "workload\tsystem\truns/s\tlag p50\tlag p99\tleft behind\tplanning p50\tp99\tfetched p50\tp99\tCPU-ms/run process\tPostgreSQL\tstatements/run\trows written/run\tWAL bytes/run\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t%.3f\t%.3f\t%.1f\t%.1f\t%.0f\t\n", r.workload, r.system, r.perSecond,
-			pct(r.lags, 0.5), pct(r.lags, 0.99), r.leftBehind, pct(r.planned, 0.5), pct(r.planned, 0.99),
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%.1f\t%.1f\t%.0f\t\n", r.workload, r.system, r.perSecond,
+			pct(r.lags, 0.5), pct(r.lags, 0.99), r.leftBehind, pct(r.planned, 0.5), pct(r.planned, 0.99), pct(r.fetched, 0.5), pct(r.fetched, 0.99),
 			r.cost.processMS, r.cost.serverMS, r.cost.statements, r.cost.rows, r.cost.walBytes)
 	}
 	_ = tw.Flush()

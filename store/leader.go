@@ -82,7 +82,9 @@ func (s *Store) LeaderGet(ctx context.Context) (*Leader, error) {
 
 // LeaderFence locks the fencing row for the rest of the transaction and
 // returns ErrFenced unless epoch is the recorded one. Every planner
-// transaction starts with it.
+// transaction starts with it. The lock is shared: a leader's transactions
+// plan side by side, and a successor's LeaderRecord, which updates the row,
+// waits until every one of them has ended.
 //
 // A leader frozen inside such a transaction (SIGSTOP, a VM pause) would
 // hold the row, and so keep its successor from recording its epoch, for as
@@ -95,7 +97,7 @@ func (t *Tx) LeaderFence(ctx context.Context, epoch int64, idleLimit time.Durati
 	var current int64
 	if err := t.tx.QueryRow(ctx, `
 		SELECT epoch FROM scheduler_leader, set_config('idle_in_transaction_session_timeout', $1, true)
-		FOR UPDATE OF scheduler_leader`, strconv.FormatInt(idleLimit.Milliseconds(), 10)).Scan(&current); err != nil {
+		FOR SHARE OF scheduler_leader`, strconv.FormatInt(idleLimit.Milliseconds(), 10)).Scan(&current); err != nil {
 		return err
 	}
 	if current != epoch {

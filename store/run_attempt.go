@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +14,12 @@ import (
 // RunStartParams mark a run's attempt as started.
 type RunStartParams struct {
 	RunID int64
+	// DataSourceID, ScheduledFor and MaxAttempts are the run's, as its job
+	// names them: RunsBegin reads the datasource by id, and gives a first
+	// attempt its run without reading the row.
+	DataSourceID uuid.UUID
+	ScheduledFor time.Time
+	MaxAttempts  int
 	// JobID is the River job working the run, recorded for operators.
 	JobID     int64
 	Attempt   int
@@ -41,71 +48,117 @@ type RunStartResult struct {
 
 // RunsBegin readies runs for an attempt without writing anything, for
 // attempts that record their start with their result (RunFinishParams.Began)
-// unless they work long enough to be marked RUNNING first (RunsStart). It
-// reads each run and its datasource, in one round trip. A run that may start
-// comes back as it is: SCHEDULED, or RETRYING for a retry. A run of a
+// unless they work long enough to be marked RUNNING first (RunsStart).
+//
+// The first attempt of a run of a live datasource reads only the
+// datasource, by id: its Run is the run as its job names it (id,
+// datasource, slot and attempt, status SCHEDULED), and its finish refuses
+// it if the run became final meanwhile. A retry, and a run whose datasource
+// was deleted, read the run row too and come back as it is (a retry's
+// status is RETRYING), or with ErrRunFinal or ErrNotFound. A run of a
 // BUFFER_ONE schedule is started as RunsStart starts it, because whether an
 // earlier run is still working is known only from runs marked RUNNING. The
 // results are in the order of params.
 //
-// A quick run then costs one write instead of two, and one event: most of
-// what a run cost beside River's own work (docs/BENCHMARKS.md).
+// A quick run then costs one write instead of two, one event instead of
+// two, and no read of its row: most of what a run cost beside River's own
+// work (docs/BENCHMARKS.md).
 func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunStartResult, error) {
-	ids := make([]int64, len(params))
+	dsIDs := make([]uuid.UUID, len(params))
 	for i, p := range params {
-		ids[i] = p.RunID
+		dsIDs[i] = p.DataSourceID
 	}
-	batch := &pgx.Batch{}
-	var runs []*Run
-	dataSources := map[uuid.UUID]*DataSource{}
-	batch.Queue(`SELECT `+runColumns+` FROM runs WHERE id = ANY($1)`, ids).Query(func(rows pgx.Rows) (err error) {
-		runs, err = collectRuns(rows)
-		return err
-	})
-	batch.Queue(`SELECT `+dataSourceColumns+` FROM datasources WHERE id IN (SELECT datasource_id FROM runs WHERE id = ANY($1))`, ids).
-		Query(func(rows pgx.Rows) error {
-			list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) })
-			for _, ds := range list {
-				dataSources[ds.ID] = ds
-			}
-			return err
-		})
-	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+	dataSources, err := s.dataSourcesByID(ctx, dsIDs)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]RunStartResult, len(params))
+	var read, record []int
+	for i, p := range params {
+		ds := dataSources[p.DataSourceID]
+		switch {
+		case ds == nil || ds.DeletedAt != nil || p.Attempt > 1:
+			read = append(read, i)
+		case ds.Schedule.OverlapPolicy == "BUFFER_ONE":
+			record = append(record, i)
+		default:
+			results[i] = RunStartResult{DataSource: ds, Run: &Run{ID: p.RunID, DataSourceID: ds.ID, ScheduledFor: p.ScheduledFor,
+				Status: RunScheduled, Attempt: p.Attempt, MaxAttempts: p.MaxAttempts, ReplicaID: p.ReplicaID, RiverJobID: &p.JobID}}
+		}
+	}
+	more, err := s.beginFromRows(ctx, params, read, dataSources, results)
+	if err != nil {
+		return nil, err
+	}
+	record = append(record, more...)
+	if len(record) > 0 {
+		recorded := make([]RunStartParams, len(record))
+		for j, i := range record {
+			recorded[j] = params[i]
+		}
+		started, err := s.RunsStart(ctx, recorded)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range record {
+			results[i] = started[j]
+		}
+	}
+	return results, nil
+}
+
+// beginFromRows readies the runs of params at indexes read from their rows,
+// into results, and returns the indexes of those to start as RunsStart
+// does (BUFFER_ONE).
+func (s *Store) beginFromRows(ctx context.Context, params []RunStartParams, read []int, dataSources map[uuid.UUID]*DataSource, results []RunStartResult) ([]int, error) {
+	if len(read) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(read))
+	for j, i := range read {
+		ids[j] = params[i].RunID
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := collectRuns(rows)
+	if err != nil {
 		return nil, err
 	}
 	byID := make(map[int64]*Run, len(runs))
+	var unread []uuid.UUID
 	for _, r := range runs {
 		byID[r.ID] = r
+		if dataSources[r.DataSourceID] == nil {
+			unread = append(unread, r.DataSourceID)
+		}
 	}
-	results := make([]RunStartResult, len(params))
-	var (
-		recorded   []RunStartParams
-		recordedAt []int
-	)
-	for i, p := range params {
-		r := byID[p.RunID]
-		switch {
+	if len(unread) > 0 {
+		// A job that names another datasource than its run's (edited by
+		// hand): the run's is the one to work.
+		more, err := s.dataSourcesByID(ctx, unread)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(dataSources, more)
+	}
+	var record []int
+	for _, i := range read {
+		p := params[i]
+		switch r := byID[p.RunID]; {
 		case r == nil:
 			results[i].Err = ErrNotFound
 		case r.Final():
 			results[i].Err = ErrRunFinal
 		case dataSources[r.DataSourceID].Schedule.OverlapPolicy == "BUFFER_ONE":
-			recorded, recordedAt = append(recorded, p), append(recordedAt, i)
+			record = append(record, i)
 		default:
 			r.Attempt, r.ReplicaID, r.RiverJobID = p.Attempt, p.ReplicaID, &p.JobID
 			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
 		}
 	}
-	if len(recorded) > 0 {
-		started, err := s.RunsStart(ctx, recorded)
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range recordedAt {
-			results[i] = started[j]
-		}
-	}
-	return results, nil
+	return record, nil
 }
 
 // RunsStart marks runs RUNNING for an attempt, each with its RUN_STARTED

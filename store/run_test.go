@@ -209,21 +209,29 @@ func TestRunsBeginThenFinishRecordsTheStart(t *testing.T) {
 	skipped, buffer := insert(ds.ID, slot.Add(2*time.Second), store.RunSkipped), insert(buffered.ID, slot, store.RunScheduled)
 
 	results, err := b.store.RunsBegin(ctx, []store.RunStartParams{
-		{RunID: quick.ID, JobID: 7, Attempt: 1, ReplicaID: "r"},
-		{RunID: 999_999, JobID: 8, Attempt: 1, ReplicaID: "r"},
-		{RunID: skipped.ID, JobID: 9, Attempt: 1, ReplicaID: "r"},
-		{RunID: buffer.ID, JobID: 10, Attempt: 1, ReplicaID: "r"},
+		{RunID: quick.ID, DataSourceID: ds.ID, ScheduledFor: quick.ScheduledFor, MaxAttempts: 3, JobID: 7, Attempt: 1, ReplicaID: "r"},
+		// Retries read their row.
+		{RunID: 999_999, DataSourceID: ds.ID, JobID: 8, Attempt: 2, ReplicaID: "r"},
+		{RunID: skipped.ID, DataSourceID: ds.ID, JobID: 9, Attempt: 2, ReplicaID: "r"},
+		{RunID: buffer.ID, DataSourceID: buffered.ID, ScheduledFor: buffer.ScheduledFor, JobID: 10, Attempt: 1, ReplicaID: "r"},
+		// A retry whose job names the wrong datasource still works its run's.
+		{RunID: cancelled.ID, DataSourceID: buffered.ID, JobID: 11, Attempt: 2, ReplicaID: "r"},
 	})
 	require.NoError(t, err)
 	require.NoError(t, results[0].Err)
 	require.False(t, results[0].Recorded)
-	require.Equal(t, store.RunScheduled, results[0].Run.Status, "readied, not written")
+	require.Equal(t, &store.Run{ID: quick.ID, DataSourceID: ds.ID, ScheduledFor: quick.ScheduledFor, Status: store.RunScheduled,
+		Attempt: 1, MaxAttempts: 3, ReplicaID: "r", RiverJobID: ptr(int64(7))}, results[0].Run, "the run as its job names it")
 	require.Equal(t, ds.ID, results[0].DataSource.ID)
 	require.ErrorIs(t, results[1].Err, store.ErrNotFound)
 	require.ErrorIs(t, results[2].Err, store.ErrRunFinal)
 	require.NoError(t, results[3].Err)
 	require.True(t, results[3].Recorded, "BUFFER_ONE runs are marked RUNNING before they work")
 	require.Equal(t, store.RunRunning, results[3].Run.Status)
+	require.Equal(t, buffered.ID, results[3].DataSource.ID)
+	require.NoError(t, results[4].Err)
+	require.Equal(t, ds.ID, results[4].DataSource.ID)
+	require.Equal(t, store.RunScheduled, results[4].Run.Status, "as the row is")
 
 	stored, err := b.store.RunGetByID(ctx, quick.ID)
 	require.NoError(t, err)
@@ -262,4 +270,10 @@ func TestRunsBeginThenFinishRecordsTheStart(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.RunCancelled, stored.Status)
 	require.Nil(t, stored.StartedAt)
+
+	// A first attempt of a run that is gone (pruned) learns it at its finish.
+	err = finish(&store.RunFinishParams{RunID: 999_999, Status: store.RunSucceeded, Attempt: 1, Began: began, JobID: 12, ReplicaID: "r"})
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
+
+func ptr[T any](v T) *T { return &v }
