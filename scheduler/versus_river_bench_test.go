@@ -184,7 +184,7 @@ func (m *costMeter) stop(b *testing.B, runs int) workloadCost {
 	})
 	require.NoError(b, err)
 	c.statements, c.rows = per(sent), per(written)
-	c.topStatements = all[:min(len(all), 10)]
+	c.topStatements = all[:min(len(all), 14)]
 	return c
 }
 

@@ -15,9 +15,14 @@ func registerUUID(m *pgtype.Map) {
 	m.TryWrapScanPlanFuncs = append([]pgtype.TryWrapScanPlanFunc{wrapUUIDScan}, m.TryWrapScanPlanFuncs...)
 }
 
+// wrapUUIDEncode also takes *uuid.UUID: pgx dereferences no pointer to a
+// driver.Valuer.
 func wrapUUIDEncode(value any) (pgtype.WrappedEncodePlanNextSetter, any, bool) {
-	if id, ok := value.(uuid.UUID); ok {
+	switch id := value.(type) {
+	case uuid.UUID:
 		return &uuidEncodePlan{}, [16]byte(id), true
+	case *uuid.UUID:
+		return &uuidEncodePlan{}, [16]byte{}, true
 	}
 	return nil, nil, false
 }
@@ -27,7 +32,15 @@ type uuidEncodePlan struct{ next pgtype.EncodePlan }
 func (p *uuidEncodePlan) SetNext(next pgtype.EncodePlan) { p.next = next }
 
 func (p *uuidEncodePlan) Encode(value any, buf []byte) ([]byte, error) {
-	return p.next.Encode([16]byte(value.(uuid.UUID)), buf)
+	switch id := value.(type) {
+	case *uuid.UUID:
+		if id == nil {
+			return nil, nil // NULL
+		}
+		return p.next.Encode([16]byte(*id), buf)
+	default:
+		return p.next.Encode([16]byte(value.(uuid.UUID)), buf)
+	}
 }
 
 func wrapUUIDScan(target any) (pgtype.WrappedScanPlanNextSetter, any, bool) {

@@ -33,6 +33,13 @@ func TestUUIDRoundTrips(t *testing.T) {
 	require.Equal(t, a, *nullable[0])
 	require.Nil(t, nullable[1])
 
+	var one2 uuid.UUID
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT $1::uuid`, &b).Scan(&one2))
+	require.Equal(t, b, one2)
+	var isNull bool
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT $1::uuid IS NULL`, (*uuid.UUID)(nil)).Scan(&isNull))
+	require.True(t, isNull)
+
 	var none *uuid.UUID
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT NULL::uuid`).Scan(&none))
 	require.Nil(t, none)
