@@ -500,30 +500,47 @@ func checkRediscoverFile(t *testing.T, book cookbook) {
 	})
 }
 
-// Clear a stuck run: a RUNNING run left by a replica that died makes every
-// slot SKIPPED; once cleared it is FAILED with the reason, and the
-// datasource runs again.
+// Clear a stuck run: runs left by replicas that died make every slot
+// SKIPPED: one RUNNING, one still SCHEDULED because its replica died before
+// its start was recorded (its River job is running). Once cleared they are
+// FAILED with the reason, and the datasource runs again.
 func checkClearStuckRun(t *testing.T, book cookbook) {
 	e := newCookbookEnv(t, book)
 	ds := e.dataSource("stuck") // run_timeout: 10 minutes
-	var stuckID int64
+	var stuckID, unrecordedID int64
 	require.NoError(t, e.store.Pool().QueryRow(t.Context(), `
 		INSERT INTO runs (datasource_id, scheduled_for, status, attempt, max_attempts, replica_id, started_at, updated_at)
 		VALUES ($1, now() - interval '2 hours', 'RUNNING', 1, 3, 'gone', now() - interval '1 hour', now() - interval '1 hour')
 		RETURNING id`, ds.ID).Scan(&stuckID))
+	// Attempted 20 minutes ago: past the timeout, before River's rescuer
+	// (an hour) would retry it.
+	require.NoError(t, e.store.Pool().QueryRow(t.Context(), `
+		WITH r AS (
+			INSERT INTO runs (datasource_id, scheduled_for, status, max_attempts)
+			VALUES ($1, now() - interval '30 minutes', 'SCHEDULED', 3) RETURNING id
+		), j AS (
+			INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, attempt, attempted_at, attempted_by, scheduled_at)
+			SELECT jsonb_build_object('run_id', r.id), 'ezplatform.run', 3, 1, 'runs', 'running', 1,
+				now() - interval '20 minutes', '{gone-too}', now() - interval '30 minutes' FROM r
+		)
+		SELECT id FROM r`, ds.ID).Scan(&unrecordedID))
+	stuck := e.run("view-stuck-runs", nil)
+	require.ElementsMatch(t, []string{fmt.Sprint(stuckID), fmt.Sprint(unrecordedID)}, stuck.column(t, "run_id"))
+	require.ElementsMatch(t, []string{"gone", "gone-too"}, stuck.column(t, "replica_id"))
 	startScheduler(e, nil, nil)
-	eventually(t, "slots are SKIPPED behind the stuck run", func() bool {
+	eventually(t, "slots are SKIPPED behind the stuck runs", func() bool {
 		return slices.ContainsFunc(e.runs(ds.ID), func(r *store.Run) bool { return r.Status == store.RunSkipped })
 	})
 
 	out := e.run("clear-stuck-run", map[string]string{"ds": "stuck"})
-	require.Equal(t, []string{fmt.Sprint(stuckID)}, out.column(t, "id"))
-	run, err := e.store.RunGetByID(t.Context(), stuckID)
-	require.NoError(t, err)
-	require.Equal(t, store.RunFailed, run.Status)
-	require.Contains(t, run.Error, "cleared by an operator")
-	require.Len(t, run.AttemptErrors, 1)
-	require.Equal(t, 1, run.AttemptErrors[0].Attempt)
+	require.ElementsMatch(t, []string{fmt.Sprint(stuckID), fmt.Sprint(unrecordedID)}, out.column(t, "id"))
+	for _, id := range []int64{stuckID, unrecordedID} {
+		run, err := e.store.RunGetByID(t.Context(), id)
+		require.NoError(t, err)
+		require.Equal(t, store.RunFailed, run.Status)
+		require.Contains(t, run.Error, "cleared by an operator")
+		require.Len(t, run.AttemptErrors, 1)
+	}
 	e.waitSucceeded(ds.ID, stuckID, 2, "the datasource runs again")
 }
 
