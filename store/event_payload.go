@@ -13,22 +13,12 @@ import (
 // DataSource are the structs the row scanners fill: a new column is added
 // to the struct, its scan, and nothing else. Times are written in UTC.
 
-// RunEvent is the payload of RUN_* events: the run as the change left it,
-// with its main fields at the top for psql.
+// RunEvent is the payload of RUN_* events: the run as the change left it
+// (its keys are the column names), and for the planner's RUN_SCHEDULED the
+// schedule's next slot. Until 2026-12-02 it also repeated the run's main
+// fields at the top level; rows written before keep them, and decode the
+// same.
 type RunEvent struct {
-	RunID        int64      `json:"runId"`
-	DataSourceID uuid.UUID  `json:"dataSourceId"`
-	Status       string     `json:"status"`
-	ScheduledFor time.Time  `json:"scheduledFor"`
-	Attempt      int        `json:"attempt"`
-	Trigger      string     `json:"trigger"`
-	CoversUntil  *time.Time `json:"coversUntil,omitempty"`
-	SlotCount    int        `json:"slotCount,omitempty"`
-	Error        string     `json:"error,omitempty"`
-	// FilesFound, BytesFound and RecordsFound are set once the run is final.
-	FilesFound   *int   `json:"filesFound,omitempty"`
-	BytesFound   *int64 `json:"bytesFound,omitempty"`
-	RecordsFound *int64 `json:"recordsFound,omitempty"`
 	// NextRunAt is set on the planner's RUN_SCHEDULED: the schedule's next
 	// slot after this one. LastSlot instead says that there is none.
 	NextRunAt *time.Time `json:"nextRunAt,omitempty"`
@@ -37,16 +27,7 @@ type RunEvent struct {
 }
 
 func newRunEvent(r *Run) *RunEvent {
-	e := &RunEvent{RunID: r.ID, DataSourceID: r.DataSourceID, Status: r.Status, ScheduledFor: r.ScheduledFor.UTC(),
-		Attempt: r.Attempt, Trigger: r.Trigger, Error: r.Error, Run: r}
-	if r.CoversUntil != nil {
-		until := r.CoversUntil.UTC()
-		e.CoversUntil, e.SlotCount = &until, r.SlotCount
-	}
-	if r.Final() {
-		e.FilesFound, e.BytesFound, e.RecordsFound = &r.FilesFound, &r.BytesFound, &r.RecordsFound
-	}
-	return e
+	return &RunEvent{Run: r}
 }
 
 // SchedulePauseEvent is the payload of SCHEDULE_PAUSED and SCHEDULE_RESUMED.
