@@ -112,13 +112,13 @@ func (s *starter) serve(ctx context.Context, st *store.Store) {
 				begins = append(begins, req)
 			}
 		}
-		reply(begins, st.RunsBegin, context.WithoutCancel(ctx))
-		reply(starts, st.RunsStart, context.WithoutCancel(ctx))
+		reply(context.WithoutCancel(ctx), begins, st.RunsBegin)
+		reply(context.WithoutCancel(ctx), starts, st.RunsStart)
 	}
 }
 
 // reply runs one statement for reqs and answers each.
-func reply(reqs []startRequest, do func(context.Context, []store.RunStartParams) ([]store.RunStartResult, error), ctx context.Context) {
+func reply(ctx context.Context, reqs []startRequest, do func(context.Context, []store.RunStartParams) ([]store.RunStartResult, error)) {
 	if len(reqs) == 0 {
 		return
 	}
