@@ -22,12 +22,22 @@ SELECT
 FROM runs r
 JOIN datasources d ON d.id = r.datasource_id
 LEFT JOIN LATERAL (
-    SELECT id, state, attempt, attempted_at, attempted_by FROM river_job
-    WHERE id = r.river_job_id OR (r.status <> 'RUNNING' AND kind = 'ezplatform.run' AND args @> jsonb_build_object('run_id', r.id))
+    -- Two branches, each on its own index (the primary key, the GIN index
+    -- on args), rather than one OR that could read the whole table.
+    SELECT * FROM (
+        SELECT id, state, attempt, attempted_at, attempted_by FROM river_job WHERE id = r.river_job_id
+        UNION ALL
+        -- Only run jobs have a run_id (no kind condition: it would lead the
+        -- planner to the index on kind, every run job).
+        SELECT id, state, attempt, attempted_at, attempted_by FROM river_job
+        WHERE r.status <> 'RUNNING' AND args @> jsonb_build_object('run_id', r.id)
+    ) found
     ORDER BY id DESC LIMIT 1
 ) j ON true
-WHERE (r.status = 'RUNNING' AND r.updated_at < now() - d.run_timeout)
-    OR (r.status IN ('SCHEDULED', 'RETRYING') AND j.state = 'running' AND j.attempted_at < now() - d.run_timeout)
+-- The first condition reads only unfinished runs (runs_active_idx).
+WHERE r.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
+    AND ((r.status = 'RUNNING' AND r.updated_at < now() - d.run_timeout)
+        OR (r.status <> 'RUNNING' AND j.state = 'running' AND j.attempted_at < now() - d.run_timeout))
 ORDER BY attempt_started_at;
 
 COMMENT ON VIEW ops.stuck_runs IS 'Runs whose attempt has worked longer than their datasource''s run_timeout: RUNNING ones, and SCHEDULED or RETRYING ones whose River job is running (an attempt records its start with its result unless it works for a second). A worker would have given up by then, so the replica that ran the attempt most likely died. Under overlap policy SKIP, each one makes every later slot of its datasource SKIPPED until it ends.';
