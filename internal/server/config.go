@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,11 @@ type Config struct {
 	// Workers is how many runs the replica works at once (EZ_WORKERS,
 	// default 50, at most MaxWorkers).
 	Workers int
+	// RecordRunningAfter is how long an attempt works before its run is
+	// marked RUNNING (EZ_RECORD_RUNNING_AFTER, default 1s, at most 1h);
+	// quicker runs record their start with their result. 0s marks every
+	// run RUNNING before it works, at the cost of a write and an event.
+	RecordRunningAfter time.Duration
 	// AllowedOrigins are the host patterns of pages on other origins that
 	// may subscribe over WebSocket (EZ_ALLOWED_ORIGINS, comma-separated,
 	// e.g. "app.example.com,*.example.org"). Same-origin always works.
@@ -84,7 +90,7 @@ const (
 
 // ConfigFromEnv reads EZ_DATABASE_URL, EZ_ETCD_ENDPOINTS, EZ_HTTP_ADDR,
 // EZ_REPLICA_ID and EZ_DATA_ROOTS, and the optional EZ_SESSION_TTL,
-// EZ_EVENT_RETENTION, EZ_WORKERS, EZ_ALLOWED_ORIGINS, EZ_BOOTSTRAP_TOKEN_FILE,
+// EZ_EVENT_RETENTION, EZ_WORKERS, EZ_RECORD_RUNNING_AFTER, EZ_ALLOWED_ORIGINS, EZ_BOOTSTRAP_TOKEN_FILE,
 // EZ_METRICS_PUBLIC, EZ_INTROSPECTION, EZ_INSECURE_NO_AUTH, EZ_ADVERTISE_URL
 // and EZ_ETCD_PREFIX. Missing required values are reported
 // together, so that one attempt shows everything to fix.
@@ -120,6 +126,14 @@ func ConfigFromEnv(getenv func(string) string) (*Config, error) {
 			errs = append(errs, fmt.Errorf("EZ_EVENT_RETENTION: %q must be a duration of at least 1h, such as 168h", retention))
 		}
 		cfg.EventRetention = d
+	}
+	if after := strings.TrimSpace(getenv("EZ_RECORD_RUNNING_AFTER")); after != "" {
+		d, err := time.ParseDuration(after)
+		if err != nil || d < 0 || d > time.Hour {
+			errs = append(errs, fmt.Errorf("EZ_RECORD_RUNNING_AFTER: %q must be a duration from 0s to 1h, such as 1s", after))
+		}
+		// 0 means at once; the scheduler's own zero means its default.
+		cfg.RecordRunningAfter = cmp.Or(d, -1)
 	}
 	if workers := strings.TrimSpace(getenv("EZ_WORKERS")); workers != "" {
 		n, err := strconv.Atoi(workers)

@@ -218,10 +218,13 @@ func (s *replica) startStreamsAndScheduler(ctx context.Context, st *store.Store)
 		Work:       scheduler.DiscoveryWork(s.cfg.DataRoots, st),
 		SessionTTL: s.cfg.SessionTTL,
 		Workers:    s.cfg.Workers,
-		Logger:     s.logger,
-		Registerer: s.metrics.registry,
-		Planner:    planner,
-		Listener:   listener,
+		// Zero (unset) is the scheduler's default; ConfigFromEnv turns 0s
+		// into a negative value, "at once".
+		RecordRunningAfter: s.cfg.RecordRunningAfter,
+		Logger:             s.logger,
+		Registerer:         s.metrics.registry,
+		Planner:            planner,
+		Listener:           listener,
 	})
 	if err != nil {
 		return nil, err

@@ -132,6 +132,9 @@ func TestConfigFromEnvRejectsBadValues(t *testing.T) {
 		{"workers zero", "EZ_WORKERS", "0", "EZ_WORKERS"},
 		{"workers negative", "EZ_WORKERS", "-5", "EZ_WORKERS"},
 		{"workers huge", "EZ_WORKERS", "99999999999999999999", "EZ_WORKERS"},
+		{"record running not a duration", "EZ_RECORD_RUNNING_AFTER", "soon", `EZ_RECORD_RUNNING_AFTER: "soon" must be a duration from 0s to 1h`},
+		{"record running negative", "EZ_RECORD_RUNNING_AFTER", "-1s", "EZ_RECORD_RUNNING_AFTER"},
+		{"record running too late", "EZ_RECORD_RUNNING_AFTER", "2h", "EZ_RECORD_RUNNING_AFTER"},
 		{"bad origin pattern", "EZ_ALLOWED_ORIGINS", "[app.example.com", "EZ_ALLOWED_ORIGINS"},
 		{"data root missing", "EZ_DATA_ROOTS", "/no/such/directory", "EZ_DATA_ROOTS"},
 		{"no database", "EZ_DATABASE_URL", "", "EZ_DATABASE_URL is not set"},
@@ -163,6 +166,14 @@ func TestConfigFromEnvRejectsBadValues(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 300, cfg.Workers)
 	require.False(t, cfg.InsecureNoAuth || cfg.MetricsPublic || cfg.NoIntrospection, "secure by default")
+	require.Zero(t, cfg.RecordRunningAfter, "unset: the scheduler's default")
+	for value, want := range map[string]time.Duration{"0s": -1, " 250ms ": 250 * time.Millisecond, "1h": time.Hour} {
+		env := maps.Clone(env)
+		env["EZ_RECORD_RUNNING_AFTER"] = value
+		cfg, err := server.ConfigFromEnv(func(k string) string { return env[k] })
+		require.NoError(t, err)
+		require.Equal(t, want, cfg.RecordRunningAfter, "EZ_RECORD_RUNNING_AFTER=%q (negative: at once)", value)
+	}
 
 	env["EZ_METRICS_PUBLIC"], env["EZ_INTROSPECTION"], env["EZ_INSECURE_NO_AUTH"] = "true", "false", "1"
 	env["EZ_BOOTSTRAP_TOKEN_FILE"] = " /run/secrets/token "
