@@ -84,8 +84,10 @@ func TestPlaygroundSubscriptionInBrowser(t *testing.T) {
 			kinds = append(kinds, regexp.MustCompile(`"kind": "(\w+)"`).FindStringSubmatch(pane)[1])
 		}
 	}
-	// A quick run records its start with its result: no RUN_STARTED.
-	require.Equal(t, []string{"RUN_SCHEDULED", "RUN_SUCCEEDED"}, slices.Compact(kinds), "each run event, in order")
+	// A quick run records its start with its result, without RUN_STARTED;
+	// on a loaded machine one that took a second shows it too.
+	kinds = slices.DeleteFunc(slices.Compact(kinds), func(k string) bool { return k == "RUN_STARTED" })
+	require.Equal(t, []string{"RUN_SCHEDULED", "RUN_SUCCEEDED"}, kinds, "each run event, in order")
 }
 
 // The playground opens on a working example: the query editor holds it,
