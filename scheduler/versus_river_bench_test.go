@@ -37,7 +37,8 @@ import (
 //
 // Each workload runs River's periodic jobs and this project alternately,
 // VERSUS_ROUNDS times each (default 2). VERSUS_ONLY=1000x1s (or 10000x10s,
-// burst) runs one workload.
+// burst) runs one workload. VERSUS_RECORD_RUNNING_AFTER sets the
+// scheduler's RecordRunningAfter (-1ns: every run marked RUNNING first).
 func BenchmarkVersusRiver(b *testing.B) {
 	const workers = 1000
 	only := os.Getenv("VERSUS_ONLY")
@@ -288,7 +289,7 @@ func riverPeriodic(b *testing.B, workload string, n int, interval, duration time
 func ezScheduled(b *testing.B, workload string, n int, interval, duration time.Duration, workers int) sideResult {
 	b.Helper()
 	ctx := b.Context()
-	st, dbURL, tracked := benchDatabase(b)
+	st, _, tracked := benchDatabase(b)
 	_, err := st.Pool().Exec(ctx, `
 		INSERT INTO datasources (name, path, file_pattern, schedule_interval, misfire_policy, overlap_policy)
 		SELECT 'bench-' || i, '/data/bench', '*', $2::interval, 'FIRE_ONCE', 'ALLOW'
@@ -298,7 +299,12 @@ func ezScheduled(b *testing.B, workload string, n int, interval, duration time.D
 	require.NoError(b, err)
 	start := time.Now()
 	from, to := start.Add(2*interval).Truncate(interval), start.Add(duration).Truncate(interval)
-	_, stop := startReplicaWorkers(b, &testBundle{store: st, dbURL: dbURL}, etcdtest.Prefix(), "versus", noWork, workers)
+	recordRunningAfter, err := time.ParseDuration(cmp.Or(os.Getenv("VERSUS_RECORD_RUNNING_AFTER"), "0s"))
+	require.NoError(b, err, "VERSUS_RECORD_RUNNING_AFTER")
+	_, stop := runReplica(b, Config{
+		Store: st, Etcd: etcdtest.Client(b), ReplicaID: "versus", Address: "http://versus", Work: noWork,
+		SessionTTL: testTTL, KeyPrefix: etcdtest.Prefix(), Workers: workers, RecordRunningAfter: recordRunningAfter, Logger: quietLogger(),
+	})
 
 	time.Sleep(time.Until(from))
 	meter := startCost(b, st, tracked)
