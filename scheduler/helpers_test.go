@@ -82,6 +82,16 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// waitRunStatus waits until a run has status.
+func (b *testBundle) waitRunStatus(t testing.TB, runID int64, status, what string) {
+	t.Helper()
+	eventually(t, what, func() bool {
+		r, err := b.store.RunGetByID(t.Context(), runID)
+		require.NoError(t, err)
+		return r.Status == status
+	})
+}
+
 // requireTiled checks I3 for an interval schedule: from the first row to the
 // last, rows cover consecutive slots with no gap and no overlap.
 func requireTiled(t testing.TB, runs []*store.Run, interval time.Duration) int {

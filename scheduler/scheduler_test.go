@@ -239,11 +239,7 @@ func TestRunRetriesThenFails(t *testing.T) {
 	run, err := sched.TriggerRun(t.Context(), ds.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.TriggerManual, run.Trigger)
-	eventually(t, "the run to fail", func() bool {
-		r, err := b.store.RunGetByID(t.Context(), run.ID)
-		require.NoError(t, err)
-		return r.Status == store.RunFailed
-	})
+	b.waitRunStatus(t, run.ID, store.RunFailed, "the run to fail")
 	r, err := b.store.RunGetByID(t.Context(), run.ID)
 	require.NoError(t, err)
 	require.Equal(t, 2, r.Attempt)
@@ -296,11 +292,7 @@ func TestRunMarkedRunningOnceItWorksAWhile(t *testing.T) {
 	quickDS := b.createInterval(t, "quick", time.Hour)
 	quick, err := sched.TriggerRun(t.Context(), quickDS.ID)
 	require.NoError(t, err)
-	eventually(t, "the quick run to succeed", func() bool {
-		r, err := b.store.RunGetByID(t.Context(), quick.ID)
-		require.NoError(t, err)
-		return r.Status == store.RunSucceeded
-	})
+	b.waitRunStatus(t, quick.ID, store.RunSucceeded, "the quick run to succeed")
 	r, err := b.store.RunGetByID(t.Context(), quick.ID)
 	require.NoError(t, err)
 	require.Equal(t, []string{store.EventRunScheduled, store.EventRunSucceeded}, kindsOf(quick.ID))
@@ -312,17 +304,9 @@ func TestRunMarkedRunningOnceItWorksAWhile(t *testing.T) {
 	slowDS := b.createInterval(t, "slow", time.Hour)
 	long, err := sched.TriggerRun(t.Context(), slowDS.ID)
 	require.NoError(t, err)
-	eventually(t, "the slow run to be marked RUNNING while it works", func() bool {
-		r, err := b.store.RunGetByID(t.Context(), long.ID)
-		require.NoError(t, err)
-		return r.Status == store.RunRunning
-	})
+	b.waitRunStatus(t, long.ID, store.RunRunning, "the slow run to be marked RUNNING while it works")
 	close(slow)
-	eventually(t, "the slow run to succeed", func() bool {
-		r, err := b.store.RunGetByID(t.Context(), long.ID)
-		require.NoError(t, err)
-		return r.Status == store.RunSucceeded
-	})
+	b.waitRunStatus(t, long.ID, store.RunSucceeded, "the slow run to succeed")
 	require.Equal(t, []string{store.EventRunScheduled, store.EventRunStarted, store.EventRunSucceeded}, kindsOf(long.ID))
 }
 
