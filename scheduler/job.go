@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/ezplatform/ezplatform/store"
@@ -22,15 +22,19 @@ const QueueRuns = "runs"
 // costs one write and one event fewer.
 const DefaultRecordRunningAfter = time.Second
 
-// RunArgs are the River job arguments of a run. They name the run row, so a
-// retried or rescued job works the same run (I1), and its slot, for
-// operators reading river_job.
+// RunArgs are the River job arguments of a run: the run row's id, so that
+// a retried or rescued job works the same run (I1). The worker reads the
+// run's slot and datasource (with its run timeout) from PostgreSQL when it
+// starts.
+//
+// Nothing else goes in: River indexes args with GIN, one entry per key and
+// per value, in every version of the row (its insert, its fetch and its
+// completion), and four fields made River's own statements cost half as
+// much again per run (docs/BENCHMARKS.md). Jobs inserted by earlier
+// releases also carry datasource_id, scheduled_for and timeout_ms, which
+// decode as before and are not read.
 type RunArgs struct {
-	RunID        int64     `json:"run_id"`
-	DataSourceID uuid.UUID `json:"datasource_id"`
-	ScheduledFor time.Time `json:"scheduled_for"`
-	// TimeoutMS bounds one attempt; it is the datasource's run timeout.
-	TimeoutMS int64 `json:"timeout_ms"`
+	RunID int64 `json:"run_id"`
 }
 
 // Kind is the River job kind.
@@ -44,9 +48,9 @@ func (RunArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueRuns}
 }
 
-func runJob(run *store.Run, timeout time.Duration) river.InsertManyParams {
+func runJob(run *store.Run) river.InsertManyParams {
 	return river.InsertManyParams{
-		Args:       RunArgs{RunID: run.ID, DataSourceID: run.DataSourceID, ScheduledFor: run.ScheduledFor, TimeoutMS: timeout.Milliseconds()},
+		Args:       RunArgs{RunID: run.ID},
 		InsertOpts: &river.InsertOpts{Queue: QueueRuns, MaxAttempts: run.MaxAttempts},
 	}
 }
@@ -102,17 +106,13 @@ type lateStartWarning struct {
 	last    atomic.Int64 // unix nanoseconds of the last warning
 }
 
-// Timeout is the run's timeout, set per datasource.
-func (w *runWorker) Timeout(job *river.Job[RunArgs]) time.Duration {
-	if job.Args.TimeoutMS > 0 {
-		return time.Duration(job.Args.TimeoutMS) * time.Millisecond
-	}
-	return store.DefaultRunTimeout
-}
+// Timeout leaves River's job context without a deadline: Work bounds the
+// attempt by its datasource's run timeout, read as the run starts.
+func (w *runWorker) Timeout(*river.Job[RunArgs]) time.Duration { return -1 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	params := store.RunStartParams{RunID: job.Args.RunID, DataSourceID: job.Args.DataSourceID, ScheduledFor: job.Args.ScheduledFor,
-		MaxAttempts: job.MaxAttempts, JobID: job.ID, Attempt: job.Attempt, ReplicaID: w.replicaID}
+	params := store.RunStartParams{RunID: job.Args.RunID, MaxAttempts: job.MaxAttempts, JobID: job.ID, Attempt: job.Attempt,
+		ReplicaID: w.replicaID}
 	var started store.RunStartResult
 	if w.recordRunningAfter < 0 {
 		started = w.starter.start(ctx, params)
@@ -142,13 +142,16 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	defer w.metrics.attempts.begin(run.ID, began)()
 
 	recording := w.markRunningLater(ctx, started.Recorded, params)
-	result, workErr := w.work.Run(ctx, ds, run)
+	timeout := cmp.Or(ds.RunTimeout, store.DefaultRunTimeout)
+	workCtx, cancel := context.WithTimeout(ctx, timeout)
+	result, workErr := w.work.Run(workCtx, ds, run)
+	cancel()
 	recorded := recording()
 	if workErr == nil && result == nil {
 		result = &WorkResult{}
 	}
-	if workErr != nil && ctx.Err() != nil {
-		workErr = fmt.Errorf("timed out after %s: %w", w.Timeout(job), workErr)
+	if workErr != nil && errors.Is(workCtx.Err(), context.DeadlineExceeded) {
+		workErr = fmt.Errorf("timed out after %s: %w", timeout, workErr)
 	}
 	finish := &store.RunFinishParams{RunID: run.ID, Attempt: job.Attempt, Status: store.RunSucceeded}
 	if !recorded {

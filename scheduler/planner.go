@@ -269,9 +269,8 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 		}
 		planned = len(due)
 		var (
-			inserts  []store.RunInsert
-			next     []store.ScheduleNext
-			timeouts = map[uuid.UUID]time.Duration{}
+			inserts []store.RunInsert
+			next    []store.ScheduleNext
 		)
 		for _, d := range due {
 			spec, err := p.specs.Spec(d.DataSource)
@@ -294,13 +293,12 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 			}
 			inserts = append(inserts, plan.runs...)
 			next = append(next, store.ScheduleNext{DataSourceID: d.DataSource.ID, NextRunAt: plan.next, Announced: len(plan.runs) > 0})
-			timeouts[d.DataSource.ID] = d.DataSource.RunTimeout
 		}
 		runs, err = tx.RunsInsert(ctx, inserts)
 		if err != nil {
 			return err
 		}
-		if err := p.enqueue(ctx, tx, runs, timeouts); err != nil {
+		if err := p.enqueue(ctx, tx, runs); err != nil {
 			return err
 		}
 		return tx.SchedulesSetNext(ctx, next)
@@ -327,11 +325,11 @@ func (p *planner) planBatch(ctx context.Context, epoch int64, at time.Time) (int
 
 // enqueue inserts the River jobs of the SCHEDULED runs, available now, in
 // the caller's transaction. The worker records the job id when it starts.
-func (p *planner) enqueue(ctx context.Context, tx *store.Tx, runs []*store.Run, timeouts map[uuid.UUID]time.Duration) error {
+func (p *planner) enqueue(ctx context.Context, tx *store.Tx, runs []*store.Run) error {
 	var params []river.InsertManyParams
 	for _, r := range runs {
 		if r.Status == store.RunScheduled {
-			params = append(params, runJob(r, timeouts[r.DataSourceID]))
+			params = append(params, runJob(r))
 		}
 	}
 	if len(params) == 0 {

@@ -298,7 +298,7 @@ func (s *Scheduler) TriggerRun(ctx context.Context, dataSourceID uuid.UUID) (*st
 			return err
 		}
 		run = runs[0]
-		return s.planner.enqueue(ctx, tx, runs, map[uuid.UUID]time.Duration{ds.ID: ds.RunTimeout})
+		return s.planner.enqueue(ctx, tx, runs)
 	})
 	return run, err
 }

@@ -310,6 +310,30 @@ func TestRunMarkedRunningOnceItWorksAWhile(t *testing.T) {
 	require.Equal(t, []string{store.EventRunScheduled, store.EventRunStarted, store.EventRunSucceeded}, kindsOf(long.ID))
 }
 
+// An attempt is bounded by its datasource's run timeout as the run starts:
+// an edit made after the run was planned applies to it.
+func TestRunTimeoutBoundsTheAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	work := WorkFunc(func(ctx context.Context, ds *store.DataSource, run *store.Run) (*WorkResult, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	sched, _ := startReplica(t, b, etcdtest.Prefix(), "timeout", work)
+	waitLeading(t, sched)
+	ds := b.createInterval(t, "hangs", time.Hour, func(p *store.DataSourceCreateParams) { p.MaxAttempts = 1 })
+	require.Equal(t, store.DefaultRunTimeout, ds.RunTimeout)
+	_, err := b.store.Pool().Exec(t.Context(), `UPDATE datasources SET run_timeout = '1 second' WHERE id = $1`, ds.ID)
+	require.NoError(t, err)
+
+	run, err := sched.TriggerRun(t.Context(), ds.ID)
+	require.NoError(t, err)
+	b.waitRunStatus(t, run.ID, store.RunFailed, "the hung run to time out")
+	r, err := b.store.RunGetByID(t.Context(), run.ID)
+	require.NoError(t, err)
+	require.Equal(t, "timed out after 1s: context deadline exceeded", r.Error)
+}
+
 // triggerRun is unique per slot: triggers within one second share a run.
 func TestTriggerRunUniquePerSecond(t *testing.T) {
 	t.Parallel()

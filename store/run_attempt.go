@@ -14,12 +14,8 @@ import (
 // RunStartParams mark a run's attempt as started.
 type RunStartParams struct {
 	RunID int64
-	// DataSourceID, ScheduledFor and MaxAttempts are the run's, as its job
-	// names them: RunsBegin reads the datasource by id, and gives a first
-	// attempt its run without reading the row.
-	DataSourceID uuid.UUID
-	ScheduledFor time.Time
-	MaxAttempts  int
+	// MaxAttempts is the run's, as its job says.
+	MaxAttempts int
 	// JobID is the River job working the run, recorded for operators.
 	JobID     int64
 	Attempt   int
@@ -50,39 +46,68 @@ type RunStartResult struct {
 // attempts that record their start with their result (RunFinishParams.Began)
 // unless they work long enough to be marked RUNNING first (RunsStart).
 //
-// The first attempt of a run of a live datasource reads only the
-// datasource, by id: its Run is the run as its job names it (id,
-// datasource, slot and attempt, status SCHEDULED), and its finish refuses
-// it if the run became final meanwhile. A retry, and a run whose datasource
-// was deleted, read the run row too and come back as it is (a retry's
-// status is RETRYING), or with ErrRunFinal or ErrNotFound. A run of a
+// One statement reads each run's slot and status with its datasource. The
+// first attempt of a run of a live datasource gets its Run from that: the
+// run as its job names it (id, datasource, slot and attempt, status
+// SCHEDULED), and its finish refuses it if the run became final meanwhile.
+// A retry, and a run whose datasource was deleted, read the run row too and
+// come back as it is (a retry's status is RETRYING). A run that is final
+// gets ErrRunFinal, and one that is gone (pruned) ErrNotFound. A run of a
 // BUFFER_ONE schedule is started as RunsStart starts it, because whether an
 // earlier run is still working is known only from runs marked RUNNING. The
 // results are in the order of params.
 //
 // A quick run then costs one write instead of two, one event instead of
-// two, and no read of its row: most of what a run cost beside River's own
-// work (docs/BENCHMARKS.md).
+// two, and no read of its whole row: most of what a run cost beside River's
+// own work (docs/BENCHMARKS.md).
 func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunStartResult, error) {
-	dsIDs := make([]uuid.UUID, len(params))
+	ids := make([]int64, len(params))
 	for i, p := range params {
-		dsIDs[i] = p.DataSourceID
+		ids[i] = p.RunID
 	}
-	dataSources, err := s.dataSourcesByID(ctx, dsIDs)
+	rows, err := s.pool.Query(ctx, `
+		SELECT r.id, r.scheduled_for, r.status, d.*
+		FROM runs r CROSS JOIN LATERAL (SELECT `+dataSourceColumns+` FROM datasources WHERE id = r.datasource_id) d
+		WHERE r.id = ANY($1)`, ids)
 	if err != nil {
+		return nil, err
+	}
+	type slot struct {
+		at     time.Time
+		status string
+		ds     *DataSource
+	}
+	slots := make(map[int64]slot, len(params))
+	dataSources := make(map[uuid.UUID]*DataSource, len(params))
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id int64
+			sl slot
+		)
+		if sl.ds, err = scanDataSource(prefixedRow{rows, []any{&id, &sl.at, &sl.status}}); err != nil {
+			return nil, err
+		}
+		slots[id], dataSources[sl.ds.ID] = sl, sl.ds
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	results := make([]RunStartResult, len(params))
 	var read, record []int
 	for i, p := range params {
-		ds := dataSources[p.DataSourceID]
+		sl, ok := slots[p.RunID]
 		switch {
-		case ds == nil || ds.DeletedAt != nil || p.Attempt > 1:
+		case !ok:
+			results[i].Err = ErrNotFound
+		case (&Run{Status: sl.status}).Final():
+			results[i].Err = ErrRunFinal
+		case sl.ds.DeletedAt != nil || p.Attempt > 1:
 			read = append(read, i)
-		case ds.Schedule.OverlapPolicy == "BUFFER_ONE":
+		case sl.ds.Schedule.OverlapPolicy == "BUFFER_ONE":
 			record = append(record, i)
 		default:
-			results[i] = RunStartResult{DataSource: ds, Run: &Run{ID: p.RunID, DataSourceID: ds.ID, ScheduledFor: p.ScheduledFor,
+			results[i] = RunStartResult{DataSource: sl.ds, Run: &Run{ID: p.RunID, DataSourceID: sl.ds.ID, ScheduledFor: sl.at,
 				Status: RunScheduled, Attempt: p.Attempt, MaxAttempts: p.MaxAttempts, ReplicaID: p.ReplicaID, RiverJobID: &p.JobID}}
 		}
 	}
@@ -135,8 +160,8 @@ func (s *Store) beginFromRows(ctx context.Context, params []RunStartParams, read
 		}
 	}
 	if len(unread) > 0 {
-		// A job that names another datasource than its run's (edited by
-		// hand): the run's is the one to work.
+		// A run moved to another datasource by hand between the two
+		// statements: the run's is the one to work.
 		more, err := s.dataSourcesByID(ctx, unread)
 		if err != nil {
 			return nil, err
@@ -511,3 +536,12 @@ func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) erro
 	}
 	return t.recordRunEvents(runs)
 }
+
+// prefixedRow scans its first columns into prefix, and the rest into what
+// the caller asks for: a scanner of one table reads a join.
+type prefixedRow struct {
+	row    pgx.Row
+	prefix []any
+}
+
+func (p prefixedRow) Scan(dest ...any) error { return p.row.Scan(append(p.prefix, dest...)...) }

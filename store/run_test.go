@@ -209,13 +209,13 @@ func TestRunsBeginThenFinishRecordsTheStart(t *testing.T) {
 	skipped, buffer := insert(ds.ID, slot.Add(2*time.Second), store.RunSkipped), insert(buffered.ID, slot, store.RunScheduled)
 
 	results, err := b.store.RunsBegin(ctx, []store.RunStartParams{
-		{RunID: quick.ID, DataSourceID: ds.ID, ScheduledFor: quick.ScheduledFor, MaxAttempts: 3, JobID: 7, Attempt: 1, ReplicaID: "r"},
+		{RunID: quick.ID, MaxAttempts: 3, JobID: 7, Attempt: 1, ReplicaID: "r"},
+		// Gone (pruned), or final: nothing to work.
+		{RunID: 999_999, JobID: 8, Attempt: 1, ReplicaID: "r"},
+		{RunID: skipped.ID, JobID: 9, Attempt: 1, ReplicaID: "r"},
+		{RunID: buffer.ID, JobID: 10, Attempt: 1, ReplicaID: "r"},
 		// Retries read their row.
-		{RunID: 999_999, DataSourceID: ds.ID, JobID: 8, Attempt: 2, ReplicaID: "r"},
-		{RunID: skipped.ID, DataSourceID: ds.ID, JobID: 9, Attempt: 2, ReplicaID: "r"},
-		{RunID: buffer.ID, DataSourceID: buffered.ID, ScheduledFor: buffer.ScheduledFor, JobID: 10, Attempt: 1, ReplicaID: "r"},
-		// A retry whose job names the wrong datasource still works its run's.
-		{RunID: cancelled.ID, DataSourceID: buffered.ID, JobID: 11, Attempt: 2, ReplicaID: "r"},
+		{RunID: cancelled.ID, JobID: 11, Attempt: 2, ReplicaID: "r"},
 	})
 	require.NoError(t, err)
 	require.NoError(t, results[0].Err)
@@ -231,6 +231,7 @@ func TestRunsBeginThenFinishRecordsTheStart(t *testing.T) {
 	require.Equal(t, buffered.ID, results[3].DataSource.ID)
 	require.NoError(t, results[4].Err)
 	require.Equal(t, ds.ID, results[4].DataSource.ID)
+	require.Equal(t, cancelled.CreatedAt, results[4].Run.CreatedAt, "the whole row")
 	require.Equal(t, store.RunScheduled, results[4].Run.Status, "as the row is")
 
 	stored, err := b.store.RunGetByID(ctx, quick.ID)
