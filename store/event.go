@@ -131,7 +131,7 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 		WITH e AS (
 			INSERT INTO events (kind, topic, datasource_id, run_id, payload)
 			SELECT kind, topic, datasource_id, run_id, payload
-			FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::jsonb[]) WITH ORDINALITY
+			FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::json[]) WITH ORDINALITY
 				AS u(kind, topic, datasource_id, run_id, payload, n)
 			ORDER BY n
 			RETURNING id, topic

@@ -123,7 +123,7 @@ func (s *Store) PruneHistory(ctx context.Context, params *RetentionParams) (*Ret
 				SELECT id, row_number() OVER (PARTITION BY datasource_id ORDER BY scheduled_for DESC) AS n
 				FROM runs WHERE status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'MISSED', 'CANCELLED')
 			) ranked WHERE n > $1 LIMIT $2)`, []any{params.RunsPerDataSource, params.Batch}},
-		{&res.Events, `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < $1 ORDER BY id LIMIT $2)`,
+		{&res.Events, `DELETE FROM events WHERE (tx_id, id) IN (SELECT tx_id, id FROM events WHERE occurred_at < $1 ORDER BY tx_id, id LIMIT $2)`,
 			[]any{params.EventsOlderThan, params.Batch}},
 	}
 	for _, b := range batches {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -41,7 +40,7 @@ func TestRiverUIListsOurJobs(t *testing.T) {
 			"name": "riverui", "supplierName": "ACME", "path": dir, "filePattern": "*.csv",
 			"schedule": map[string]any{"interval": "1h"},
 		}})["createDataSource"].(map[string]any)["id"].(string)
-	gqltest.Do(t, base, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, map[string]any{"id": id})
+	runID := gqltest.Do(t, base, `mutation($id: ID!) { triggerRun(id: $id) { id } }`, map[string]any{"id": id})["triggerRun"].(map[string]any)["id"].(string)
 
 	require.Eventually(t, func() bool {
 		var list struct {
@@ -53,7 +52,11 @@ func TestRiverUIListsOurJobs(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal([]byte(getBody(t, base+"/riverui/api/jobs?state=completed", http.StatusOK)), &list))
 		for _, job := range list.Data {
-			if job.Kind == "ezplatform.run" && job.Queue == "runs" && strings.Contains(job.Args, id) {
+			var args struct {
+				RunID json.Number `json:"run_id"`
+			}
+			if job.Kind == "ezplatform.run" && job.Queue == "runs" && json.Unmarshal([]byte(job.Args), &args) == nil &&
+				args.RunID.String() == runID {
 				return true
 			}
 		}
