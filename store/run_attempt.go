@@ -65,9 +65,11 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 	for i, p := range params {
 		ids[i] = p.RunID
 	}
+	// OFFSET 0 keeps the datasources a lookup by id per run: flattened
+	// into a join, the plan hashes every datasource.
 	rows, err := s.pool.Query(ctx, `
 		SELECT r.id, r.scheduled_for, r.status, d.*
-		FROM runs r CROSS JOIN LATERAL (SELECT `+dataSourceColumns+` FROM datasources WHERE id = r.datasource_id) d
+		FROM runs r CROSS JOIN LATERAL (SELECT `+dataSourceColumns+` FROM datasources WHERE id = r.datasource_id OFFSET 0) d
 		WHERE r.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
