@@ -68,7 +68,7 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 	// OFFSET 0 keeps the datasources a lookup by id per run: flattened
 	// into a join, the plan hashes every datasource.
 	rows, err := s.pool.Query(ctx, `
-		SELECT r.id, r.scheduled_for, r.status, d.*
+		SELECT d.*, r.id, r.scheduled_for, r.status
 		FROM runs r CROSS JOIN LATERAL (SELECT `+dataSourceColumns+` FROM datasources WHERE id = r.datasource_id OFFSET 0) d
 		WHERE r.id = ANY($1)`, ids)
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 			id int64
 			sl slot
 		)
-		if sl.ds, err = scanDataSource(prefixedRow{rows, []any{&id, &sl.at, &sl.status}}); err != nil {
+		if sl.ds, err = scanDataSource(rowWithTail{rows, []any{&id, &sl.at, &sl.status}}); err != nil {
 			return nil, err
 		}
 		slots[id], dataSources[sl.ds.ID] = sl, sl.ds
@@ -373,8 +373,11 @@ func (t *Tx) RunsFinish(ctx context.Context, params []*RunFinishParams) ([]*Run,
 		), finished AS (
 			UPDATE runs SET status = req.status, error = nullif(req.error, ''), files_found = req.files_found,
 				bytes_found = req.bytes_found, records_found = req.records_found,
-				skipped = req.skipped, skipped_count = req.skipped_count,
-				attempt_errors = runs.attempt_errors || coalesce(req.attempt_errors, '[]'),
+				skipped = coalesce(req.skipped, '[]'), skipped_count = req.skipped_count,
+				-- NULL for none: most runs add nothing, and || would take the
+				-- list apart and build it again.
+				attempt_errors = CASE WHEN req.attempt_errors IS NULL THEN runs.attempt_errors
+					ELSE runs.attempt_errors || req.attempt_errors END,
 				started_at = coalesce(runs.started_at, req.began),
 				attempt = CASE WHEN req.began IS NULL THEN runs.attempt ELSE req.attempt END,
 				river_job_id = coalesce(req.job_id, runs.river_job_id),
@@ -470,8 +473,10 @@ func runFinishColumnsOf(params []*RunFinishParams, now time.Time) (*runFinishCol
 		c.files[i], c.bytes[i], c.records[i] = int32(p.FilesFound), p.BytesFound, p.RecordsFound
 		c.skippedCounts[i] = int32(len(p.Skipped))
 		var err error
-		if c.skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
-			return nil, err
+		if len(p.Skipped) > 0 {
+			if c.skipped[i], err = json.Marshal(keptSkipped(p.Skipped)); err != nil {
+				return nil, err
+			}
 		}
 		if p.Error != "" {
 			if c.attemptErrs[i], err = json.Marshal([]AttemptError{{Attempt: p.Attempt, At: now, Error: c.errs[i]}}); err != nil {
@@ -538,12 +543,3 @@ func (t *Tx) runsCancelPending(ctx context.Context, dataSourceID uuid.UUID) erro
 	}
 	return t.recordRunEvents(runs)
 }
-
-// prefixedRow scans its first columns into prefix, and the rest into what
-// the caller asks for: a scanner of one table reads a join.
-type prefixedRow struct {
-	row    pgx.Row
-	prefix []any
-}
-
-func (p prefixedRow) Scan(dest ...any) error { return p.row.Scan(append(p.prefix, dest...)...) }
