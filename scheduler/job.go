@@ -111,8 +111,12 @@ type lateStartWarning struct {
 func (w *runWorker) Timeout(*river.Job[RunArgs]) time.Duration { return -1 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	// The attempt starts when the worker takes the job, as a River job
+	// starts when its worker is called: reading the run is part of it, and
+	// a run marked RUNNING later still shows when it began.
+	began := time.Now()
 	params := store.RunStartParams{RunID: job.Args.RunID, MaxAttempts: job.MaxAttempts, JobID: job.ID, Attempt: job.Attempt,
-		ReplicaID: w.replicaID}
+		ReplicaID: w.replicaID, Began: began}
 	var started store.RunStartResult
 	if w.recordRunningAfter < 0 {
 		started = w.starter.start(ctx, params)
@@ -136,7 +140,6 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return err
 	}
 
-	began := time.Now()
 	w.metrics.startLag.Observe(began.Sub(run.ScheduledFor).Seconds())
 	w.warnIfLate(job, ds, run)
 	defer w.metrics.attempts.begin(run.ID, began)()

@@ -308,6 +308,12 @@ func TestRunMarkedRunningOnceItWorksAWhile(t *testing.T) {
 	close(slow)
 	b.waitRunStatus(t, long.ID, store.RunSucceeded, "the slow run to succeed")
 	require.Equal(t, []string{store.EventRunScheduled, store.EventRunStarted, store.EventRunSucceeded}, kindsOf(long.ID))
+	// Marked after two seconds, it still shows when it began.
+	var startedAt, markedAt time.Time
+	require.NoError(t, b.store.Pool().QueryRow(t.Context(), `
+		SELECT r.started_at, e.occurred_at FROM runs r JOIN events e ON e.run_id = r.id AND e.kind = 'RUN_STARTED'
+		WHERE r.id = $1`, long.ID).Scan(&startedAt, &markedAt))
+	require.False(t, startedAt.After(markedAt.Add(-2*time.Second)), "started %v, marked RUNNING %v", startedAt, markedAt)
 }
 
 // An attempt is bounded by its datasource's run timeout as the run starts:

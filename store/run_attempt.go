@@ -20,6 +20,9 @@ type RunStartParams struct {
 	JobID     int64
 	Attempt   int
 	ReplicaID string
+	// Began is when the worker took the job: the run's started_at, unless
+	// an earlier attempt set it. Zero means the time of the statement.
+	Began time.Time
 }
 
 // ErrRunFinal is returned when a run has already reached a final status
@@ -235,18 +238,23 @@ func (s *Store) startRuns(ctx context.Context, params []RunStartParams) ([]*Run,
 		attempts = make([]int32, len(params))
 		jobIDs   = make([]int64, len(params))
 		replicas = make([]string, len(params))
+		began    = make([]*time.Time, len(params))
 	)
 	for i, p := range params {
 		ids[i], attempts[i], jobIDs[i], replicas[i] = p.RunID, int32(p.Attempt), p.JobID, p.ReplicaID
+		if !p.Began.IsZero() {
+			began[i] = &params[i].Began
+		}
 	}
 	var started []*Run
 	err := s.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.Query(ctx, `
 			WITH req AS (
-				SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS u(run_id, attempt, job_id, replica_id)
+				SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::timestamptz[])
+					AS u(run_id, attempt, job_id, replica_id, began)
 			), started AS (
 				UPDATE runs SET status = 'RUNNING', attempt = req.attempt, replica_id = req.replica_id, river_job_id = req.job_id,
-				started_at = coalesce(runs.started_at, now()), updated_at = now()
+				started_at = coalesce(runs.started_at, req.began, now()), updated_at = now()
 			FROM req
 			WHERE runs.id = req.run_id AND runs.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
 				AND NOT EXISTS (
@@ -257,7 +265,7 @@ func (s *Store) startRuns(ctx context.Context, params []RunStartParams) ([]*Run,
 				RETURNING runs.*
 			)
 			SELECT `+runColumns+` FROM started`,
-			ids, attempts, jobIDs, replicas)
+			ids, attempts, jobIDs, replicas, began)
 		if err != nil {
 			return err
 		}
