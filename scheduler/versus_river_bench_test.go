@@ -291,8 +291,10 @@ func riverPeriodic(b *testing.B, workload string, n int, interval, duration time
 			count(*) FILTER (WHERE attempted_at IS NULL AND scheduled_at >= $1 AND scheduled_at <= $2)
 		FROM river_job`)
 	require.NoError(b, client.Stop(ctx))
-	// River's "planning": from a slot's first job insert to its last, as
-	// for EZ Platform below.
+	// River's "planning": its periodic enqueuer inserts a slot's jobs in
+	// one statement when the slot comes, so this is how long after the
+	// slot they were inserted (the same formula as for EZ Platform below,
+	// whose jobs are inserted ahead over several transactions).
 	rows, err := st.Pool().Query(ctx, `
 		SELECT max(created_at) - least(min(created_at), scheduled_at) FROM river_job
 		WHERE scheduled_at >= $1 AND scheduled_at < $2 GROUP BY scheduled_at`, from, to)

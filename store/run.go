@@ -76,8 +76,10 @@ type AttemptError struct {
 }
 
 // Final reports whether the run has reached a status it never leaves.
-func (r *Run) Final() bool {
-	switch r.Status {
+func (r *Run) Final() bool { return finalStatus(r.Status) }
+
+func finalStatus(status string) bool {
+	switch status {
 	case RunSucceeded, RunFailed, RunSkipped, RunMissed, RunCancelled:
 		return true
 	}

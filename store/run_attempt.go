@@ -50,9 +50,9 @@ type RunStartResult struct {
 // unless they work long enough to be marked RUNNING first (RunsStart).
 //
 // One statement reads each run's slot and status with its datasource. The
-// first attempt of a run of a live datasource gets its Run from that: the
-// run as its job names it (id, datasource, slot and attempt, status
-// SCHEDULED), and its finish refuses it if the run became final meanwhile.
+// first attempt of a run of a live datasource gets its Run from that (id,
+// datasource, slot and attempt, status SCHEDULED), and its finish refuses
+// it if the run became final meanwhile.
 // A retry, and a run whose datasource was deleted, read the run row too and
 // come back as it is (a retry's status is RETRYING). A run that is final
 // gets ErrRunFinal, and one that is gone (pruned) ErrNotFound. A run of a
@@ -105,7 +105,7 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 		switch {
 		case !ok:
 			results[i].Err = ErrNotFound
-		case (&Run{Status: sl.status}).Final():
+		case finalStatus(sl.status):
 			results[i].Err = ErrRunFinal
 		case sl.ds.DeletedAt != nil || p.Attempt > 1:
 			read = append(read, i)
