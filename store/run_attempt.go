@@ -254,7 +254,12 @@ func (s *Store) startRuns(ctx context.Context, params []RunStartParams) ([]*Run,
 					AS u(run_id, attempt, job_id, replica_id, began)
 			), started AS (
 				UPDATE runs SET status = 'RUNNING', attempt = req.attempt, replica_id = req.replica_id, river_job_id = req.job_id,
-				started_at = coalesce(runs.started_at, req.began, now()), updated_at = now()
+				-- A BUFFER_ONE run starts with this statement, not when its
+				-- worker took the job: the earlier run may have finished
+				-- in between.
+				started_at = coalesce(runs.started_at, CASE WHEN (SELECT d.overlap_policy FROM datasources d
+					WHERE d.id = runs.datasource_id) = 'BUFFER_ONE' THEN now() END, req.began, now()),
+				updated_at = now()
 			FROM req
 			WHERE runs.id = req.run_id AND runs.status IN ('SCHEDULED', 'RUNNING', 'RETRYING')
 				AND NOT EXISTS (
