@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,20 +79,20 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 	type slot struct {
 		at     time.Time
 		status string
-		ds     *DataSource
 	}
 	slots := make(map[int64]slot, len(params))
-	dataSources := make(map[uuid.UUID]*DataSource, len(params))
+	dataSourceOf := make(map[int64]*DataSource, len(params))
 	defer rows.Close()
 	for rows.Next() {
 		var (
 			id int64
 			sl slot
 		)
-		if sl.ds, err = scanDataSource(rowWithTail{rows, []any{&id, &sl.at, &sl.status}}); err != nil {
+		ds, err := scanDataSource(rowWithTail{rows, []any{&id, &sl.at, &sl.status}})
+		if err != nil {
 			return nil, err
 		}
-		slots[id], dataSources[sl.ds.ID] = sl, sl.ds
+		slots[id], dataSourceOf[id] = sl, ds
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -102,21 +101,22 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 	var read, record []int
 	for i, p := range params {
 		sl, ok := slots[p.RunID]
+		ds := dataSourceOf[p.RunID]
 		switch {
 		case !ok:
 			results[i].Err = ErrNotFound
 		case finalStatus(sl.status):
 			results[i].Err = ErrRunFinal
-		case sl.ds.DeletedAt != nil || p.Attempt > 1:
+		case ds.DeletedAt != nil || p.Attempt > 1:
 			read = append(read, i)
-		case sl.ds.Schedule.OverlapPolicy == "BUFFER_ONE":
+		case ds.Schedule.OverlapPolicy == "BUFFER_ONE":
 			record = append(record, i)
 		default:
-			results[i] = RunStartResult{DataSource: sl.ds, Run: &Run{ID: p.RunID, DataSourceID: sl.ds.ID, ScheduledFor: sl.at,
+			results[i] = RunStartResult{DataSource: ds, Run: &Run{ID: p.RunID, DataSourceID: ds.ID, ScheduledFor: sl.at,
 				Status: RunScheduled, Attempt: p.Attempt, MaxAttempts: p.MaxAttempts, ReplicaID: p.ReplicaID, RiverJobID: &p.JobID}}
 		}
 	}
-	more, err := s.beginFromRows(ctx, params, read, dataSources, results)
+	more, err := s.beginFromRows(ctx, params, read, dataSourceOf, results)
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +138,9 @@ func (s *Store) RunsBegin(ctx context.Context, params []RunStartParams) ([]RunSt
 }
 
 // beginFromRows readies the runs of params at indexes read from their rows,
-// into results, and returns the indexes of those to start as RunsStart
-// does (BUFFER_ONE).
-func (s *Store) beginFromRows(ctx context.Context, params []RunStartParams, read []int, dataSources map[uuid.UUID]*DataSource, results []RunStartResult) ([]int, error) {
+// into results, with the datasources RunsBegin read for them, and returns
+// the indexes of those to start as RunsStart does (BUFFER_ONE).
+func (s *Store) beginFromRows(ctx context.Context, params []RunStartParams, read []int, dataSourceOf map[int64]*DataSource, results []RunStartResult) ([]int, error) {
 	if len(read) == 0 {
 		return nil, nil
 	}
@@ -157,21 +157,8 @@ func (s *Store) beginFromRows(ctx context.Context, params []RunStartParams, read
 		return nil, err
 	}
 	byID := make(map[int64]*Run, len(runs))
-	var unread []uuid.UUID
 	for _, r := range runs {
 		byID[r.ID] = r
-		if dataSources[r.DataSourceID] == nil {
-			unread = append(unread, r.DataSourceID)
-		}
-	}
-	if len(unread) > 0 {
-		// A run moved to another datasource by hand between the two
-		// statements: the run's is the one to work.
-		more, err := s.dataSourcesByID(ctx, unread)
-		if err != nil {
-			return nil, err
-		}
-		maps.Copy(dataSources, more)
 	}
 	var record []int
 	for _, i := range read {
@@ -181,11 +168,11 @@ func (s *Store) beginFromRows(ctx context.Context, params []RunStartParams, read
 			results[i].Err = ErrNotFound
 		case r.Final():
 			results[i].Err = ErrRunFinal
-		case dataSources[r.DataSourceID].Schedule.OverlapPolicy == "BUFFER_ONE":
+		case dataSourceOf[r.ID].Schedule.OverlapPolicy == "BUFFER_ONE":
 			record = append(record, i)
 		default:
 			r.Attempt, r.ReplicaID, r.RiverJobID = p.Attempt, p.ReplicaID, &p.JobID
-			results[i] = RunStartResult{Run: r, DataSource: dataSources[r.DataSourceID]}
+			results[i] = RunStartResult{Run: r, DataSource: dataSourceOf[r.ID]}
 		}
 	}
 	return record, nil
