@@ -15,7 +15,7 @@ import (
 )
 
 // Runs is the resolver for the runs field.
-func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []model.RunStatus) (*model.RunConnection, error) {
+func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []string) (*model.RunConnection, error) {
 	size, err := pageSize(first)
 	if err != nil {
 		return nil, err

@@ -66,11 +66,6 @@ func (r *dataSourceResolver) FilesPerDay(ctx context.Context, obj *model.DataSou
 	return out, nil
 }
 
-// ID is the resolver for the id field.
-func (r *discoveredFileResolver) ID(ctx context.Context, obj *store.DiscoveredFile) (string, error) {
-	return strconv.FormatInt(obj.ID, 10), nil
-}
-
 // Path is the resolver for the path field.
 func (r *discoveredFileResolver) Path(ctx context.Context, obj *store.DiscoveredFile) (string, error) {
 	return obj.DisplayPath(), nil
@@ -94,14 +89,6 @@ func (r *discoveredFileResolver) Format(ctx context.Context, obj *store.Discover
 // ParseError is the resolver for the parseError field.
 func (r *discoveredFileResolver) ParseError(ctx context.Context, obj *store.DiscoveredFile) (*string, error) {
 	return nonEmpty(obj.ParseError), nil
-}
-
-// RunID is the resolver for the runId field.
-func (r *discoveredFileResolver) RunID(ctx context.Context, obj *store.DiscoveredFile) (*string, error) {
-	if obj.RunID == nil {
-		return nil, nil
-	}
-	return ptr(strconv.FormatInt(*obj.RunID, 10)), nil
 }
 
 // Files is the resolver for the files field.

@@ -19,6 +19,7 @@ import (
 	"github.com/ezplatform/ezplatform/hub"
 	"github.com/ezplatform/ezplatform/scheduler"
 	"github.com/ezplatform/ezplatform/store"
+	"github.com/google/uuid"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -106,7 +107,7 @@ type ComplexityRoot struct {
 		Name           func(childComplexity int) int
 		Path           func(childComplexity int) int
 		RunTimeout     func(childComplexity int) int
-		Runs           func(childComplexity int, first *int, after *string, status []model.RunStatus) int
+		Runs           func(childComplexity int, first *int, after *string, status []string) int
 		Schedule       func(childComplexity int) int
 		SupplierName   func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -320,7 +321,7 @@ type ClusterEventResolver interface {
 	Epoch(ctx context.Context, obj *scheduler.ClusterEvent) (*string, error)
 }
 type DataSourceResolver interface {
-	Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []model.RunStatus) (*model.RunConnection, error)
+	Runs(ctx context.Context, obj *model.DataSource, first *int, after *string, status []string) (*model.RunConnection, error)
 
 	Files(ctx context.Context, obj *model.DataSource, first *int, after *string, runID *string) (*model.DiscoveredFileConnection, error)
 	FileTotals(ctx context.Context, obj *model.DataSource) (*model.FileTotals, error)
@@ -334,7 +335,6 @@ type DataSourceEventResolver interface {
 	DataSource(ctx context.Context, obj *hub.Message) (*model.DataSource, error)
 }
 type DiscoveredFileResolver interface {
-	ID(ctx context.Context, obj *store.DiscoveredFile) (string, error)
 	Path(ctx context.Context, obj *store.DiscoveredFile) (string, error)
 
 	ModifiedAt(ctx context.Context, obj *store.DiscoveredFile) (*time.Time, error)
@@ -342,7 +342,6 @@ type DiscoveredFileResolver interface {
 	Format(ctx context.Context, obj *store.DiscoveredFile) (model.FileFormat, error)
 
 	ParseError(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
-	RunID(ctx context.Context, obj *store.DiscoveredFile) (*string, error)
 }
 type DiscoverySummaryResolver interface {
 	RunID(ctx context.Context, obj *store.FilesSummary) (string, error)
@@ -367,11 +366,6 @@ type QueryResolver interface {
 	CronPreview(ctx context.Context, expression string, timezone *string, count *int) ([]time.Time, error)
 }
 type RunResolver interface {
-	ID(ctx context.Context, obj *store.Run) (string, error)
-	DataSourceID(ctx context.Context, obj *store.Run) (string, error)
-	Status(ctx context.Context, obj *store.Run) (model.RunStatus, error)
-	Trigger(ctx context.Context, obj *store.Run) (model.RunTrigger, error)
-
 	DurationMs(ctx context.Context, obj *store.Run) (*int, error)
 
 	Error(ctx context.Context, obj *store.Run) (*string, error)
@@ -677,7 +671,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.DataSource.Runs(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].([]model.RunStatus)), true
+		return e.ComplexityRoot.DataSource.Runs(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].([]string)), true
 	case "DataSource.schedule":
 		if e.ComplexityRoot.DataSource.Schedule == nil {
 			break
@@ -2903,8 +2897,8 @@ func (ec *executionContext) field_DataSource_runs_args(ctx context.Context, rawA
 	}
 	args["after"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
-		func(ctx context.Context, v any) ([]model.RunStatus, error) {
-			return ec.unmarshalORunStatus2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatusᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalORunStatus2ᚕstringᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4145,7 +4139,7 @@ func (ec *executionContext) _DataSource_runs(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.DataSource().Runs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].([]model.RunStatus))
+			return ec.Resolvers.DataSource().Runs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RunConnection) graphql.Marshaler {
@@ -4712,18 +4706,18 @@ func (ec *executionContext) _DiscoveredFile_id(ctx context.Context, field graphq
 			return ec.fieldContext_DiscoveredFile_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.DiscoveredFile().ID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_DiscoveredFile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DiscoveredFile_path(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
@@ -4896,18 +4890,18 @@ func (ec *executionContext) _DiscoveredFile_runId(ctx context.Context, field gra
 			return ec.fieldContext_DiscoveredFile_runId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.DiscoveredFile().RunID(ctx, obj)
+			return obj.RunID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOID2ᚖint64(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_DiscoveredFile_runId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiscoveredFile", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("DiscoveredFile", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DiscoveredFile_discoveredAt(ctx context.Context, field graphql.CollectedField, obj *store.DiscoveredFile) (ret graphql.Marshaler) {
@@ -6590,18 +6584,18 @@ func (ec *executionContext) _Run_id(ctx context.Context, field graphql.Collected
 			return ec.fieldContext_Run_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Run().ID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Run_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Run", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Run", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Run_dataSourceId(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
@@ -6613,18 +6607,18 @@ func (ec *executionContext) _Run_dataSourceId(ctx context.Context, field graphql
 			return ec.fieldContext_Run_dataSourceId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Run().DataSourceID(ctx, obj)
+			return obj.DataSourceID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Run_dataSourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Run", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Run", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Run_status(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
@@ -6636,18 +6630,18 @@ func (ec *executionContext) _Run_status(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Run_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Run().Status(ctx, obj)
+			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RunStatus) graphql.Marshaler {
-			return ec.marshalNRunStatus2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNRunStatus2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Run_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Run", field, true, true, "RunStatus")
+	return graphql.NewScalarFieldContext("Run", field, false, false, "RunStatus")
 }
 
 func (ec *executionContext) _Run_trigger(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
@@ -6659,18 +6653,18 @@ func (ec *executionContext) _Run_trigger(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Run_trigger(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Run().Trigger(ctx, obj)
+			return obj.Trigger, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RunTrigger) graphql.Marshaler {
-			return ec.marshalNRunTrigger2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunTrigger(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNRunTrigger2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Run_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Run", field, true, true, "RunTrigger")
+	return graphql.NewScalarFieldContext("Run", field, false, false, "RunTrigger")
 }
 
 func (ec *executionContext) _Run_scheduledFor(ctx context.Context, field graphql.CollectedField, obj *store.Run) (ret graphql.Marshaler) {
@@ -10003,11 +9997,10 @@ func (ec *executionContext) _DiscoveredFile(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DiscoveredFile")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DiscoveredFile_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._DiscoveredFile_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "path":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -10049,11 +10042,10 @@ func (ec *executionContext) _DiscoveredFile(ctx context.Context, sel ast.Selecti
 					return ec._DiscoveredFile_parseError(ctx, field, obj)
 				})
 		case "runId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DiscoveredFile_runId(ctx, field, obj)
-				})
+			out.Values[i] = ec._DiscoveredFile_runId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "discoveredAt":
 			out.Values[i] = ec._DiscoveredFile_discoveredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10690,29 +10682,25 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Run")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Run_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Run_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "dataSourceId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Run_dataSourceId(ctx, field, obj)
-				})
+			out.Values[i] = ec._Run_dataSourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Run_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Run_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "trigger":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Run_trigger(ctx, field, obj)
-				})
+			out.Values[i] = ec._Run_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "scheduledFor":
 			out.Values[i] = ec._Run_scheduledFor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11757,6 +11745,34 @@ func (ec *executionContext) marshalNFileTotals2ᚖgithubᚗcomᚋezplatformᚋez
 	return ec._FileTotals(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
+	res, err := scalar.UnmarshalUUIDID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, sel ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalUUIDID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2int64(ctx context.Context, v any) (int64, error) {
+	res, err := scalar.UnmarshalInt64ID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalInt64ID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11913,24 +11929,32 @@ func (ec *executionContext) marshalNRunEdge2ᚕgithubᚗcomᚋezplatformᚋezpla
 	return ret
 }
 
-func (ec *executionContext) unmarshalNRunStatus2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatus(ctx context.Context, v any) (model.RunStatus, error) {
-	var res model.RunStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNRunStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := scalar.UnmarshalRunStatus(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRunStatus2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatus(ctx context.Context, sel ast.SelectionSet, v model.RunStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRunStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalRunStatus(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RunStatus!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNRunTrigger2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunTrigger(ctx context.Context, v any) (model.RunTrigger, error) {
-	var res model.RunTrigger
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNRunTrigger2string(ctx context.Context, v any) (string, error) {
+	res, err := scalar.UnmarshalRunTrigger(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRunTrigger2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunTrigger(ctx context.Context, sel ast.SelectionSet, v model.RunTrigger) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRunTrigger2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalRunTrigger(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RunTrigger!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNSchedule2ᚖgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐSchedule(ctx context.Context, sel ast.SelectionSet, v *model.Schedule) graphql.Marshaler {
@@ -12293,6 +12317,24 @@ func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalOID2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalInt64ID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalInt64ID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -12393,16 +12435,16 @@ func (ec *executionContext) marshalORun2ᚖgithubᚗcomᚋezplatformᚋezplatfor
 	return ec._Run(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalORunStatus2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatusᚄ(ctx context.Context, v any) ([]model.RunStatus, error) {
+func (ec *executionContext) unmarshalORunStatus2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.RunStatus, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRunStatus2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatus(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNRunStatus2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -12410,14 +12452,14 @@ func (ec *executionContext) unmarshalORunStatus2ᚕgithubᚗcomᚋezplatformᚋe
 	return res, nil
 }
 
-func (ec *executionContext) marshalORunStatus2ᚕgithubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RunStatus) graphql.Marshaler {
+func (ec *executionContext) marshalORunStatus2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRunStatus2githubᚗcomᚋezplatformᚋezplatformᚋgraphᚋmodelᚐRunStatus(ctx, sel, v[i])
+		return ec.marshalNRunStatus2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

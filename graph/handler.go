@@ -9,7 +9,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"golang.org/x/time/rate"
 
-	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/scheduler"
 )
 
@@ -55,7 +54,7 @@ func NewHandler(r *Resolver, limits Limits, live Live) http.Handler {
 	cfg.Complexity.Query.DataSources = func(child int, first *int, _ *string, _ *string, _ *bool) int {
 		return pageCost(first, child)
 	}
-	cfg.Complexity.DataSource.Runs = func(child int, first *int, _ *string, _ []model.RunStatus) int {
+	cfg.Complexity.DataSource.Runs = func(child int, first *int, _ *string, _ []string) int {
 		return pageCost(first, child)
 	}
 	cfg.Complexity.DataSource.Files = func(child int, first *int, _ *string, _ *string) int {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/ezplatform/ezplatform/graph/model"
 	"github.com/ezplatform/ezplatform/store"
 )
 
@@ -25,26 +24,6 @@ func (r *queryResolver) Run(ctx context.Context, id string) (*store.Run, error) 
 		return nil, nil
 	}
 	return run, err
-}
-
-// ID is the resolver for the id field.
-func (r *runResolver) ID(ctx context.Context, obj *store.Run) (string, error) {
-	return strconv.FormatInt(obj.ID, 10), nil
-}
-
-// DataSourceID is the resolver for the dataSourceId field.
-func (r *runResolver) DataSourceID(ctx context.Context, obj *store.Run) (string, error) {
-	return obj.DataSourceID.String(), nil
-}
-
-// Status is the resolver for the status field.
-func (r *runResolver) Status(ctx context.Context, obj *store.Run) (model.RunStatus, error) {
-	return model.RunStatus(obj.Status), nil
-}
-
-// Trigger is the resolver for the trigger field.
-func (r *runResolver) Trigger(ctx context.Context, obj *store.Run) (model.RunTrigger, error) {
-	return model.RunTrigger(obj.Trigger), nil
 }
 
 // DurationMs is the resolver for the durationMs field.

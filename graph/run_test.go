@@ -47,6 +47,19 @@ func TestTriggerRunAndRuns(t *testing.T) {
 	requireCode(t, resp, "VALIDATION", "first")
 	resp = b.do(t, `query($id: ID!) { dataSource(id: $id) { runs(status: [BOGUS]) { totalCount } } }`, map[string]any{"id": id})
 	requireCode(t, resp, "GRAPHQL_VALIDATION_FAILED", "")
+	// RunStatus is bound to a Go string: a variable is still checked
+	// against the enum, exactly (gqlparser ignores case), and never
+	// reaches the query.
+	for bad, code := range map[string]string{"BOGUS": "GRAPHQL_VALIDATION_FAILED", "scheduled": "VALIDATION",
+		"SCHEDULED; DROP TABLE runs": "GRAPHQL_VALIDATION_FAILED"} {
+		resp = b.do(t, `query($id: ID!, $s: [RunStatus!]) { dataSource(id: $id) { runs(status: $s) { totalCount } } }`,
+			map[string]any{"id": id, "s": []any{bad}})
+		requireCode(t, resp, code, "")
+		require.Nil(t, resp.Data["dataSource"], bad)
+	}
+	resp = b.do(t, `query($id: ID!, $s: [RunStatus!]) { dataSource(id: $id) { runs(status: $s) { totalCount } } }`,
+		map[string]any{"id": id, "s": []any{1}})
+	requireCode(t, resp, "GRAPHQL_VALIDATION_FAILED", "")
 }
 
 func TestPauseResume(t *testing.T) {

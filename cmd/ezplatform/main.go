@@ -7,12 +7,25 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	_ "time/tzdata" // schedules name IANA zones; don't depend on the host's zoneinfo
 )
 
+// defaultGCPercent is the garbage collector's target unless GOGC is set.
+// A replica's live heap is small (tens of MB) and requests allocate fast,
+// so at Go's default of 100 a busy replica collects many times a second:
+// a quarter of a list request's CPU (docs/BENCHMARKS.md). At 400 the heap
+// may grow to five times what is live; GOMEMLIMIT, which the Kubernetes
+// manifests set from the memory limit, still makes the runtime collect
+// harder before the limit.
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
