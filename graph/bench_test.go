@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ezplatform/ezplatform/internal/proccpu"
@@ -88,6 +90,38 @@ func BenchmarkDataSourcesFirst50(b *testing.B) {
 	}
 	// The client's decoding is in it too: compare runs of this benchmark,
 	// not this figure with a server's alone.
+	b.ReportMetric((proccpu.Seconds(os.Getpid(), false)-cpu)*1000/float64(b.N), "cpu-ms/op")
+	reportLatency(b, latencies)
+}
+
+// BenchmarkDataSourceWithRuns20 is issue 17's detail query, the other one
+// compared with PostGraphile (bench/readpath): a datasource and its last
+// 20 of 100 runs.
+func BenchmarkDataSourceWithRuns20(b *testing.B) {
+	tb := setup(b)
+	id := tb.create(b, "detail")["id"].(string)
+	conn, err := pgx.Connect(context.Background(), tb.dbURL)
+	require.NoError(b, err)
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(context.Background(), `INSERT INTO runs (datasource_id, scheduled_for, trigger, status, attempt,
+			max_attempts, started_at, finished_at, files_found)
+		SELECT $1, now() - make_interval(mins => g), 'SCHEDULE', 'SUCCEEDED', 1, 3,
+			now() - make_interval(mins => g), now() - make_interval(mins => g) + interval '2 seconds', g
+		FROM generate_series(1, 100) g`, id)
+	require.NoError(b, err)
+	const query = `query($id: ID!) { dataSource(id: $id) { id name path filePattern enabled version
+		runs(first: 20) { edges { node { id status scheduledFor startedAt finishedAt filesFound } } } } }`
+	vars := map[string]any{"id": id}
+	latencies := make([]time.Duration, 0, b.N)
+	cpu := proccpu.Seconds(os.Getpid(), false)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		status, resp := tb.post(b, query, vars, nil)
+		latencies = append(latencies, time.Since(start))
+		require.Equal(b, http.StatusOK, status)
+		require.Empty(b, resp.Errors)
+	}
 	b.ReportMetric((proccpu.Seconds(os.Getpid(), false)-cpu)*1000/float64(b.N), "cpu-ms/op")
 	reportLatency(b, latencies)
 }

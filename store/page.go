@@ -28,8 +28,9 @@ func countUnless(skip bool, countSQL string) string {
 // countSQL (unless countSQL is ""), in one read-only snapshot so that they
 // agree. listSQL ends with a LIMIT on the parameter after listArgs:
 // readPage asks for one more item than first, to know whether a next page
-// exists. The transaction and both statements go in one batch: one round
-// trip, where BEGIN, count, list and COMMIT one by one took four.
+// exists. With a count, the transaction and both statements go in one
+// batch: one round trip, where BEGIN, count, list and COMMIT one by one
+// took four. Without, the list is one statement.
 func readPage[T any](ctx context.Context, pool *pgxpool.Pool, first int,
 	countSQL string, countArgs []any, listSQL string, listArgs []any,
 	scan func(pgx.CollectableRow) (T, error), cursor func(T) string,
@@ -38,21 +39,31 @@ func readPage[T any](ctx context.Context, pool *pgxpool.Pool, first int,
 		return nil, fmt.Errorf("store: page size must be at least 1, got %d", first)
 	}
 	page := &keysetPage[T]{}
-	batch := &pgx.Batch{}
-	batch.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-	if countSQL != "" {
+	listArgs = append(listArgs, first+1)
+	if countSQL == "" {
+		// One statement is its own snapshot: no transaction to begin.
+		rows, err := pool.Query(ctx, listSQL, listArgs...)
+		if err != nil {
+			return nil, translate(err)
+		}
+		if page.items, err = pgx.CollectRows(rows, scan); err != nil {
+			return nil, translate(err)
+		}
+	} else {
+		batch := &pgx.Batch{}
+		batch.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 		batch.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.total) })
-	}
-	batch.Queue(listSQL, append(listArgs, first+1)...).Query(func(rows pgx.Rows) error {
-		items, err := pgx.CollectRows(rows, scan)
-		page.items = items
-		return err
-	})
-	batch.Queue("COMMIT")
-	// A batch that fails leaves its connection in the aborted
-	// transaction; the pool then closes it rather than reuse it.
-	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, translate(err)
+		batch.Queue(listSQL, listArgs...).Query(func(rows pgx.Rows) error {
+			items, err := pgx.CollectRows(rows, scan)
+			page.items = items
+			return err
+		})
+		batch.Queue("COMMIT")
+		// A batch that fails leaves its connection in the aborted
+		// transaction; the pool then closes it rather than reuse it.
+		if err := pool.SendBatch(ctx, batch).Close(); err != nil {
+			return nil, translate(err)
+		}
 	}
 	if len(page.items) > first {
 		page.items, page.hasNext = page.items[:first], true
