@@ -29,7 +29,7 @@ func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, fi
 		statuses[i] = string(s)
 	}
 	page, err := r.Store.RunList(ctx, &store.RunListParams{DataSourceID: dsID, First: size, After: deref(after), Statuses: statuses,
-		SkipTotal: !asksTotalCount(ctx)})
+		SkipTotal: !asksTotalCount(ctx), Columns: nodeColumns(ctx, runImplementors, runFieldColumns)})
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +123,7 @@ func (r *queryResolver) DataSources(ctx context.Context, first *int, after *stri
 	}
 	page, err := r.Store.DataSourceList(ctx, &store.DataSourceListParams{
 		First: size, After: deref(after), Search: term, Enabled: enabled, SkipTotal: !asksTotalCount(ctx),
+		Columns: nodeColumns(ctx, dataSourceImplementors, dataSourceFieldColumns),
 	})
 	if err != nil {
 		return nil, err

@@ -146,6 +146,10 @@ type DataSourceListParams struct {
 	Enabled *bool
 	// SkipTotal leaves TotalCount 0, uncounted: the caller does not show it.
 	SkipTotal bool
+	// Columns, when not nil, reads only these columns (as named in
+	// dataSourceColumns) and id and name: the other fields of the page's
+	// datasources are left zero.
+	Columns []string
 }
 
 // DataSourcePage is one page of DataSourceList.
@@ -299,15 +303,28 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 		search = &pattern
 	}
 
+	cols := allDataSourceColumns
+	if params.Columns != nil {
+		var err error
+		if cols, err = project(dataSourceTable, []string{"id", "name"}, params.Columns); err != nil {
+			return nil, err
+		}
+	}
 	const filter = `deleted_at IS NULL
 		AND ($1::text IS NULL OR name ILIKE $1)
 		AND ($2::boolean IS NULL OR enabled = $2)`
 	page, err := readPage(ctx, s.pool, params.First,
 		countUnless(params.SkipTotal, `SELECT count(*) FROM datasources WHERE `+filter), []any{search, params.Enabled},
-		`SELECT `+dataSourceColumns+` FROM datasources WHERE `+filter+`
+		`SELECT `+cols.sql+` FROM datasources WHERE `+filter+`
 			AND ($3::text IS NULL OR name COLLATE "C" > $3::text COLLATE "C")
 			ORDER BY name COLLATE "C" LIMIT $4`, []any{search, params.Enabled, after},
-		func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSource(row) },
+		func(row pgx.CollectableRow) (*DataSource, error) {
+			var r dataSourceRow
+			if err := cols.scan(row, &r); err != nil {
+				return nil, err
+			}
+			return r.finish(), nil
+		},
 		func(ds *DataSource) string { return encodeCursor(cursorName, ds.Name) })
 	if err != nil {
 		return nil, err
@@ -408,32 +425,11 @@ func scheduleArgs(sc *Schedule) []any {
 }
 
 func scanDataSource(row pgx.Row) (*DataSource, error) {
-	var (
-		ds         DataSource
-		cron       *string
-		interval   pgtype.Interval
-		runTimeout pgtype.Interval
-		minFileAge pgtype.Interval
-		nextRunAt  pgtype.Timestamptz
-	)
-	err := row.Scan(&ds.ID, &ds.Name, &ds.Description, &ds.SupplierName, &ds.Category, &ds.Path, &ds.FilePattern,
-		&ds.Enabled, &cron, &interval, &ds.Schedule.Anchor, &ds.Schedule.Timezone, &ds.Schedule.MisfirePolicy,
-		&ds.Schedule.OverlapPolicy, &ds.Schedule.Paused, &ds.MaxAttempts, &runTimeout, &minFileAge, &ds.HashFiles,
-		&ds.MaxFilesPerRun, &nextRunAt,
-		&ds.Version, &ds.CreatedAt, &ds.UpdatedAt, &ds.DeletedAt)
-	if err != nil {
+	var r dataSourceRow
+	if err := allDataSourceColumns.scan(row, &r); err != nil {
 		return nil, err
 	}
-	if cron != nil {
-		ds.Schedule.Cron = *cron
-	}
-	if interval.Valid {
-		ds.Schedule.Interval = intervalDuration(interval)
-	}
-	ds.RunTimeout = intervalDuration(runTimeout)
-	ds.MinFileAge = intervalDuration(minFileAge)
-	ds.NextRunAt = timeFromTimestamptz(nextRunAt)
-	return &ds, nil
+	return r.finish(), nil
 }
 
 // timeFromTimestamptz maps NULL to nil and infinity to NeverTime.

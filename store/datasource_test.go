@@ -356,3 +356,37 @@ func TestDataSourceNotifyNotSentOnFailedCommit(t *testing.T) {
 	require.Equal(t, 1, page.TotalCount)
 	require.Equal(t, 1, countEvents(ctx, t, b))
 }
+
+// A list that names its columns reads those, and id and name, and leaves
+// the other fields zero.
+func TestDataSourceListReadsTheColumnsAsked(t *testing.T) {
+	t.Parallel()
+	b, ctx := setup(t)
+	created, err := b.store.DataSourceCreate(ctx, createParams("projected"))
+	require.NoError(t, err)
+
+	full, err := b.store.DataSourceList(ctx, &store.DataSourceListParams{First: 10})
+	require.NoError(t, err)
+	require.Equal(t, created.Path, full.DataSources[0].Path)
+
+	page, err := b.store.DataSourceList(ctx, &store.DataSourceListParams{First: 10, Columns: []string{"path", "version", "run_timeout"}})
+	require.NoError(t, err)
+	got := page.DataSources[0]
+	require.Equal(t, created.ID, got.ID)
+	require.Equal(t, "projected", got.Name)
+	require.Equal(t, created.Path, got.Path)
+	require.Equal(t, created.Version, got.Version)
+	require.Equal(t, created.RunTimeout, got.RunTimeout)
+	require.Empty(t, got.FilePattern)
+	require.Empty(t, got.Schedule.Cron)
+	require.Nil(t, got.NextRunAt)
+	require.Equal(t, full.Cursors, page.Cursors)
+
+	none, err := b.store.DataSourceList(ctx, &store.DataSourceListParams{First: 10, Columns: []string{}})
+	require.NoError(t, err)
+	require.Equal(t, created.ID, none.DataSources[0].ID)
+	require.Zero(t, none.DataSources[0].Version)
+
+	_, err = b.store.DataSourceList(ctx, &store.DataSourceListParams{First: 10, Columns: []string{"password"}})
+	require.ErrorContains(t, err, `no column "password"`)
+}

@@ -92,10 +92,7 @@ const runColumns = `id, datasource_id, scheduled_for, covers_until, slot_count, 
 
 func scanRun(row pgx.Row) (*Run, error) {
 	var r Run
-	err := row.Scan(&r.ID, &r.DataSourceID, &r.ScheduledFor, &r.CoversUntil, &r.SlotCount, &r.Trigger, &r.Status,
-		&r.Attempt, &r.MaxAttempts, &r.ReplicaID, &r.RiverJobID, &r.Epoch, &r.StartedAt, &r.FinishedAt, &r.Error,
-		&r.AttemptErrors, &r.FilesFound, &r.BytesFound, &r.RecordsFound, &r.Skipped, &r.SkippedCount, &r.CreatedAt, &r.UpdatedAt)
-	if err != nil {
+	if err := allRunColumns.scan(row, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
