@@ -100,7 +100,7 @@ func (r *queryResolver) DataSource(ctx context.Context, id string) (*model.DataS
 	if err != nil {
 		return nil, nil //nolint:nilerr // a malformed id names no datasource: null, as documented
 	}
-	ds, err := r.Store.DataSourceGetByID(ctx, dsID)
+	ds, err := r.Store.DataSourceGetByIDColumns(ctx, dsID, selectedColumns(ctx, dataSourceImplementors, dataSourceFieldColumns))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}

@@ -36,9 +36,20 @@ var runFieldColumns = map[string][]string{
 	"skippedCount": {"skipped_count"},
 }
 
-// nodeColumns returns the columns that the nodes of the connection being
-// resolved need, by fieldColumns, or nil (every column) if a selected
-// field is not in it.
+// selectedColumns returns the columns that the object being resolved
+// needs, by fieldColumns, or nil (every column) if a selected field is not
+// in it.
+func selectedColumns(ctx context.Context, implementors []string, fieldColumns map[string][]string) []string {
+	cols, ok := appendColumns([]string{}, graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections,
+		implementors, fieldColumns)
+	if !ok {
+		return nil
+	}
+	return cols
+}
+
+// nodeColumns is selectedColumns for the nodes of the connection being
+// resolved.
 func nodeColumns(ctx context.Context, implementors []string, fieldColumns map[string][]string) []string {
 	oc := graphql.GetOperationContext(ctx)
 	cols := []string{}

@@ -46,6 +46,15 @@ func TestPagesReadOnlyTheColumnsTheyShow(t *testing.T) {
 	viaFragment := nodes(`{ dataSources(first: 10) { edges { node { ...f } } } } fragment f on DataSource { ` + fields + ` }`)
 	require.Equal(t, full, viaFragment)
 
+	// And a datasource read by id.
+	byID := func(extra string) map[string]any {
+		ds := b.mustDo(t, `query($id: ID!) { dataSource(id: $id) { `+fields+extra+` } }`, map[string]any{"id": id})["dataSource"].(map[string]any)
+		delete(ds, "schedule")
+		return ds
+	}
+	require.Equal(t, byID(" schedule { cron }"), byID(""))
+	require.Equal(t, full[2], byID(""))
+
 	const runFields = `id dataSourceId status trigger scheduledFor coversUntil slotCount startedAt finishedAt durationMs
 		attempt maxAttempts error attemptErrors { attempt } replicaId filesFound bytesFound recordsFound
 		skipped { path } skippedCount`

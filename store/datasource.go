@@ -200,12 +200,24 @@ func (s *Store) DataSourceCreate(ctx context.Context, params *DataSourceCreatePa
 
 // DataSourceGetByID returns a live datasource, or ErrNotFound.
 func (s *Store) DataSourceGetByID(ctx context.Context, id uuid.UUID) (*DataSource, error) {
-	ds, err := scanDataSource(s.pool.QueryRow(ctx,
-		`SELECT `+dataSourceColumns+` FROM datasources WHERE id = $1 AND deleted_at IS NULL`, id))
-	if err != nil {
+	return s.DataSourceGetByIDColumns(ctx, id, nil)
+}
+
+// DataSourceGetByIDColumns is DataSourceGetByID reading, when columns is
+// not nil, only those columns and id and name, as DataSourceList does.
+func (s *Store) DataSourceGetByIDColumns(ctx context.Context, id uuid.UUID, columns []string) (*DataSource, error) {
+	cols := allDataSourceColumns
+	if columns != nil {
+		var err error
+		if cols, err = project(dataSourceTable, []string{"id", "name"}, columns); err != nil {
+			return nil, err
+		}
+	}
+	var r dataSourceRow
+	if err := cols.scan(s.pool.QueryRow(ctx, `SELECT `+cols.sql+` FROM datasources WHERE id = $1 AND deleted_at IS NULL`, id), &r); err != nil {
 		return nil, translate(err)
 	}
-	return ds, nil
+	return r.finish(), nil
 }
 
 // DataSourceUpdate applies the non-nil fields of params, bumps the version,

@@ -389,4 +389,13 @@ func TestDataSourceListReadsTheColumnsAsked(t *testing.T) {
 
 	_, err = b.store.DataSourceList(ctx, &store.DataSourceListParams{First: 10, Columns: []string{"password"}})
 	require.ErrorContains(t, err, `no column "password"`)
+
+	one, err := b.store.DataSourceGetByIDColumns(ctx, created.ID, []string{"file_pattern"})
+	require.NoError(t, err)
+	require.Equal(t, created.FilePattern, one.FilePattern)
+	require.Empty(t, one.Path)
+	_, err = b.store.DataSourceGetByIDColumns(ctx, uuid.New(), []string{"file_pattern"})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = b.store.DataSourceGetByIDColumns(ctx, created.ID, []string{"1; DROP TABLE datasources"})
+	require.ErrorContains(t, err, "no column")
 }
