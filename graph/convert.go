@@ -8,6 +8,14 @@ import (
 )
 
 func toModelDataSource(ds *store.DataSource) *model.DataSource {
+	out := toModelDataSourceFields(ds)
+	out.Schedule = toModelSchedule(ds)
+	return out
+}
+
+// toModelDataSourceFields is toModelDataSource without the schedule, for
+// a page whose selection has none (its columns were not read).
+func toModelDataSourceFields(ds *store.DataSource) *model.DataSource {
 	return &model.DataSource{
 		ID:             ds.ID.String(),
 		Name:           ds.Name,
@@ -16,7 +24,6 @@ func toModelDataSource(ds *store.DataSource) *model.DataSource {
 		Category:       ds.Category,
 		Path:           ds.Path,
 		FilePattern:    ds.FilePattern,
-		Schedule:       toModelSchedule(ds),
 		Enabled:        ds.Enabled,
 		MaxAttempts:    ds.MaxAttempts,
 		RunTimeout:     ds.RunTimeout.String(),

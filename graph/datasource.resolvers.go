@@ -121,15 +121,19 @@ func (r *queryResolver) DataSources(ctx context.Context, first *int, after *stri
 	if len(v.errs) > 0 {
 		return nil, userErrors(ctx, v.errs)
 	}
+	cols := nodeColumns(ctx, dataSourceImplementors, dataSourceFieldColumns)
 	page, err := r.Store.DataSourceList(ctx, &store.DataSourceListParams{
-		First: size, After: deref(after), Search: term, Enabled: enabled, SkipTotal: !asksTotalCount(ctx),
-		Columns: nodeColumns(ctx, dataSourceImplementors, dataSourceFieldColumns),
+		First: size, After: deref(after), Search: term, Enabled: enabled, SkipTotal: !asksTotalCount(ctx), Columns: cols,
 	})
 	if err != nil {
 		return nil, err
 	}
+	node := toModelDataSource
+	if cols != nil {
+		node = toModelDataSourceFields // no schedule selected, nor read
+	}
 	edges, info := connection(page.DataSources, page.Cursors, page.HasNextPage, deref(after), func(cursor string, ds *store.DataSource) model.DataSourceEdge {
-		return model.DataSourceEdge{Cursor: cursor, Node: toModelDataSource(ds)}
+		return model.DataSourceEdge{Cursor: cursor, Node: node(ds)}
 	})
 	return &model.DataSourceConnection{Edges: edges, TotalCount: page.TotalCount, PageInfo: info}, nil
 }
