@@ -77,21 +77,7 @@ func BenchmarkDataSourcesFirst50(b *testing.B) {
 	for i := range 1000 {
 		tb.post(b, createMutation, map[string]any{"input": tb.validInput(fmt.Sprintf("source-%04d", i))}, nil)
 	}
-	const query = `{ dataSources(first: 50) { totalCount edges { node { id name path filePattern enabled version } } } }`
-	latencies := make([]time.Duration, 0, b.N)
-	cpu := proccpu.Seconds(os.Getpid(), false)
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
-		status, resp := tb.post(b, query, nil, nil)
-		latencies = append(latencies, time.Since(start))
-		require.Equal(b, http.StatusOK, status)
-		require.Empty(b, resp.Errors)
-	}
-	// The client's decoding is in it too: compare runs of this benchmark,
-	// not this figure with a server's alone.
-	b.ReportMetric((proccpu.Seconds(os.Getpid(), false)-cpu)*1000/float64(b.N), "cpu-ms/op")
-	reportLatency(b, latencies)
+	benchQuery(b, tb, `{ dataSources(first: 50) { totalCount edges { node { id name path filePattern enabled version } } } }`, nil)
 }
 
 // BenchmarkDataSourceWithRuns20 is issue 17's detail query, the other one
@@ -111,7 +97,13 @@ func BenchmarkDataSourceWithRuns20(b *testing.B) {
 	require.NoError(b, err)
 	const query = `query($id: ID!) { dataSource(id: $id) { id name path filePattern enabled version
 		runs(first: 20) { edges { node { id status scheduledFor startedAt finishedAt filesFound } } } } }`
-	vars := map[string]any{"id": id}
+	benchQuery(b, tb, query, map[string]any{"id": id})
+}
+
+// benchQuery sends query b.N times, one after the other, and reports its
+// latency and the process's CPU per request. The client's decoding is in
+// that CPU too: compare runs of one benchmark, not it with a server's alone.
+func benchQuery(b *testing.B, tb *testBundle, query string, vars map[string]any) {
 	latencies := make([]time.Duration, 0, b.N)
 	cpu := proccpu.Seconds(os.Getpid(), false)
 	b.ResetTimer()
