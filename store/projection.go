@@ -9,7 +9,7 @@ import (
 )
 
 // A list that shows a few fields of many rows may read only their columns:
-// a page of 50 datasources with six fields reads 8 columns instead of 25,
+// a page of 50 datasources with six fields reads 6 columns instead of 25,
 // and a page of runs leaves out the JSON columns it does not show.
 // Unselected fields keep their zero values; a caller must not read them.
 
