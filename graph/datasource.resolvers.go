@@ -24,11 +24,7 @@ func (r *dataSourceResolver) Runs(ctx context.Context, obj *model.DataSource, fi
 	if err != nil {
 		return nil, err
 	}
-	statuses := make([]string, len(status))
-	for i, s := range status {
-		statuses[i] = string(s)
-	}
-	page, err := r.Store.RunList(ctx, &store.RunListParams{DataSourceID: dsID, First: size, After: deref(after), Statuses: statuses,
+	page, err := r.Store.RunList(ctx, &store.RunListParams{DataSourceID: dsID, First: size, After: deref(after), Statuses: status,
 		SkipTotal: !asksTotalCount(ctx), Columns: nodeColumns(ctx, runImplementors, runFieldColumns)})
 	if err != nil {
 		return nil, err

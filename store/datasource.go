@@ -206,18 +206,15 @@ func (s *Store) DataSourceGetByID(ctx context.Context, id uuid.UUID) (*DataSourc
 // DataSourceGetByIDColumns is DataSourceGetByID reading, when columns is
 // not nil, only those columns and id and name, as DataSourceList does.
 func (s *Store) DataSourceGetByIDColumns(ctx context.Context, id uuid.UUID, columns []string) (*DataSource, error) {
-	cols := allDataSourceColumns
-	if columns != nil {
-		var err error
-		if cols, err = project(dataSourceTable, []string{"id", "name"}, columns); err != nil {
-			return nil, err
-		}
+	cols, err := dataSourceProjection(columns)
+	if err != nil {
+		return nil, err
 	}
-	var r dataSourceRow
-	if err := cols.scan(s.pool.QueryRow(ctx, `SELECT `+cols.sql+` FROM datasources WHERE id = $1 AND deleted_at IS NULL`, id), &r); err != nil {
+	ds, err := scanDataSourceWith(cols, s.pool.QueryRow(ctx, `SELECT `+cols.sql+` FROM datasources WHERE id = $1 AND deleted_at IS NULL`, id))
+	if err != nil {
 		return nil, translate(err)
 	}
-	return r.finish(), nil
+	return ds, nil
 }
 
 // DataSourceUpdate applies the non-nil fields of params, bumps the version,
@@ -315,12 +312,9 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 		search = &pattern
 	}
 
-	cols := allDataSourceColumns
-	if params.Columns != nil {
-		var err error
-		if cols, err = project(dataSourceTable, []string{"id", "name"}, params.Columns); err != nil {
-			return nil, err
-		}
+	cols, err := dataSourceProjection(params.Columns)
+	if err != nil {
+		return nil, err
 	}
 	const filter = `deleted_at IS NULL
 		AND ($1::text IS NULL OR name ILIKE $1)
@@ -330,13 +324,7 @@ func (s *Store) DataSourceList(ctx context.Context, params *DataSourceListParams
 		`SELECT `+cols.sql+` FROM datasources WHERE `+filter+`
 			AND ($3::text IS NULL OR name COLLATE "C" > $3::text COLLATE "C")
 			ORDER BY name COLLATE "C" LIMIT $4`, []any{search, params.Enabled, after},
-		func(row pgx.CollectableRow) (*DataSource, error) {
-			var r dataSourceRow
-			if err := cols.scan(row, &r); err != nil {
-				return nil, err
-			}
-			return r.finish(), nil
-		},
+		func(row pgx.CollectableRow) (*DataSource, error) { return scanDataSourceWith(cols, row) },
 		func(ds *DataSource) string { return encodeCursor(cursorName, ds.Name) })
 	if err != nil {
 		return nil, err
@@ -437,11 +425,7 @@ func scheduleArgs(sc *Schedule) []any {
 }
 
 func scanDataSource(row pgx.Row) (*DataSource, error) {
-	var r dataSourceRow
-	if err := allDataSourceColumns.scan(row, &r); err != nil {
-		return nil, err
-	}
-	return r.finish(), nil
+	return scanDataSourceWith(allDataSourceColumns, row)
 }
 
 // timeFromTimestamptz maps NULL to nil and infinity to NeverTime.

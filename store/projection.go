@@ -86,6 +86,42 @@ func mustProject[R any](table []column[R]) *projection[R] {
 	return p
 }
 
+// dataSourceProjection reads columns and id and name, or every column if
+// columns is nil.
+func dataSourceProjection(columns []string) (*projection[dataSourceRow], error) {
+	if columns == nil {
+		return allDataSourceColumns, nil
+	}
+	return project(dataSourceTable, []string{"id", "name"}, columns)
+}
+
+// scanDataSourceWith scans one row of p.
+func scanDataSourceWith(p *projection[dataSourceRow], row pgx.Row) (*DataSource, error) {
+	var r dataSourceRow
+	if err := p.scan(row, &r); err != nil {
+		return nil, err
+	}
+	return r.finish(), nil
+}
+
+// runProjection reads columns and id, datasource_id and scheduled_for, or
+// every column if columns is nil.
+func runProjection(columns []string) (*projection[Run], error) {
+	if columns == nil {
+		return allRunColumns, nil
+	}
+	return project(runTable, []string{"id", "datasource_id", "scheduled_for"}, columns)
+}
+
+// scanRunWith scans one row of p.
+func scanRunWith(p *projection[Run], row pgx.Row) (*Run, error) {
+	var r Run
+	if err := p.scan(row, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // dataSourceRow is a datasource being scanned, with the columns that need
 // converting after.
 type dataSourceRow struct {

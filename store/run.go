@@ -90,13 +90,7 @@ const runColumns = `id, datasource_id, scheduled_for, covers_until, slot_count, 
 	coalesce(replica_id, ''), river_job_id, epoch, started_at, finished_at, coalesce(error, ''), attempt_errors,
 	files_found, bytes_found, records_found, skipped, skipped_count, created_at, updated_at`
 
-func scanRun(row pgx.Row) (*Run, error) {
-	var r Run
-	if err := allRunColumns.scan(row, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
+func scanRun(row pgx.Row) (*Run, error) { return scanRunWith(allRunColumns, row) }
 
 func collectRuns(rows pgx.Rows) ([]*Run, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Run, error) { return scanRun(row) })

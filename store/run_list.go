@@ -74,12 +74,9 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 	if len(params.Statuses) > 0 {
 		statuses = params.Statuses
 	}
-	cols := allRunColumns
-	if params.Columns != nil {
-		var err error
-		if cols, err = project(runTable, []string{"id", "datasource_id", "scheduled_for"}, params.Columns); err != nil {
-			return nil, err
-		}
+	cols, err := runProjection(params.Columns)
+	if err != nil {
+		return nil, err
 	}
 	const filter = `datasource_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))`
 	page, err := readPage(ctx, s.pool, params.First,
@@ -87,13 +84,7 @@ func (s *Store) RunList(ctx context.Context, params *RunListParams) (*RunPage, e
 		`SELECT `+cols.sql+` FROM runs WHERE `+filter+`
 			AND ($3::timestamptz IS NULL OR scheduled_for < $3)
 			ORDER BY scheduled_for DESC LIMIT $4`, []any{params.DataSourceID, statuses, afterSlot},
-		func(row pgx.CollectableRow) (*Run, error) {
-			var r Run
-			if err := cols.scan(row, &r); err != nil {
-				return nil, err
-			}
-			return &r, nil
-		},
+		func(row pgx.CollectableRow) (*Run, error) { return scanRunWith(cols, row) },
 		func(r *Run) string {
 			return encodeCursor(cursorSlot, strconv.FormatInt(r.ScheduledFor.UnixMicro(), 10))
 		})
