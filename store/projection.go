@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -13,13 +14,15 @@ import (
 // and a page of runs leaves out the JSON columns it does not show.
 // Unselected fields keep their zero values; a caller must not read them.
 
-// column is one selectable column of a table: its SQL, and where a row
-// being scanned keeps its value.
+// column is one selectable column of a table: its name, its SQL if not
+// the name alone, and where a row being scanned keeps its value.
 type column[R any] struct {
 	name string
 	sql  string
 	dest func(*R) any
 }
+
+func (c *column[R]) expr() string { return cmp.Or(c.sql, c.name) }
 
 // projection is the SQL and the scanner of a chosen set of columns.
 type projection[R any] struct {
@@ -51,7 +54,7 @@ func project[R any](table []column[R], always, names []string) (*projection[R], 
 	}
 	sqls := make([]string, len(p.cols))
 	for i, c := range p.cols {
-		sqls[i] = c.sql
+		sqls[i] = c.expr()
 	}
 	p.sql = strings.Join(sqls, ", ")
 	return p, nil
@@ -147,56 +150,56 @@ func (r *dataSourceRow) finish() *DataSource {
 // dataSourceTable is dataSourceColumns, column by column
 // (TestDataSourceTableIsTheColumns).
 var dataSourceTable = []column[dataSourceRow]{
-	{"id", "id", func(r *dataSourceRow) any { return &r.ds.ID }},
-	{"name", "name", func(r *dataSourceRow) any { return &r.ds.Name }},
-	{"description", "description", func(r *dataSourceRow) any { return &r.ds.Description }},
-	{"supplier_name", "supplier_name", func(r *dataSourceRow) any { return &r.ds.SupplierName }},
-	{"category", "category", func(r *dataSourceRow) any { return &r.ds.Category }},
-	{"path", "path", func(r *dataSourceRow) any { return &r.ds.Path }},
-	{"file_pattern", "file_pattern", func(r *dataSourceRow) any { return &r.ds.FilePattern }},
-	{"enabled", "enabled", func(r *dataSourceRow) any { return &r.ds.Enabled }},
-	{"schedule_cron", "schedule_cron", func(r *dataSourceRow) any { return &r.cron }},
-	{"schedule_interval", "schedule_interval", func(r *dataSourceRow) any { return &r.interval }},
-	{"schedule_anchor", "schedule_anchor", func(r *dataSourceRow) any { return &r.ds.Schedule.Anchor }},
-	{"schedule_timezone", "schedule_timezone", func(r *dataSourceRow) any { return &r.ds.Schedule.Timezone }},
-	{"misfire_policy", "misfire_policy", func(r *dataSourceRow) any { return &r.ds.Schedule.MisfirePolicy }},
-	{"overlap_policy", "overlap_policy", func(r *dataSourceRow) any { return &r.ds.Schedule.OverlapPolicy }},
-	{"paused", "paused", func(r *dataSourceRow) any { return &r.ds.Schedule.Paused }},
-	{"max_attempts", "max_attempts", func(r *dataSourceRow) any { return &r.ds.MaxAttempts }},
-	{"run_timeout", "run_timeout", func(r *dataSourceRow) any { return &r.runTimeout }},
-	{"min_file_age", "min_file_age", func(r *dataSourceRow) any { return &r.fileAge }},
-	{"hash_files", "hash_files", func(r *dataSourceRow) any { return &r.ds.HashFiles }},
-	{"max_files_per_run", "max_files_per_run", func(r *dataSourceRow) any { return &r.ds.MaxFilesPerRun }},
-	{"next_run_at", "next_run_at", func(r *dataSourceRow) any { return &r.nextRunAt }},
-	{"version", "version", func(r *dataSourceRow) any { return &r.ds.Version }},
-	{"created_at", "created_at", func(r *dataSourceRow) any { return &r.ds.CreatedAt }},
-	{"updated_at", "updated_at", func(r *dataSourceRow) any { return &r.ds.UpdatedAt }},
-	{"deleted_at", "deleted_at", func(r *dataSourceRow) any { return &r.ds.DeletedAt }},
+	{name: "id", dest: func(r *dataSourceRow) any { return &r.ds.ID }},
+	{name: "name", dest: func(r *dataSourceRow) any { return &r.ds.Name }},
+	{name: "description", dest: func(r *dataSourceRow) any { return &r.ds.Description }},
+	{name: "supplier_name", dest: func(r *dataSourceRow) any { return &r.ds.SupplierName }},
+	{name: "category", dest: func(r *dataSourceRow) any { return &r.ds.Category }},
+	{name: "path", dest: func(r *dataSourceRow) any { return &r.ds.Path }},
+	{name: "file_pattern", dest: func(r *dataSourceRow) any { return &r.ds.FilePattern }},
+	{name: "enabled", dest: func(r *dataSourceRow) any { return &r.ds.Enabled }},
+	{name: "schedule_cron", dest: func(r *dataSourceRow) any { return &r.cron }},
+	{name: "schedule_interval", dest: func(r *dataSourceRow) any { return &r.interval }},
+	{name: "schedule_anchor", dest: func(r *dataSourceRow) any { return &r.ds.Schedule.Anchor }},
+	{name: "schedule_timezone", dest: func(r *dataSourceRow) any { return &r.ds.Schedule.Timezone }},
+	{name: "misfire_policy", dest: func(r *dataSourceRow) any { return &r.ds.Schedule.MisfirePolicy }},
+	{name: "overlap_policy", dest: func(r *dataSourceRow) any { return &r.ds.Schedule.OverlapPolicy }},
+	{name: "paused", dest: func(r *dataSourceRow) any { return &r.ds.Schedule.Paused }},
+	{name: "max_attempts", dest: func(r *dataSourceRow) any { return &r.ds.MaxAttempts }},
+	{name: "run_timeout", dest: func(r *dataSourceRow) any { return &r.runTimeout }},
+	{name: "min_file_age", dest: func(r *dataSourceRow) any { return &r.fileAge }},
+	{name: "hash_files", dest: func(r *dataSourceRow) any { return &r.ds.HashFiles }},
+	{name: "max_files_per_run", dest: func(r *dataSourceRow) any { return &r.ds.MaxFilesPerRun }},
+	{name: "next_run_at", dest: func(r *dataSourceRow) any { return &r.nextRunAt }},
+	{name: "version", dest: func(r *dataSourceRow) any { return &r.ds.Version }},
+	{name: "created_at", dest: func(r *dataSourceRow) any { return &r.ds.CreatedAt }},
+	{name: "updated_at", dest: func(r *dataSourceRow) any { return &r.ds.UpdatedAt }},
+	{name: "deleted_at", dest: func(r *dataSourceRow) any { return &r.ds.DeletedAt }},
 }
 
 // runTable is runColumns, column by column (TestRunTableIsTheColumns).
 var runTable = []column[Run]{
-	{"id", "id", func(r *Run) any { return &r.ID }},
-	{"datasource_id", "datasource_id", func(r *Run) any { return &r.DataSourceID }},
-	{"scheduled_for", "scheduled_for", func(r *Run) any { return &r.ScheduledFor }},
-	{"covers_until", "covers_until", func(r *Run) any { return &r.CoversUntil }},
-	{"slot_count", "slot_count", func(r *Run) any { return &r.SlotCount }},
-	{"trigger", "trigger", func(r *Run) any { return &r.Trigger }},
-	{"status", "status", func(r *Run) any { return &r.Status }},
-	{"attempt", "attempt", func(r *Run) any { return &r.Attempt }},
-	{"max_attempts", "max_attempts", func(r *Run) any { return &r.MaxAttempts }},
-	{"replica_id", "coalesce(replica_id, '')", func(r *Run) any { return &r.ReplicaID }},
-	{"river_job_id", "river_job_id", func(r *Run) any { return &r.RiverJobID }},
-	{"epoch", "epoch", func(r *Run) any { return &r.Epoch }},
-	{"started_at", "started_at", func(r *Run) any { return &r.StartedAt }},
-	{"finished_at", "finished_at", func(r *Run) any { return &r.FinishedAt }},
-	{"error", "coalesce(error, '')", func(r *Run) any { return &r.Error }},
-	{"attempt_errors", "attempt_errors", func(r *Run) any { return &r.AttemptErrors }},
-	{"files_found", "files_found", func(r *Run) any { return &r.FilesFound }},
-	{"bytes_found", "bytes_found", func(r *Run) any { return &r.BytesFound }},
-	{"records_found", "records_found", func(r *Run) any { return &r.RecordsFound }},
-	{"skipped", "skipped", func(r *Run) any { return &r.Skipped }},
-	{"skipped_count", "skipped_count", func(r *Run) any { return &r.SkippedCount }},
-	{"created_at", "created_at", func(r *Run) any { return &r.CreatedAt }},
-	{"updated_at", "updated_at", func(r *Run) any { return &r.UpdatedAt }},
+	{name: "id", dest: func(r *Run) any { return &r.ID }},
+	{name: "datasource_id", dest: func(r *Run) any { return &r.DataSourceID }},
+	{name: "scheduled_for", dest: func(r *Run) any { return &r.ScheduledFor }},
+	{name: "covers_until", dest: func(r *Run) any { return &r.CoversUntil }},
+	{name: "slot_count", dest: func(r *Run) any { return &r.SlotCount }},
+	{name: "trigger", dest: func(r *Run) any { return &r.Trigger }},
+	{name: "status", dest: func(r *Run) any { return &r.Status }},
+	{name: "attempt", dest: func(r *Run) any { return &r.Attempt }},
+	{name: "max_attempts", dest: func(r *Run) any { return &r.MaxAttempts }},
+	{name: "replica_id", sql: "coalesce(replica_id, '')", dest: func(r *Run) any { return &r.ReplicaID }},
+	{name: "river_job_id", dest: func(r *Run) any { return &r.RiverJobID }},
+	{name: "epoch", dest: func(r *Run) any { return &r.Epoch }},
+	{name: "started_at", dest: func(r *Run) any { return &r.StartedAt }},
+	{name: "finished_at", dest: func(r *Run) any { return &r.FinishedAt }},
+	{name: "error", sql: "coalesce(error, '')", dest: func(r *Run) any { return &r.Error }},
+	{name: "attempt_errors", dest: func(r *Run) any { return &r.AttemptErrors }},
+	{name: "files_found", dest: func(r *Run) any { return &r.FilesFound }},
+	{name: "bytes_found", dest: func(r *Run) any { return &r.BytesFound }},
+	{name: "records_found", dest: func(r *Run) any { return &r.RecordsFound }},
+	{name: "skipped", dest: func(r *Run) any { return &r.Skipped }},
+	{name: "skipped_count", dest: func(r *Run) any { return &r.SkippedCount }},
+	{name: "created_at", dest: func(r *Run) any { return &r.CreatedAt }},
+	{name: "updated_at", dest: func(r *Run) any { return &r.UpdatedAt }},
 }

@@ -1,6 +1,7 @@
 package scalar
 
 import (
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
@@ -65,14 +66,13 @@ func UnmarshalUUIDID(v any) (uuid.UUID, error) {
 // encodeUUID writes id's canonical 36-byte form into dst without
 // allocating, as uuid.UUID.String does into a new string.
 func encodeUUID(dst []byte, id uuid.UUID) {
-	const hex = "0123456789abcdef"
-	j := 0
-	for i, b := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst[j] = '-'
-			j++
-		}
-		dst[j], dst[j+1] = hex[b>>4], hex[b&0xf]
-		j += 2
-	}
+	hex.Encode(dst[0:8], id[0:4])
+	dst[8] = '-'
+	hex.Encode(dst[9:13], id[4:6])
+	dst[13] = '-'
+	hex.Encode(dst[14:18], id[6:8])
+	dst[18] = '-'
+	hex.Encode(dst[19:23], id[8:10])
+	dst[23] = '-'
+	hex.Encode(dst[24:36], id[10:16])
 }
